@@ -1,0 +1,644 @@
+"""Configuration: ``config.toml`` parsed once, strictly, into frozen values.
+
+This is the only module in monitor that reads the environment (``MONITOR_CONFIG``, ``MONITOR_DATA_DIR`` and
+the ``${VAR}`` placeholders in secret-bearing URLs); everything else receives a :class:`Config`.
+
+Strict means every problem is a :class:`~monitor.errors.ConfigError` naming the file and the key path
+(``sources[3].interval``, indexes 0-based): an unknown or misspelt key (with the closest known key
+suggested), a wrong type, a value out of range, a dangling reference between tables, a missing environment
+variable. Silently ignored typos are a known pain with Scrapy settings; a service that polls the wrong
+interval for weeks because ``intervall`` was ignored is worse than one that refuses to start.
+
+Topic queries are stored as text here and compiled by ``monitor.match`` (which names the topic on error).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from monitor.errors import ConfigError
+from monitor.model import Event
+
+T = TypeVar("T")
+
+SourceType = Literal["feed", "spider"]
+FetchPages = Literal["auto", "always", "never"]
+SpiderKind = Literal["sitemap", "listing"]
+ChannelMode = Literal["instant", "hourly", "daily"]
+
+DEFAULT_USER_AGENT = "monitor/0.1 (news monitor; polite, conditional GET)"
+MIN_INTERVAL = timedelta(seconds=30)
+MAX_INTERVAL = timedelta(days=7)
+
+
+# --------------------------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True, slots=True)
+class StorageConfig:
+    url: str  # SQLAlchemy URL, placeholders expanded (may hold a password: use describe() to show it)
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkConfig:
+    timeout: float = 20.0  # total seconds per request, connect to last byte
+    max_bytes: int = 10_000_000  # after decompression
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_private: bool = False  # True only for tests and intranet feeds: lifts the SSRF guard
+    max_redirects: int = 5
+    concurrency: int = 16
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsConfig:
+    first_run_silent: bool = True  # a new source's backlog and imports never alert
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    delivery_interval: timedelta = timedelta(minutes=1)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9464  # 0 = no metrics endpoint
+    jitter: float = 0.1  # fraction of a source's interval added at random, so polls do not align
+    source_down_after: timedelta = timedelta(hours=6)
+    operator_channel: str | None = None  # channel told about sources that stay down
+
+
+@dataclass(frozen=True, slots=True)
+class TopicConfig:
+    name: str
+    query: str
+    alert_on: tuple[Event, ...] = (Event.LAUNCH, Event.TEASER)
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    name: str
+    url: str
+    type: SourceType = "feed"
+    interval: timedelta = timedelta(minutes=15)
+    outlet: str = ""  # load_config fills in the URL's host when absent
+    fetch_pages: FetchPages = "auto"
+    enabled: bool = True
+    topics: tuple[str, ...] = ()  # empty = every topic
+    # spider sources only
+    spider: SpiderKind | None = None
+    max_age: timedelta = timedelta(days=2)
+    url_patterns: tuple[str, ...] = ()
+    link_selector: str | None = None
+    next_selector: str | None = None
+    max_pages: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelConfig:
+    name: str
+    url: str  # the apprise URL with placeholders expanded: a secret
+    mode: ChannelMode = "instant"
+    quiet_hours: tuple[time, time] | None = None  # (start, end) in ``timezone``; may wrap midnight
+    timezone: str = "UTC"
+    max_attempts: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path
+    storage: StorageConfig
+    network: NetworkConfig
+    alerts: AlertsConfig
+    service: ServiceConfig
+    topics: tuple[TopicConfig, ...]
+    sources: tuple[SourceConfig, ...]
+    channels: tuple[ChannelConfig, ...]
+
+
+# ---------------------------------------------------------------------------------------- environment
+
+
+def config_path(env: Mapping[str, str]) -> Path:
+    """Where the config file is when no path is given: ``$MONITOR_CONFIG`` or ``./config.toml``."""
+    return Path(env.get("MONITOR_CONFIG") or "config.toml")
+
+
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    """``$MONITOR_DATA_DIR`` or ``./data``, made absolute so a later chdir cannot move the database."""
+    return Path(env.get("MONITOR_DATA_DIR") or "data").absolute()
+
+
+def default_storage_url(env: Mapping[str, str]) -> str:
+    # Four slashes for an absolute path is SQLAlchemy's sqlite URL form; the store creates the directory.
+    return f"sqlite:///{default_data_dir(env) / 'monitor.db'}"
+
+
+# ------------------------------------------------------------------------------------------ intervals
+
+_INTERVAL = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def parse_interval(
+    text: str, *, minimum: timedelta = MIN_INTERVAL, maximum: timedelta = MAX_INTERVAL
+) -> timedelta:
+    """``"15m"`` → 15 minutes. Units d, h, m, s, largest first, combinable (``"1h30m"``).
+
+    The default bounds keep a poll interval polite (≥ 30 s) and meaningful (≤ 7 d).
+    Raises ConfigError without a path; the loader adds file and key.
+    """
+    match = _INTERVAL.fullmatch(text.strip().lower())
+    if not text.strip() or match is None:
+        raise ConfigError(f"bad interval {text!r} (use e.g. 30s, 15m, 2h, 1d)")
+    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    value = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    if value < minimum:
+        raise ConfigError(f"interval {text!r} is shorter than the minimum {format_interval(minimum)}")
+    if value > maximum:
+        raise ConfigError(f"interval {text!r} is longer than the maximum {format_interval(maximum)}")
+    return value
+
+
+def format_interval(value: timedelta) -> str:
+    """The inverse of parse_interval: ``timedelta(minutes=90)`` → ``"1h30m"``."""
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+# ------------------------------------------------------------------------------------------- loading
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the config file. Raises ConfigError naming the file (and key) on any problem."""
+    env = os.environ if env is None else env
+    path = config_path(env) if path is None else Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ConfigError("config file not found", path=str(path)) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file: {exc.strerror or exc}", path=str(path)) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 (byte {exc.start})", path=str(path)) from exc
+    return parse_config(text, path=path, env=env)
+
+
+def parse_config(text: str, *, path: Path = Path("<string>"), env: Mapping[str, str] | None = None) -> Config:
+    """Like load_config for TOML already in memory (tests, a config piped to a check command)."""
+    env = os.environ if env is None else env
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message already carries "(at line L, column C)".
+        raise ConfigError(f"TOML syntax error: {exc}", path=str(path)) from exc
+    root = _Table(str(path), env, "", data, ("storage", "network", "alerts", "service", *_LISTS))
+    channels = _named_list(root, "channels", _channel)
+    topics = _named_list(root, "topics", _topic)
+    sources = _named_list(root, "sources", _source)
+    service = _service(root.sub("service", ServiceConfig.__dataclass_fields__))
+    _check_references(root, topics, sources, channels, service)
+    return Config(
+        path=path,
+        storage=_storage(root.sub("storage", ("url",))),
+        network=_network(root.sub("network", NetworkConfig.__dataclass_fields__)),
+        alerts=AlertsConfig(root.sub("alerts", ("first_run_silent",)).get("first_run_silent", bool, True)),
+        service=service,
+        topics=topics,
+        sources=sources,
+        channels=channels,
+    )
+
+
+_LISTS = ("topics", "sources", "channels")
+
+
+# ----------------------------------------------------------------------------------- reading helpers
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "an array"}
+_VALUE_KINDS = {bool: "boolean", int: "integer", float: "float", str: "string", list: "array", dict: "table"}
+
+
+def _shown(value: Any) -> str:
+    return f"{_VALUE_KINDS.get(type(value), type(value).__name__)} {value!r}"
+
+
+def _suggest(name: str, known: Collection[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Table:
+    """One TOML table being read: knows its file, its key path and the environment, so every error it raises
+    names the exact key. Unknown keys are rejected when the table is opened."""
+
+    def __init__(self, path: str, env: Mapping[str, str], prefix: str, data: Mapping[str, Any],
+                 known: Collection[str]) -> None:
+        self.path, self.env, self.prefix, self.data = path, env, prefix, data
+        for key in data:
+            if key not in known:
+                options = ", ".join(sorted(known))
+                raise self.error(key, f"unknown key{_suggest(key, known)}; known keys here: {options}")
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def error(self, name: str, message: str) -> ConfigError:
+        return ConfigError(message, path=self.path, key=self.key(name) if name else self.prefix or None)
+
+    def sub(self, name: str, known: Collection[str]) -> _Table:
+        value = self.data.get(name, {})
+        if not isinstance(value, dict):
+            raise self.error(name, f"expected a table [{self.key(name)}], got {_shown(value)}")
+        return _Table(self.path, self.env, self.key(name), value, known)
+
+    def get(self, name: str, kind: type[T], default: T) -> T:
+        if name not in self.data:
+            return default
+        value = self.data[name]
+        # bool is an int subclass in Python; TOML keeps them apart and so do we. An integer is a fine float.
+        if kind is float and type(value) is int:
+            return float(value)  # type: ignore[return-value]
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise self.error(name, f"expected {_TYPE_NAMES[kind]}, got {_shown(value)}")
+        return value
+
+    def require(self, name: str) -> str:
+        if name not in self.data:
+            raise self.error(name, "required key is missing")
+        return self.text(name, "")
+
+    def text(self, name: str, default: str) -> str:
+        value = self.get(name, str, default).strip()
+        if not value and name in self.data:
+            raise self.error(name, "must not be empty")
+        return value
+
+    def strings(self, name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        values = self.get(name, list, list(default))
+        for index, item in enumerate(values):
+            if not isinstance(item, str):
+                raise self.error(f"{name}[{index}]", f"expected a string, got {_shown(item)}")
+        return tuple(dict.fromkeys(values))  # order kept, repeats dropped
+
+    def choice(self, name: str, options: tuple[str, ...], default: str) -> Any:
+        value = self.get(name, str, default)
+        if value not in options:
+            raise self.error(name, f"bad value {value!r} (one of {' | '.join(map(repr, options))})")
+        return value
+
+    def number(self, name: str, kind: type[T], default: T, low: float, high: float) -> T:
+        value = self.get(name, kind, default)
+        if not low <= value <= high:  # type: ignore[operator]
+            raise self.error(name, f"{value!r} is out of range ({low:g} to {high:g})")
+        return value
+
+    def interval(self, name: str, default: timedelta, minimum: timedelta = MIN_INTERVAL,
+                 maximum: timedelta = MAX_INTERVAL) -> timedelta:
+        if name not in self.data:
+            return default
+        text = self.get(name, str, "")
+        return self.wrap(name, lambda: parse_interval(text, minimum=minimum, maximum=maximum))
+
+    def expanded(self, name: str) -> str:
+        """A required string with ``${VAR}`` placeholders filled from the environment."""
+        text = self.require(name)
+        return self.wrap(name, lambda: expand_placeholders(text, self.env))
+
+    def wrap(self, name: str, parse: Callable[[], T]) -> T:
+        """Run a path-less parser and re-raise its ConfigError with this file and key."""
+        try:
+            return parse()
+        except ConfigError as exc:
+            raise self.error(name, str(exc)) from exc
+
+
+def _named_list(root: _Table, key: str, build: Callable[[_Table], T]) -> tuple[T, ...]:
+    """An array of tables whose ``name`` values must be unique."""
+    items = root.data.get(key, [])
+    if not isinstance(items, list):
+        raise root.error(key, f"expected an array of tables ([[{key}]]), got {_shown(items)}")
+    built: list[T] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise root.error(f"{key}[{index}]", f"expected a table, got {_shown(item)}")
+        value = build(_Table(root.path, root.env, f"{key}[{index}]", item, _KNOWN[key]))
+        name: str = value.name  # type: ignore[attr-defined]
+        if name in seen:
+            raise root.error(f"{key}[{index}].name", f"duplicate name {name!r} (also {key}[{seen[name]}])")
+        seen[name] = index
+        built.append(value)
+    return tuple(built)
+
+
+# -------------------------------------------------------------------------------------------- tables
+
+
+def _storage(table: _Table) -> StorageConfig:
+    if "url" not in table.data:
+        return StorageConfig(url=default_storage_url(table.env))
+    url = table.expanded("url")
+    dialect = url.split(":", 1)[0].split("+", 1)[0]
+    if "://" not in url or dialect not in ("sqlite", "postgresql"):
+        raise table.error("url", "expected a sqlite:/// or postgresql+psycopg:// URL")
+    return StorageConfig(url=url)
+
+
+def _network(table: _Table) -> NetworkConfig:
+    default = NetworkConfig()
+    return NetworkConfig(
+        timeout=table.number("timeout", float, default.timeout, 0.1, 600),
+        max_bytes=table.number("max_bytes", int, default.max_bytes, 1024, 1_000_000_000),
+        user_agent=table.text("user_agent", default.user_agent),
+        allow_private=table.get("allow_private", bool, default.allow_private),
+        max_redirects=table.number("max_redirects", int, default.max_redirects, 0, 20),
+        concurrency=table.number("concurrency", int, default.concurrency, 1, 1024),
+    )
+
+
+def _service(table: _Table) -> ServiceConfig:
+    default = ServiceConfig()
+    return ServiceConfig(
+        # Delivery may run more often than polling: a second is the floor, an hour the ceiling.
+        delivery_interval=table.interval("delivery_interval", default.delivery_interval,
+                                         minimum=timedelta(seconds=1), maximum=timedelta(hours=1)),
+        metrics_host=table.text("metrics_host", default.metrics_host),
+        metrics_port=table.number("metrics_port", int, default.metrics_port, 0, 65535),
+        jitter=table.number("jitter", float, default.jitter, 0.0, 0.5),
+        source_down_after=table.interval("source_down_after", default.source_down_after,
+                                         maximum=timedelta(days=30)),
+        operator_channel=table.get("operator_channel", str, "").strip() or None,
+    )
+
+
+_EVENTS = tuple(event.value for event in Event)
+
+
+def _topic(table: _Table) -> TopicConfig:
+    alert_on = table.strings("alert_on", (Event.LAUNCH.value, Event.TEASER.value))
+    for index, value in enumerate(alert_on):
+        if value not in _EVENTS:
+            raise table.error(f"alert_on[{index}]", f"unknown event {value!r} (one of {', '.join(_EVENTS)})")
+    return TopicConfig(
+        name=table.require("name"),
+        query=table.require("query"),
+        alert_on=tuple(Event(value) for value in alert_on),
+        channels=table.strings("channels"),
+    )
+
+
+_SPIDER_ONLY = ("spider", "max_age", "url_patterns", "link_selector", "next_selector", "max_pages")
+
+
+def _source(table: _Table) -> SourceConfig:
+    kind = table.choice("type", ("feed", "spider"), "feed")
+    url = table.require("url")
+    table.wrap("url", lambda: check_web_url(url))
+    common: dict[str, Any] = dict(
+        name=table.require("name"),
+        url=url,
+        type=kind,
+        outlet=table.text("outlet", "") or _outlet_of(url),
+        interval=table.interval("interval", timedelta(minutes=15)),
+        fetch_pages=table.choice("fetch_pages", ("auto", "always", "never"), "auto"),
+        enabled=table.get("enabled", bool, True),
+        topics=table.strings("topics"),
+    )
+    if kind == "spider":
+        return SourceConfig(**common, **_spider_options(table))
+    for key in _SPIDER_ONLY:
+        if key in table.data:
+            raise table.error(key, 'only spider sources take this key (type = "spider")')
+    return SourceConfig(**common)
+
+
+def _spider_options(table: _Table) -> dict[str, Any]:
+    if "spider" not in table.data:
+        raise table.error("spider", 'required for type = "spider" ("sitemap" or "listing")')
+    patterns = table.strings("url_patterns")
+    for index, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise table.error(f"url_patterns[{index}]", f"bad regular expression {pattern!r}: {exc}") from exc
+    return dict(
+        spider=table.choice("spider", ("sitemap", "listing"), "sitemap"),
+        # Sitemaps list years of URLs; max_age keeps a first crawl to recent ones.
+        max_age=table.interval("max_age", timedelta(days=2), maximum=timedelta(days=365)),
+        url_patterns=patterns,
+        link_selector=table.text("link_selector", "") or None,
+        next_selector=table.text("next_selector", "") or None,
+        max_pages=table.number("max_pages", int, 5, 1, 1000),
+    )
+
+
+def check_web_url(url: str) -> None:
+    """Sources are fetched over HTTP(S) only: file://, ftp:// and friends are errors, not surprises."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - property access validates the port
+    except ValueError as exc:
+        raise ConfigError(f"bad URL {url!r}: {exc}") from exc
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(f"bad URL scheme {parts.scheme or '(none)'!r} in {url!r} (use http or https)")
+    if not parts.hostname:
+        raise ConfigError(f"URL {url!r} has no host")
+
+
+def _outlet_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _channel(table: _Table) -> ChannelConfig:
+    url = table.expanded("url")
+    if not _SCHEME.match(url):
+        raise table.error("url", "expected an apprise URL such as mailto://, slack:// or json://")
+    timezone = table.text("timezone", "UTC")
+    table.wrap("timezone", lambda: _check_timezone(timezone))
+    quiet = table.get("quiet_hours", str, "")
+    return ChannelConfig(
+        name=table.require("name"),
+        url=url,
+        mode=table.choice("mode", ("instant", "hourly", "daily"), "instant"),
+        quiet_hours=table.wrap("quiet_hours", lambda: parse_quiet_hours(quiet)) if quiet else None,
+        timezone=timezone,
+        max_attempts=table.number("max_attempts", int, 8, 1, 100),
+    )
+
+
+_KNOWN: dict[str, tuple[str, ...]] = {
+    "topics": ("name", "query", "alert_on", "channels"),
+    "sources": ("name", "type", "url", "interval", "outlet", "fetch_pages", "enabled", "topics",
+                *_SPIDER_ONLY),
+    "channels": ("name", "url", "mode", "quiet_hours", "timezone", "max_attempts"),
+}
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"unknown time zone {name!r} (use an IANA name such as 'Europe/Berlin')") from exc
+
+
+_QUIET = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time]:
+    """``"22:00-07:00"`` → (22:00, 07:00); the span may wrap midnight."""
+    match = _QUIET.fullmatch(text.strip())
+    if match is None:
+        raise ConfigError(f"bad quiet hours {text!r} (use HH:MM-HH:MM, e.g. 22:00-07:00)")
+    h1, m1, h2, m2 = (int(part) for part in match.groups())
+    try:
+        start, end = time(h1, m1), time(h2, m2)
+    except ValueError as exc:
+        raise ConfigError(f"bad quiet hours {text!r}: {exc}") from exc
+    if start == end:
+        raise ConfigError(f"quiet hours {text!r} start and end at the same time")
+    return start, end
+
+
+def _check_references(root: _Table, topics: tuple[TopicConfig, ...], sources: tuple[SourceConfig, ...],
+                      channels: tuple[ChannelConfig, ...], service: ServiceConfig) -> None:
+    channel_names = [channel.name for channel in channels]
+    topic_names = [topic.name for topic in topics]
+    for index, topic in enumerate(topics):
+        for position, name in enumerate(topic.channels):
+            _check_known(root, f"topics[{index}].channels[{position}]", "channel", name, channel_names)
+    for index, source in enumerate(sources):
+        for position, name in enumerate(source.topics):
+            _check_known(root, f"sources[{index}].topics[{position}]", "topic", name, topic_names)
+    if service.operator_channel is not None:
+        _check_known(root, "service.operator_channel", "channel", service.operator_channel, channel_names)
+
+
+def _check_known(root: _Table, key: str, kind: str, name: str, known: list[str]) -> None:
+    if name not in known:
+        defined = ", ".join(map(repr, known)) or "none"
+        raise root.error(key, f"unknown {kind} {name!r}{_suggest(name, known)}; defined: {defined}")
+
+
+# -------------------------------------------------------------------------------------- placeholders
+
+_PLACEHOLDER = re.compile(r"\$\$\{|\$\{([^}]*)(\}?)")
+_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def expand_placeholders(text: str, env: Mapping[str, str]) -> str:
+    """Replace ``${VAR}`` with the environment value; ``$${`` is a literal ``${``.
+
+    A missing or empty variable is an error naming it: an empty token would make a channel that fails at
+    the first alert, hours after start-up, instead of now.
+    """
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(0) == "$${":
+            return "${"
+        name, closed = match.group(1), match.group(2)
+        if not closed or not _VAR_NAME.fullmatch(name):
+            hint = "use ${NAME}, or $${ for a literal ${"
+            raise ConfigError(f"bad placeholder {match.group(0)!r} ({hint})")
+        value = env.get(name)
+        if value is None:
+            raise ConfigError(f"environment variable {name} is not set (used as ${{{name}}})")
+        if not value:
+            raise ConfigError(f"environment variable {name} is empty (used as ${{{name}}})")
+        return value
+
+    return _PLACEHOLDER.sub(substitute, text)
+
+
+# ------------------------------------------------------------------------------------------ describe
+
+MASK = "***"
+# A DNS name with an alphabetic top-level label, an IPv4 address, a bracketed IPv6 address or localhost.
+# Apprise tokens in the host slot have no dots (Slack, Discord, Telegram), so they fail this test.
+_HOSTNAME = re.compile(
+    r"localhost|(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]"
+)
+
+
+def mask_url(url: str) -> str:
+    """Keep a URL's scheme and a real-looking host (and port); replace everything else with ``***``.
+
+    Apprise puts secrets anywhere: user info (``mailto://user:pass@host``), the host slot
+    (``slack://TokenA/TokenB/TokenC``), the path (webhook tokens) and the query. Only a host that looks
+    like a DNS name or an IP address survives; query keys survive, their values do not.
+    """
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?(#.*)?$", url, re.DOTALL)
+    if match is None:
+        return MASK
+    scheme, netloc, path, query, fragment = match.groups()
+    userinfo, _, hostport = netloc.rpartition("@")
+    shown = hostport if _looks_like_host(hostport) else MASK
+    out = f"{scheme}://{MASK + '@' if userinfo else ''}{shown}"
+    if path.strip("/"):
+        out += "/" + MASK
+    if query:
+        out += "?" + "&".join(f"{pair.partition('=')[0]}={MASK}" for pair in query.split("&") if pair)
+    if fragment:
+        out += "#" + MASK
+    return out
+
+
+def _looks_like_host(hostport: str) -> bool:
+    host, _, port = hostport.rpartition(":") if re.search(r":\d+$", hostport) else (hostport, "", "")
+    return bool(_HOSTNAME.fullmatch(host))
+
+
+def mask_storage_url(url: str) -> str:
+    """Only the password of a database URL is secret; user, host and database name help debugging."""
+    url = re.sub(r"^([^:/]+://[^:@/]*):[^@/]*@", rf"\1:{MASK}@", url)
+    return re.sub(r"([?&]password=)[^&]*", rf"\1{MASK}", url)
+
+
+def describe(config: Config) -> dict[str, Any]:
+    """The effective configuration (defaults filled in) as JSON-ready data, with every secret masked."""
+    return {
+        "path": str(config.path),
+        "storage": {"url": mask_storage_url(config.storage.url)},
+        "network": _fields(config.network),
+        "alerts": _fields(config.alerts),
+        "service": _fields(config.service),
+        "topics": [_fields(topic) for topic in config.topics],
+        "sources": [_fields(source) for source in config.sources],
+        "channels": [_channel_fields(channel) for channel in config.channels],
+    }
+
+
+def _channel_fields(channel: ChannelConfig) -> dict[str, Any]:
+    quiet = channel.quiet_hours
+    shown = None if quiet is None else f"{quiet[0]:%H:%M}-{quiet[1]:%H:%M}"
+    return {**_fields(channel), "url": mask_url(channel.url), "quiet_hours": shown}
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, timedelta):
+        return format_interval(value)
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Event):
+        return value.value
+    return value
