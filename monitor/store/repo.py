@@ -1,0 +1,663 @@
+"""``Store``: the one object the rest of monitor uses to read and write the database.
+
+Every public method is one short transaction and returns ``monitor.records`` values, never ORM objects, so
+callers cannot trigger lazy loads or hold connections. Writes are idempotent (unique keys + ON CONFLICT DO
+NOTHING) so that a retried poll or a second worker never doubles an article or an alert.
+
+Concurrency: on PostgreSQL several workers may share the database; sources and alerts are claimed with
+``FOR UPDATE SKIP LOCKED`` plus expiring leases. On SQLite there is one writer process (``acquire_run_lock``)
+and write transactions start with ``BEGIN IMMEDIATE`` (see ``db._sqlite_begin``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import ColumnElement, Engine, Select, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.errors import StoreError
+from monitor.records import (
+    STORY_PLACEHOLDER,
+    AlertRow,
+    ArticleKeys,
+    NewAlert,
+    NewArticle,
+    NewStory,
+    PollRecord,
+    SavedArticle,
+    SourceState,
+    StoredArticle,
+    StoredStory,
+    StoryMemoryRow,
+)
+from monitor.store import db
+from monitor.store.schema import Alert, Article, Delivery, Source, Story
+
+#: Rows per page when streaming ``story_memory``; each page is its own short read transaction.
+MEMORY_PAGE = 2000
+
+
+def guid_key(source: str, guid: str | None) -> str | None:
+    """GUIDs are only unique within one feed, so the stored key includes the source (unit separator)."""
+    return f"{source}\x1f{guid}" if guid else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RunLock:
+    """An exclusive OS lock on ``<dbfile>.lock``; released by ``release()`` or when the process exits."""
+
+    def __init__(self, path: Path | None, handle: IO[str] | None) -> None:
+        self.path = path
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+    def __enter__(self) -> RunLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url = engine.url
+        self.dialect = engine.dialect.name
+        self._reader = sessionmaker(engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            engine.execution_options(**{db.SQLITE_BEGIN: "IMMEDIATE"}), expire_on_commit=False
+        )
+        self._locks: list[RunLock] = []
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect and migrate to head (idempotent; concurrent openers are serialised)."""
+        engine = db.make_engine(url)
+        try:
+            db.upgrade_engine(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    def close(self) -> None:
+        for lock in self._locks:
+            lock.release()
+        self._locks.clear()
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def acquire_run_lock(self) -> RunLock:
+        """Refuse a second ``monitor run`` on the same SQLite file; a no-op on PostgreSQL (many workers)."""
+        path = db.sqlite_path(self.url)
+        if path is None:
+            return RunLock(None, None)
+        lock_path = path.with_name(path.name + ".lock")
+        handle = open(lock_path, "a+")  # noqa: SIM115 - kept open for as long as the lock is held
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StoreError(f"{db.mask(self.url)} is in use by {holder} (lock file {lock_path})") from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        lock = RunLock(lock_path, handle)
+        self._locks.append(lock)
+        return lock
+
+    # -- transactions ------------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self, doing: str, *, write: bool) -> Iterator[Session]:
+        maker = self._writer if write else self._reader
+        with db.translate(self.url, doing), maker.begin() as session:
+            yield session
+
+    def _read(self, doing: str) -> AbstractContextManager[Session]:
+        return self._tx(doing, write=False)
+
+    def _write(self, doing: str) -> AbstractContextManager[Session]:
+        return self._tx(doing, write=True)
+
+    def _insert(self, model: type[Any]) -> Any:
+        """INSERT with ON CONFLICT support for the engine's dialect."""
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(model)
+
+    # -- sources -----------------------------------------------------------------------------------
+
+    def sync_sources(self, sources: Sequence[tuple[str, str, str]], *, prune: bool = True) -> None:
+        """Make the sources table match the configuration: ``(name, type, url)`` each.
+
+        Known sources keep their poll state. A changed URL is a different feed: its validators, redirect
+        target and poll count are reset (polls 0 marks the next poll as a backlog again). With ``prune``,
+        sources no longer configured are deleted (their articles stay).
+        """
+        now = _now()
+        with self._write("sync sources") as s:
+            for name, type_, url in sources:
+                s.execute(
+                    self._insert(Source)
+                    .values(name=name, type=type_, url=url, status="new", failures=0, polls=0, updated_at=now)
+                    .on_conflict_do_nothing(index_elements=["name"])
+                )
+                s.execute(update(Source).where(Source.name == name, Source.type != type_).values(type=type_))
+                s.execute(
+                    update(Source)
+                    .where(Source.name == name, Source.url != url)
+                    .values(
+                        url=url,
+                        current_url=None,
+                        etag=None,
+                        last_modified=None,
+                        polls=0,
+                        next_due_at=None,
+                        status="new",
+                        updated_at=now,
+                    )
+                )
+            if prune:
+                s.execute(delete(Source).where(Source.name.not_in([name for name, _, _ in sources])))
+
+    def source_state(self, name: str) -> SourceState | None:
+        with self._read("read source") as s:
+            row = s.scalars(select(Source).where(Source.name == name)).one_or_none()
+            return _source_state(row) if row else None
+
+    def source_states(self) -> list[SourceState]:
+        with self._read("read sources") as s:
+            return [_source_state(row) for row in s.scalars(select(Source).order_by(Source.name))]
+
+    def record_poll(self, name: str, poll: PollRecord) -> None:
+        """Store one poll's outcome, count it, and release the source's lease."""
+        values: dict[str, Any] = {
+            "status": poll.status,
+            "last_polled_at": poll.polled_at,
+            "next_due_at": poll.next_due_at,
+            "last_error": poll.error,
+            "failures": poll.failures,
+            "polls": Source.polls + 1,
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "updated_at": poll.polled_at,
+        }
+        if poll.success:
+            values["last_success_at"] = poll.polled_at
+        values.update(_validator_values(poll))
+        if poll.current_url is not None:
+            values["current_url"] = poll.current_url
+        with self._write("record poll") as s:
+            if s.execute(update(Source).where(Source.name == name).values(**values)).rowcount != 1:
+                raise StoreError(f"{db.mask(self.url)}: record poll: unknown source {name!r}")
+
+    def due_sources(self, now: datetime) -> list[str]:
+        """Names of sources due at ``now`` whose lease is free, unscheduled first, then most overdue."""
+        with self._read("read due sources") as s:
+            query = (
+                select(Source.name)
+                .where(_due(now), _lease_free(Source, now))
+                .order_by(Source.next_due_at.is_not(None), Source.next_due_at, Source.name)
+            )
+            return list(s.scalars(query))
+
+    def claim_source(self, name: str, worker: str, now: datetime, lease: timedelta) -> bool:
+        """Take the source's lease if it is due and free (or already ours); False when another worker has it.
+
+        Being due is part of the claim: otherwise a worker that saw the source due a moment ago could poll it
+        again right after another worker finished (and released) it.
+        """
+        with self._write("claim source") as s:
+            row = s.execute(
+                select(Source.id)
+                .where(Source.name == name, _due(now), _lease_free(Source, now, worker))
+                .with_for_update(skip_locked=True)
+            ).one_or_none()
+            if row is None:
+                return False
+            s.execute(
+                update(Source)
+                .where(Source.id == row.id)
+                .values(lease_owner=worker, lease_expires_at=now + lease)
+            )
+            return True
+
+    # -- articles and stories ----------------------------------------------------------------------
+
+    def find_duplicate(self, keys: ArticleKeys) -> int | None:
+        """The id of a stored article with the same GUID (per source), canonical URL or text hash."""
+        with self._read("find duplicate") as s:
+            return _find_duplicate(s, keys)
+
+    def save_article(
+        self, article: NewArticle, story: NewStory | int | None, alerts: Sequence[NewAlert] = ()
+    ) -> SavedArticle:
+        """Store the article, its story link and its outbox rows in ONE transaction.
+
+        Idempotent: when the article is already stored (any unique key), its id comes back with
+        ``created=False`` and nothing else is written. Alert ``dedup_key``s may say ``{story}``.
+        """
+        with self._write("save article") as s:
+            article_id = s.execute(
+                self._insert(Article)
+                .values(**_article_values(article))
+                .on_conflict_do_nothing()
+                .returning(Article.id)
+            ).scalar_one_or_none()
+            if article_id is None:
+                return self._existing(s, article)
+            story_id, story_created = self._link_story(s, article, story)
+            if story_id is not None:
+                s.execute(update(Article).where(Article.id == article_id).values(story_id=story_id))
+            created = sum(self._insert_alert(s, alert, story_id) for alert in alerts)
+            return SavedArticle(article_id, story_id, True, story_created, created)
+
+    def _existing(self, s: Session, article: NewArticle) -> SavedArticle:
+        # On PostgreSQL ON CONFLICT waited for the competing insert to commit, so this read (a new snapshot
+        # under READ COMMITTED) sees it.
+        existing = _find_duplicate(s, article.keys)
+        if existing is None:
+            raise StoreError(f"{db.mask(self.url)}: save article: conflicting row vanished, retry")
+        story_id = s.scalar(select(Article.story_id).where(Article.id == existing))
+        return SavedArticle(existing, story_id, False, False, 0)
+
+    def _link_story(
+        self, s: Session, article: NewArticle, story: NewStory | int | None
+    ) -> tuple[int | None, bool]:
+        if story is None:
+            return None, False
+        if isinstance(story, NewStory):
+            return self._create_story(s, article, story), True
+        self._attach_story(s, article, story)
+        return story, False
+
+    def _create_story(self, s: Session, article: NewArticle, story: NewStory) -> int:
+        row = Story(
+            topic=story.topic,
+            event=story.event,
+            title=story.title,
+            features=dict(story.features),
+            first_published=story.first_published,
+            first_seen=article.fetched_at,
+            last_seen=article.fetched_at,
+            article_count=1,
+            outlets=[article.outlet],
+            cues=list(story.cues),
+            alertable=story.alertable,
+        )
+        s.add(row)
+        s.flush()
+        return row.id
+
+    def _attach_story(self, s: Session, article: NewArticle, story_id: int) -> None:
+        # Row lock (PostgreSQL): concurrent attaches to one story serialise, so counts and outlets add up.
+        row = s.scalars(select(Story).where(Story.id == story_id).with_for_update()).one_or_none()
+        if row is None:
+            raise StoreError(f"{db.mask(self.url)}: save article: story {story_id} does not exist")
+        row.article_count += 1
+        row.last_seen = max(row.last_seen, article.fetched_at)
+        if article.outlet not in row.outlets:
+            row.outlets = [*row.outlets, article.outlet]
+
+    def _insert_alert(self, s: Session, alert: NewAlert, story_id: int | None) -> int:
+        if STORY_PLACEHOLDER in alert.dedup_key and story_id is None:
+            raise StoreError(
+                f"{db.mask(self.url)}: alert {alert.dedup_key!r} names a story but there is none"
+            )
+        key = alert.dedup_key.replace(STORY_PLACEHOLDER, str(story_id))
+        inserted = s.execute(
+            self._insert(Alert)
+            .values(
+                dedup_key=key,
+                channel=alert.channel,
+                topic=alert.topic,
+                story_id=story_id,
+                kind=alert.kind,
+                payload=dict(alert.payload),
+                status="pending",
+                attempts=0,
+                next_attempt_at=alert.next_attempt_at,
+                created_at=_now(),
+            )
+            .on_conflict_do_nothing(index_elements=["dedup_key", "channel"])
+            .returning(Alert.id)
+        ).scalar_one_or_none()
+        return 0 if inserted is None else 1
+
+    def articles(self, limit: int | None = None, topic: str | None = None) -> list[StoredArticle]:
+        """Stored articles, newest first."""
+        with self._read("read articles") as s:
+            query = select(Article).order_by(Article.id.desc()).limit(limit)
+            if topic is not None:
+                query = query.where(Article.topic == topic)
+            return [_stored_article(row) for row in s.scalars(query)]
+
+    def article_count(self) -> int:
+        with self._read("count articles") as s:
+            return s.scalar(select(func.count()).select_from(Article)) or 0
+
+    def stories(self, topic: str | None = None) -> list[StoredStory]:
+        """Stories, newest first."""
+        with self._read("read stories") as s:
+            query = select(Story).order_by(Story.id.desc())
+            if topic is not None:
+                query = query.where(Story.topic == topic)
+            return [_stored_story(row) for row in s.scalars(query)]
+
+    def story(self, story_id: int) -> StoredStory | None:
+        with self._read("read story") as s:
+            row = s.get(Story, story_id)
+            return _stored_story(row) if row else None
+
+    def story_memory(
+        self, since: datetime | None = None, after_article_id: int = 0
+    ) -> Iterator[StoryMemoryRow]:
+        """Relevant articles with signatures, oldest first, in pages (no connection held between pages).
+
+        ``since`` keeps articles published (or, undated, fetched) at or after it; ``after_article_id`` lets a
+        worker catch up with what other workers stored since its last look.
+        """
+        last = after_article_id
+        while True:
+            with self._read("read story memory") as s:
+                page = list(s.execute(_memory_query(since, last)))
+            yield from (_memory_row(row) for row in page)
+            if len(page) < MEMORY_PAGE:
+                return
+            last = page[-1].id
+
+    # -- outbox ------------------------------------------------------------------------------------
+
+    def enqueue_alerts(self, alerts: Sequence[NewAlert]) -> int:
+        """Add operator/test alerts; an existing (dedup_key, channel) is left alone. Returns rows created."""
+        with self._write("enqueue alerts") as s:
+            return sum(self._insert_alert(s, alert, None) for alert in alerts)
+
+    def claim_alerts(
+        self, now: datetime, worker: str, limit: int = 50, lease: timedelta = timedelta(minutes=5)
+    ) -> list[AlertRow]:
+        """Lease up to ``limit`` due pending alerts to ``worker``; no two workers get the same alert."""
+        with self._write("claim alerts") as s:
+            rows = list(
+                s.scalars(
+                    select(Alert)
+                    .where(Alert.status == "pending", Alert.next_attempt_at <= now, _lease_free(Alert, now))
+                    .order_by(Alert.next_attempt_at, Alert.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for row in rows:
+                row.lease_owner, row.lease_expires_at = worker, now + lease
+            return [_alert_row(row) for row in rows]
+
+    def record_delivery(
+        self,
+        alert_id: int,
+        ok: bool,
+        error: str | None,
+        now: datetime,
+        next_attempt_at: datetime | None = None,
+        give_up: bool = False,
+    ) -> None:
+        """Log one delivery attempt and move the alert on: sent, back to pending (back-off) or failed."""
+        with self._write("record delivery") as s:
+            row = s.scalars(select(Alert).where(Alert.id == alert_id).with_for_update()).one_or_none()
+            if row is None:
+                raise StoreError(f"{db.mask(self.url)}: record delivery: unknown alert {alert_id}")
+            s.add(Delivery(alert_id=alert_id, attempted_at=now, ok=ok, error=error))
+            row.attempts += 1
+            row.lease_owner = row.lease_expires_at = None
+            if row.status == "sent":  # a late report from a worker whose lease had expired: keep "sent"
+                return
+            _advance(row, ok, error, now, next_attempt_at, give_up)
+
+    def alerts(self, status: str | None = None) -> list[AlertRow]:
+        with self._read("read alerts") as s:
+            query = select(Alert).order_by(Alert.id)
+            if status is not None:
+                query = query.where(Alert.status == status)
+            return [_alert_row(row) for row in s.scalars(query)]
+
+    def deliveries(self, alert_id: int) -> list[tuple[datetime, bool, str | None]]:
+        """Every attempt at one alert, oldest first: (attempted_at, ok, error)."""
+        with self._read("read deliveries") as s:
+            query = select(Delivery).where(Delivery.alert_id == alert_id).order_by(Delivery.id)
+            return [(row.attempted_at, row.ok, row.error) for row in s.scalars(query)]
+
+    def retry_failed(self, ids: Sequence[int] | None = None, *, now: datetime | None = None) -> int:
+        """Put failed (dead-letter) alerts back in the queue, due at once with attempts reset."""
+        query = update(Alert).where(Alert.status == "failed")
+        if ids is not None:
+            query = query.where(Alert.id.in_(list(ids)))
+        with self._write("retry failed alerts") as s:
+            result = s.execute(
+                query.values(
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now or _now(),
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
+            )
+            return int(result.rowcount)
+
+    def alert_counts(self) -> dict[str, int]:
+        """Alerts per status; every status is present, zero when empty."""
+        with self._read("count alerts") as s:
+            counts = dict(s.execute(select(Alert.status, func.count()).group_by(Alert.status)).tuples().all())
+        return {status: counts.get(status, 0) for status in ("pending", "sent", "failed")}
+
+    def oldest_pending_alert(self, now: datetime) -> datetime | None:
+        """Creation time of the oldest pending alert already due at ``now`` (delivery lag, for health checks).
+
+        Alerts waiting out a back-off or quiet hours are not late, so they do not count.
+        """
+        with self._read("read oldest pending alert") as s:
+            return s.scalar(
+                select(func.min(Alert.created_at)).where(
+                    Alert.status == "pending", Alert.next_attempt_at <= now
+                )
+            )
+
+
+# -- query pieces and row conversion (pure) -------------------------------------------------------------
+
+
+def _find_duplicate(s: Session, keys: ArticleKeys) -> int | None:
+    conditions: list[ColumnElement[bool]] = [Article.canonical_url == keys.canonical_url]
+    if (gkey := guid_key(keys.source, keys.guid)) is not None:
+        conditions.append(Article.guid_key == gkey)
+    if keys.text_hash is not None:
+        conditions.append(Article.text_hash == keys.text_hash)
+    return s.scalar(select(Article.id).where(or_(*conditions)).order_by(Article.id).limit(1))
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(Source.next_due_at.is_(None), Source.next_due_at <= now)
+
+
+def _lease_free(
+    model: type[Source] | type[Alert], now: datetime, worker: str | None = None
+) -> ColumnElement[bool]:
+    free = [model.lease_owner.is_(None), model.lease_expires_at <= now]
+    if worker is not None:
+        free.append(model.lease_owner == worker)
+    return or_(*free)
+
+
+def _validator_values(poll: PollRecord) -> dict[str, Any]:
+    """Which cache validators a poll replaces.
+
+    A 200 replaces both (a server that stopped sending one must not get it back). A 304 may omit them
+    (RFC 9110 §15.4.5 only says SHOULD), so it replaces only those it sent. A failure keeps the old ones.
+    """
+    if poll.status == "ok":
+        return {"etag": poll.etag, "last_modified": poll.last_modified}
+    if poll.status == "not_modified":
+        return {
+            k: v for k, v in (("etag", poll.etag), ("last_modified", poll.last_modified)) if v is not None
+        }
+    return {}
+
+
+def _advance(
+    row: Alert, ok: bool, error: str | None, now: datetime, next_attempt_at: datetime | None, give_up: bool
+) -> None:
+    if ok:
+        row.status, row.sent_at, row.last_error = "sent", now, None
+    elif give_up:
+        row.status, row.last_error = "failed", error
+    else:
+        row.status, row.last_error, row.next_attempt_at = "pending", error, next_attempt_at or now
+
+
+def _article_values(article: NewArticle) -> dict[str, Any]:
+    return {
+        "source": article.source,
+        "outlet": article.outlet,
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "guid_key": guid_key(article.source, article.guid),
+        "text_hash": article.text_hash,
+        "title": article.title,
+        "text": article.text,
+        "published": article.published,
+        "language": article.language,
+        "fetched_at": article.fetched_at,
+        "relevant": article.relevant,
+        "topic": article.topic,
+        "event": article.event,
+        "cues": list(article.cues),
+        "terms": list(article.terms),
+        "features": dict(article.features),
+        "signature": article.signature,
+    }
+
+
+def _memory_query(since: datetime | None, after_id: int) -> Select[Any]:
+    query = (
+        select(
+            Article.id,
+            Article.story_id,
+            Article.topic,
+            Article.event,
+            Article.features,
+            Article.signature,
+            Article.published,
+            Story.first_published,
+        )
+        .outerjoin(Story, Story.id == Article.story_id)
+        .where(Article.relevant.is_(True), Article.signature.is_not(None), Article.id > after_id)
+        .order_by(Article.id)
+        .limit(MEMORY_PAGE)
+    )
+    if since is not None:
+        query = query.where(func.coalesce(Article.published, Article.fetched_at) >= since)
+    return query
+
+
+def _memory_row(row: Any) -> StoryMemoryRow:
+    return StoryMemoryRow(
+        row.id,
+        row.story_id,
+        row.topic,
+        row.event,
+        row.features,
+        bytes(row.signature),
+        row.published,
+        row.first_published,
+    )
+
+
+def _source_state(row: Source) -> SourceState:
+    return SourceState(
+        row.name,
+        row.type,
+        row.url,
+        row.current_url,
+        row.etag,
+        row.last_modified,
+        row.status,  # type: ignore[arg-type]
+        row.last_error,
+        row.last_polled_at,
+        row.last_success_at,
+        row.next_due_at,
+        row.failures,
+        row.polls,
+    )
+
+
+def _stored_article(row: Article) -> StoredArticle:
+    return StoredArticle(
+        row.id,
+        row.source,
+        row.outlet,
+        row.url,
+        row.title,
+        row.published,
+        row.fetched_at,
+        row.topic,
+        row.story_id,
+        row.event,
+        row.relevant,
+    )
+
+
+def _stored_story(row: Story) -> StoredStory:
+    return StoredStory(
+        row.id,
+        row.topic,
+        row.event,
+        row.title,
+        row.features,
+        row.first_published,
+        row.first_seen,
+        row.last_seen,
+        row.article_count,
+        tuple(row.outlets),
+        tuple(row.cues),
+    )
+
+
+def _alert_row(row: Alert) -> AlertRow:
+    return AlertRow(
+        row.id,
+        row.dedup_key,
+        row.channel,
+        row.topic,
+        row.story_id,
+        row.kind,  # type: ignore[arg-type]
+        row.payload,
+        row.status,
+        row.attempts,
+        row.next_attempt_at,  # type: ignore[arg-type]
+        row.last_error,
+        row.created_at,
+        row.sent_at,
+    )
