@@ -1,0 +1,91 @@
+"""canonical_url: one article reached by different links gives one key; different articles do not."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.provisional import urls as hypothesis_urls
+
+from monitor.urls import canonical_url, host_of
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTP://WWW.Example.COM/News/Story", "http://www.example.com/News/Story"),  # path case kept
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("http://example.com:80/a", "http://example.com/a"),
+        ("http://example.com:8080/a", "http://example.com:8080/a"),  # non-default port kept
+        ("https://example.com/a#comments", "https://example.com/a"),
+        ("https://example.com/a/", "https://example.com/a"),
+        ("https://example.com/", "https://example.com/"),
+        ("https://example.com", "https://example.com/"),
+        ("https://example.com//a///b", "https://example.com/a/b"),
+        ("https://example.com/a/./b/../c", "https://example.com/a/c"),
+        ("https://example.com/%7Euser/%2fpath", "https://example.com/~user/%2Fpath"),
+        ("https://bücher.example/Seite", "https://xn--bcher-kva.example/Seite"),
+        ("  https://example.com/a  ", "https://example.com/a"),
+    ],
+)
+def test_canonical_url_rules(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+def test_tracking_parameters_are_removed_and_the_rest_sorted() -> None:
+    url = (
+        "https://example.com/story?utm_source=twitter&utm_MEDIUM=social&id=42&fbclid=abc&gclid=x"
+        "&mc_cid=1&mc_eid=2&igshid=3&ref=hn&ref_src=twsrc&spm=a.b&share=1&via=me&cmpid=rss&ncid=t"
+        "&guccounter=1&page=2"
+    )
+    assert canonical_url(url) == "https://example.com/story?id=42&page=2"
+
+
+def test_meaningful_parameters_and_their_values_survive() -> None:
+    assert (
+        canonical_url("https://example.com/a?q=leica+m11&empty=")
+        == "https://example.com/a?empty=&q=leica+m11"
+    )
+    assert canonical_url("https://example.com/a?p=1") != canonical_url("https://example.com/a?p=2")
+
+
+def test_only_tracking_parameters_leaves_no_question_mark() -> None:
+    assert canonical_url("https://example.com/a/?utm_campaign=x#top") == "https://example.com/a"
+
+
+def test_the_same_article_by_different_links_gives_one_key() -> None:
+    links = [
+        "https://www.gizmochina.com/2022/05/23/xiaomi-leica/?utm_source=rss&utm_medium=rss",
+        "HTTPS://WWW.GIZMOCHINA.COM:443/2022/05/23/xiaomi-leica#respond",
+        "https://www.gizmochina.com/2022/05/23/xiaomi-leica/",
+    ]
+    assert len({canonical_url(link) for link in links}) == 1
+
+
+def test_malformed_urls_do_not_raise() -> None:
+    for url in ("http://[::1", "http://host:notaport/x", "", "not a url", "mailto:someone@example.com"):
+        assert isinstance(canonical_url(url), str)
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://www.TheVerge.com/2022/x", "theverge.com"),
+        ("http://blog.example.com:8080/", "blog.example.com"),
+        ("https://münchen.de/", "xn--mnchen-3ya.de"),
+        ("file:///tmp/a.txt", ""),
+    ],
+)
+def test_host_of(url: str, host: str) -> None:
+    assert host_of(url) == host
+
+
+_url_parts = st.text(alphabet="aZ09-._~%/?&=#:+@!$;, éü[]", max_size=30)
+_awkward_urls = st.builds(lambda a, b: f"https://Ex.com{a}?{b}", _url_parts, _url_parts)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(hypothesis_urls(), _awkward_urls, _url_parts.map(lambda s: "HTTP://" + s), st.text()))
+def test_canonical_url_is_idempotent(url: str) -> None:
+    once = canonical_url(url)
+    assert canonical_url(once) == once
