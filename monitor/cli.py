@@ -1,0 +1,180 @@
+"""Command line: ``monitor crawl | import | articles | sources | stories | check | alerts | run | config | db``.
+
+Only click is imported at module level; each command imports what it needs, so ``monitor --help`` is fast.
+Exit codes: 0 the command ran (a failing *source* is reported, not fatal), 1 it could not run (database,
+network stack), 2 bad usage or configuration (``ConfigError``, ``QuerySyntaxError``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from monitor.app import App
+    from monitor.config import Config
+
+
+class MonitorGroup(click.Group):
+    """Turns monitor's own errors into one clear line and the documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from monitor.errors import ConfigError, MonitorError, QuerySyntaxError
+
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, QuerySyntaxError) as exc:
+            click.echo(f"monitor: configuration error: {exc}", err=True)
+            ctx.exit(2)
+        except MonitorError as exc:
+            click.echo(f"monitor: error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=MonitorGroup)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Configuration file (default: $MONITOR_CONFIG, else ./config.toml).",
+)
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="monitor")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, log_format: str, verbose: int) -> None:
+    """Watch tech news for configured topics and alert once per story."""
+    from monitor.logs import setup_logging
+
+    setup_logging(log_format, verbose)
+    ctx.obj = {"config_path": config_path}
+
+
+def load(ctx: click.Context) -> Config:
+    from monitor.config import load_config
+
+    return load_config(ctx.obj["config_path"])
+
+
+def open_app(ctx: click.Context, **kwargs: Any) -> App:
+    from monitor.app import open_app as _open
+
+    app = _open(load(ctx), **kwargs)
+    ctx.call_on_close(app.close)
+    return app
+
+
+@main.command()
+@click.option("--source", "source_names", multiple=True, help="Poll only this source (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Judge what the sources have without storing or alerting.")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of tables.")
+@click.option("--no-notify", is_flag=True, help="Store alerts in the outbox but do not deliver them now.")
+@click.pass_context
+def crawl(ctx: click.Context, source_names: tuple[str, ...], dry_run: bool, as_json: bool, no_notify: bool) -> None:
+    """Poll the configured sources once, store what is new, deliver the alerts it decided, and exit."""
+    from monitor.commands import run_crawl
+
+    run_crawl(open_app(ctx), source_names, dry_run=dry_run, as_json=as_json, notify=not no_notify)
+
+
+@main.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
+@click.pass_context
+def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Load stored articles (.txt page dumps, .html, .jsonl). Importing never alerts."""
+    from monitor.commands import run_import
+
+    run_import(open_app(ctx, sync_sources=False), paths, as_json=as_json)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", type=int, default=None, help="Newest N articles.")
+@click.option("--all", "show_all", is_flag=True, help="Include articles that matched no topic.")
+@click.pass_context
+def articles(ctx: click.Context, as_json: bool, limit: int | None, show_all: bool) -> None:
+    """List stored articles."""
+    from monitor.commands import list_articles
+
+    list_articles(open_app(ctx, sync_sources=False), as_json=as_json, limit=limit, show_all=show_all)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def sources(ctx: click.Context, as_json: bool) -> None:
+    """Each source's last status, last error and next poll."""
+    from monitor.commands import list_sources
+
+    list_sources(open_app(ctx), as_json=as_json)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--topic", default=None)
+@click.pass_context
+def stories(ctx: click.Context, as_json: bool, topic: str | None) -> None:
+    """Stories: event, title, article count, outlets, first and last seen."""
+    from monitor.commands import list_stories
+
+    list_stories(open_app(ctx, sync_sources=False), as_json=as_json, topic=topic)
+
+
+@main.command()
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def check(ctx: click.Context, target: str, as_json: bool) -> None:
+    """Explain the judgement of one article (a file or a URL) without storing it."""
+    from monitor.commands import run_check
+
+    run_check(open_app(ctx, sync_sources=False), target, as_json=as_json)
+
+
+@main.group(cls=MonitorGroup)
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command(name="check")
+@click.pass_context
+def config_check(ctx: click.Context) -> None:
+    """Validate the configuration and print it, secrets masked."""
+    import json
+
+    from monitor.config import describe
+    from monitor.judge import Judge
+
+    cfg = load(ctx.find_root())
+    Judge(cfg.topics)  # query syntax errors belong to "is the configuration valid"
+    click.echo(json.dumps(describe(cfg), indent=2, ensure_ascii=False))
+    click.echo(f"{cfg.path}: OK ({len(cfg.sources)} sources, {len(cfg.topics)} topics, "
+               f"{len(cfg.channels)} channels)", err=True)
+
+
+@main.group(cls=MonitorGroup)
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command(name="upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply the database migrations (also done on every start)."""
+    from monitor.store.db import upgrade
+
+    cfg = load(ctx.find_root())
+    upgrade(cfg.storage.url)
+    click.echo("database is at the newest schema")
+
+
+def run() -> None:  # pragma: no cover - console entry for `python -m monitor`
+    main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""One pipeline for every document, whichever source delivered it.
+
+``RawDocument`` ─► exact dedup ─► judge (relevance, event, story features) ─► story assignment ─► one store
+transaction (article + story + outbox rows) ─► the in-memory story index learns the article.
+
+The pipeline decides nothing itself: the pure stages decide, the store persists. It is synchronous on purpose:
+the service is the only writer, and one transaction per article keeps a crash from losing or doubling alerts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
+
+from monitor.alerting import StoryView, alerts_for_new_story
+from monitor.dedup import text_hash
+from monitor.model import Outcome, RawDocument
+from monitor.records import (
+    ArticleKeys,
+    NewAlert,
+    NewArticle,
+    NewStory,
+    SavedArticle,
+    StoryMemoryRow,
+)
+from monitor.urls import canonical_url
+
+if TYPE_CHECKING:
+    from monitor.config import ChannelConfig, TopicConfig
+    from monitor.judge import Judge, Judgement
+    from monitor.stories import StoryDecision, StoryIndex
+
+
+class ArticleStore(Protocol):
+    def find_duplicate(self, keys: ArticleKeys) -> int | None: ...
+
+    def save_article(
+        self, article: NewArticle, story: NewStory | int | None, alerts: Sequence[NewAlert]
+    ) -> SavedArticle: ...
+
+    def story_memory(self) -> Sequence[StoryMemoryRow] | object: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """What happened to one document; ``monitor crawl`` prints one line of it."""
+
+    source: str
+    url: str
+    title: str
+    outcome: Outcome
+    topic: str | None = None
+    story_id: int | None = None
+    event: str | None = None
+    known_story: bool = False  # joined a story that already existed
+    alerts: int = 0
+    error: str | None = None
+    similarity: float | None = None
+    reason: str | None = None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: ArticleStore,
+        judge: Judge,
+        index: StoryIndex,
+        topics: Sequence[TopicConfig],
+        channels: Sequence[ChannelConfig] = (),
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.judge = judge
+        self.index = index
+        self.topics: Mapping[str, TopicConfig] = {t.name: t for t in topics}
+        self.channels: Mapping[str, ChannelConfig] = {c.name: c for c in channels}
+        self.clock = clock
+
+    def load_memory(self) -> int:
+        """Teach the story index every stored relevant article (at start, and for other workers' writes)."""
+        count = 0
+        for row in self.store.story_memory():  # type: ignore[attr-defined]
+            self.index.add_stored(row)
+            count += 1
+        return count
+
+    def is_known(self, source: str, guid: str | None, url: str) -> bool:
+        """Cheap check before fetching an entry's page: the same GUID or canonical URL is stored."""
+        keys = ArticleKeys(source, guid, canonical_url(url), None)
+        return self.store.find_duplicate(keys) is not None
+
+    def ingest(self, doc: RawDocument, *, silent: bool, dry_run: bool = False) -> ItemResult:
+        """Judge and store one document. ``dry_run`` judges against what is stored and writes nothing."""
+        canonical = canonical_url(doc.canonical_url or doc.url)
+        keys = ArticleKeys(doc.source, doc.guid, canonical, text_hash(doc.text))
+        if self.store.find_duplicate(keys) is not None:
+            return ItemResult(doc.source, doc.url, doc.title, Outcome.DUPLICATE)
+        judgement = self.judge.judge(doc)
+        decision = self.index.assign(judgement, doc.published) if judgement.relevant else None
+        if dry_run:
+            return self._result(doc, judgement, decision, story_id=decision.story_id if decision else None)
+        story, alerts = self._story_and_alerts(doc, judgement, decision, silent=silent)
+        saved = self.store.save_article(self._article(doc, keys, judgement), story, alerts)
+        if not saved.created:  # a concurrent writer stored it first
+            return ItemResult(doc.source, doc.url, doc.title, Outcome.DUPLICATE)
+        if judgement.relevant:
+            self.index.add(saved.article_id, saved.story_id, judgement, doc.published)
+        return self._result(doc, judgement, decision, story_id=saved.story_id, alerts=saved.alerts_created)
+
+    @staticmethod
+    def _result(
+        doc: RawDocument,
+        judgement: Judgement,
+        decision: StoryDecision | None,
+        *,
+        story_id: int | None,
+        alerts: int = 0,
+    ) -> ItemResult:
+        return ItemResult(
+            doc.source,
+            doc.url,
+            doc.title,
+            Outcome.NEW if judgement.relevant else Outcome.IRRELEVANT,
+            topic=judgement.topic,
+            story_id=story_id,
+            event=str(judgement.event) if judgement.relevant else None,
+            known_story=decision is not None and decision.story_id is not None,
+            alerts=alerts,
+            similarity=decision.nearest_score if decision else None,
+            reason=decision.reason if decision else None,
+        )
+
+    def _article(self, doc: RawDocument, keys: ArticleKeys, judgement: Judgement) -> NewArticle:
+        return NewArticle(
+            source=doc.source,
+            outlet=doc.outlet,
+            url=doc.url,
+            canonical_url=keys.canonical_url,
+            guid=doc.guid,
+            text_hash=keys.text_hash,
+            title=doc.title,
+            text=doc.text,
+            published=doc.published,
+            language=doc.language,
+            fetched_at=self.clock(),
+            relevant=judgement.relevant,
+            topic=judgement.topic,
+            event=str(judgement.event) if judgement.relevant else None,
+            cues=tuple(judgement.cues),
+            terms=tuple(judgement.terms),
+            features=judgement.features.to_json(),
+            signature=judgement.signature,
+        )
+
+    def _story_and_alerts(
+        self, doc: RawDocument, judgement: Judgement, decision: StoryDecision | None, *, silent: bool
+    ) -> tuple[NewStory | int | None, list[NewAlert]]:
+        if decision is None or judgement.topic is None:
+            return None, []
+        if decision.story_id is not None:
+            return decision.story_id, []  # coverage of a known story never alerts again
+        topic = self.topics[judgement.topic]
+        story = NewStory(
+            topic=topic.name,
+            event=str(judgement.event),
+            title=doc.title,
+            features=judgement.features.to_json(),
+            first_published=doc.published,
+            cues=tuple(judgement.cues),
+            alertable=judgement.event in topic.alert_on,
+        )
+        view = StoryView(
+            title=doc.title,
+            event=judgement.event,
+            url=doc.url,
+            outlet=doc.outlet,
+            published=doc.published,
+            summary=doc.text[:1000],
+            topic=topic.name,
+            cues=tuple(judgement.cues),
+        )
+        alerts = alerts_for_new_story(topic, view, silent=silent, now=self.clock(), channels=self.channels)
+        return story, alerts
