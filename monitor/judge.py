@@ -1,0 +1,76 @@
+"""The judgement of one document: relevance (match), event (classify), story features and text signature.
+
+Pure and deterministic. Topic queries are compiled once, in ``Judge.__init__``; ``judge`` is then a function
+of the document alone, so the same document always gets the same judgement (and a dry run says what a real
+run would do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from monitor import dedup
+from monitor.classify import classify_event
+from monitor.model import Event, RawDocument
+from monitor.stories import StoryFeatures, story_features
+
+if TYPE_CHECKING:
+    from monitor.match import Query
+
+
+class TopicLike(Protocol):
+    """What the judge needs of a topic (``config.TopicConfig`` has these)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def query(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    relevant: bool
+    topic: str | None  # the first topic (in config order) whose query matched; None when irrelevant
+    terms: tuple[str, ...]  # query terms found
+    event: Event
+    cues: tuple[str, ...]  # why this event, e.g. ('title:"launches"',)
+    features: StoryFeatures
+    signature: bytes  # MinHash of the text; irrelevant documents get one too (near-duplicate memory)
+
+
+class Judge:
+    def __init__(self, topics: Sequence[TopicLike]) -> None:
+        from monitor.match import compile_query  # imported here: match is a sibling still being built
+
+        self._queries: tuple[tuple[str, Query], ...] = tuple(
+            (t.name, compile_query(t.query, topic=t.name)) for t in topics
+        )
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self._queries)
+
+    def judge(self, doc: RawDocument) -> Judgement:
+        title, text = doc.title or "", doc.text or ""
+        signature = dedup.signature(text or title)
+        topic, terms = self._topic(title, text)
+        if topic is None:
+            features = StoryFeatures(published=doc.published.date() if doc.published else None)
+            return Judgement(False, None, terms, Event.OTHER, (), features, signature)
+        decision = classify_event(title, text, doc.published)
+        features = story_features(title, text, decision.event, doc.published)
+        return Judgement(True, topic, terms, decision.event, decision.cues, features, signature)
+
+    def _topic(self, title: str, text: str) -> tuple[str | None, tuple[str, ...]]:
+        """First matching topic in config order; for an irrelevant document, the terms of the first query."""
+        first_terms: tuple[str, ...] | None = None
+        for name, query in self._queries:
+            match = query.evaluate(title, text)
+            if match.relevant:
+                return name, tuple(match.terms)
+            if first_terms is None:
+                first_terms = tuple(match.terms)
+        return None, first_terms or ()
