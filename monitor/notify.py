@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
+from monitor.config import ChannelConfig
 from monitor.render import Rendered
 
 if TYPE_CHECKING:
@@ -41,16 +42,6 @@ ERROR_MAX = 500
 _SECRET_KEY = re.compile(r"pass|pwd|token|secret|key|auth|sig|cred", re.IGNORECASE)
 
 
-class ChannelLike(Protocol):
-    """What the notifier needs of ``config.ChannelConfig``."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def url(self) -> str: ...
-
-
 @dataclass(frozen=True, slots=True)
 class DeliveryResult:
     ok: bool
@@ -58,7 +49,7 @@ class DeliveryResult:
 
 
 class Notifier(Protocol):
-    def send(self, channel: ChannelLike, message: Rendered) -> DeliveryResult: ...
+    def send(self, channel: ChannelConfig, message: Rendered) -> DeliveryResult: ...
 
 
 # --- secrets never leave ---------------------------------------------------------------------------------
@@ -160,7 +151,7 @@ class AppriseNotifier:
         self._asset = apprise.AppriseAsset(storage_mode="memory")  # never write apprise state to disk
         _install_redactor()
 
-    def send(self, channel: ChannelLike, message: Rendered) -> DeliveryResult:
+    def send(self, channel: ChannelConfig, message: Rendered) -> DeliveryResult:
         target = self._target(channel)
         if target.apobj is None:
             return DeliveryResult(False, target.error)
@@ -190,13 +181,13 @@ class AppriseNotifier:
             return message.markdown, "", fmt.MARKDOWN.value
         return message.text, message.subject, fmt.TEXT.value
 
-    def _target(self, channel: ChannelLike) -> _Target:
+    def _target(self, channel: ChannelConfig) -> _Target:
         target = self._targets.get(channel.name)
         if target is None or target.url != channel.url:
             target = self._targets[channel.name] = self._build(channel)
         return target
 
-    def _build(self, channel: ChannelLike) -> _Target:
+    def _build(self, channel: ChannelConfig) -> _Target:
         secrets = url_secrets(channel.url)
         _REDACTOR.add(secrets)
         scheme = channel.url.partition("://")[0].lower()
