@@ -80,9 +80,7 @@ class Store:
         self.url = engine.url
         self.dialect = engine.dialect.name
         self._reader = sessionmaker(engine, expire_on_commit=False)
-        self._writer = sessionmaker(
-            engine.execution_options(**{db.SQLITE_BEGIN: "IMMEDIATE"}), expire_on_commit=False
-        )
+        self._writer = sessionmaker(engine.execution_options(**{db.SQLITE_BEGIN: "IMMEDIATE"}), expire_on_commit=False)
         self._locks: list[RunLock] = []
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -241,9 +239,7 @@ class Store:
             if row is None:
                 return False
             s.execute(
-                update(Source)
-                .where(Source.id == row.id)
-                .values(lease_owner=worker, lease_expires_at=now + lease)
+                update(Source).where(Source.id == row.id).values(lease_owner=worker, lease_expires_at=now + lease)
             )
             return True
 
@@ -264,10 +260,7 @@ class Store:
         """
         with self._write("save article") as s:
             article_id = s.execute(
-                self._insert(Article)
-                .values(**_article_values(article))
-                .on_conflict_do_nothing()
-                .returning(Article.id)
+                self._insert(Article).values(**_article_values(article)).on_conflict_do_nothing().returning(Article.id)
             ).scalar_one_or_none()
             if article_id is None:
                 return self._existing(s, article)
@@ -286,9 +279,7 @@ class Store:
         story_id = s.scalar(select(Article.story_id).where(Article.id == existing))
         return SavedArticle(existing, story_id, False, False, 0)
 
-    def _link_story(
-        self, s: Session, article: NewArticle, story: NewStory | int | None
-    ) -> tuple[int | None, bool]:
+    def _link_story(self, s: Session, article: NewArticle, story: NewStory | int | None) -> tuple[int | None, bool]:
         if story is None:
             return None, False
         if isinstance(story, NewStory):
@@ -326,9 +317,7 @@ class Store:
 
     def _insert_alert(self, s: Session, alert: NewAlert, story_id: int | None) -> int:
         if STORY_PLACEHOLDER in alert.dedup_key and story_id is None:
-            raise StoreError(
-                f"{db.mask(self.url)}: alert {alert.dedup_key!r} names a story but there is none"
-            )
+            raise StoreError(f"{db.mask(self.url)}: alert {alert.dedup_key!r} names a story but there is none")
         key = alert.dedup_key.replace(STORY_PLACEHOLDER, str(story_id))
         inserted = s.execute(
             self._insert(Alert)
@@ -374,9 +363,7 @@ class Store:
             row = s.get(Story, story_id)
             return _stored_story(row) if row else None
 
-    def story_memory(
-        self, since: datetime | None = None, after_article_id: int = 0
-    ) -> Iterator[StoryMemoryRow]:
+    def story_memory(self, since: datetime | None = None, after_article_id: int = 0) -> Iterator[StoryMemoryRow]:
         """Relevant articles with signatures, oldest first, in pages (no connection held between pages).
 
         ``since`` keeps articles published (or, undated, fetched) at or after it; ``after_article_id`` lets a
@@ -470,7 +457,7 @@ class Store:
     def alert_counts(self) -> dict[str, int]:
         """Alerts per status; every status is present, zero when empty."""
         with self._read("count alerts") as s:
-            counts = dict(s.execute(select(Alert.status, func.count()).group_by(Alert.status)).tuples().all())
+            counts = dict(s.execute(select(Alert.status, func.count()).group_by(Alert.status)).all())
         return {status: counts.get(status, 0) for status in ("pending", "sent", "failed")}
 
     def oldest_pending_alert(self, now: datetime) -> datetime | None:
@@ -480,9 +467,7 @@ class Store:
         """
         with self._read("read oldest pending alert") as s:
             return s.scalar(
-                select(func.min(Alert.created_at)).where(
-                    Alert.status == "pending", Alert.next_attempt_at <= now
-                )
+                select(func.min(Alert.created_at)).where(Alert.status == "pending", Alert.next_attempt_at <= now)
             )
 
 
@@ -502,9 +487,7 @@ def _due(now: datetime) -> ColumnElement[bool]:
     return or_(Source.next_due_at.is_(None), Source.next_due_at <= now)
 
 
-def _lease_free(
-    model: type[Source] | type[Alert], now: datetime, worker: str | None = None
-) -> ColumnElement[bool]:
+def _lease_free(model: type[Source] | type[Alert], now: datetime, worker: str | None = None) -> ColumnElement[bool]:
     free = [model.lease_owner.is_(None), model.lease_expires_at <= now]
     if worker is not None:
         free.append(model.lease_owner == worker)
@@ -520,9 +503,7 @@ def _validator_values(poll: PollRecord) -> dict[str, Any]:
     if poll.status == "ok":
         return {"etag": poll.etag, "last_modified": poll.last_modified}
     if poll.status == "not_modified":
-        return {
-            k: v for k, v in (("etag", poll.etag), ("last_modified", poll.last_modified)) if v is not None
-        }
+        return {k: v for k, v in (("etag", poll.etag), ("last_modified", poll.last_modified)) if v is not None}
     return {}
 
 

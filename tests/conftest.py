@@ -1,0 +1,118 @@
+"""Shared fixtures. Database fixtures first; add others below in their own section.
+
+Databases: ``store`` and ``db_url`` run each test on SQLite (a file in tmp_path) and on the PostgreSQL server
+at 127.0.0.1:5432 (override with MONITOR_TEST_POSTGRES_URL). PostgreSQL tests get one fresh database per
+session (``monitor_test_<random>``, dropped at the end) and are skipped when the server is unreachable,
+unless MONITOR_REQUIRE_POSTGRES=1, when they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.store import Store
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+TABLES = ("deliveries", "alerts", "articles", "stories", "sources")
+
+
+# -- databases ----------------------------------------------------------------------------------------------
+
+
+class PostgresServer:
+    """Creates throw-away databases on the test server and drops them when the session ends."""
+
+    def __init__(self, admin_url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.admin_url = make_url(admin_url)
+        self.created: list[str] = []
+
+    def _admin(self):  # psycopg connection in autocommit: CREATE/DROP DATABASE cannot run in a transaction
+        import psycopg
+
+        dsn = self.admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
+        return psycopg.connect(dsn, autocommit=True, connect_timeout=3)
+
+    def create_database(self) -> str:
+        name = f"monitor_test_{secrets.token_hex(6)}"
+        with self._admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return self.admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with self._admin() as conn:
+            for name in self.created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.created.clear()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer(POSTGRES_ADMIN_URL)
+    try:
+        server._admin().close()
+    except Exception as exc:  # any failure to reach the server means "no PostgreSQL here"
+        reason = f"PostgreSQL unreachable at {server.admin_url.render_as_string()}: {exc}"
+        if os.environ.get("MONITOR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture(scope="session")
+def postgres_store_url(postgres_server: PostgresServer) -> str:
+    """One migrated database shared by the session's PostgreSQL ``store`` tests (emptied before each)."""
+    from monitor.store import db
+
+    url = postgres_server.create_database()
+    db.upgrade(url)
+    return url
+
+
+BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty, unmigrated database on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'db' / 'monitor.db'}"
+    return request.getfixturevalue("postgres_server").create_database()
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An open, migrated, empty Store on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    else:
+        url = request.getfixturevalue("postgres_store_url")
+        _empty_postgres(url)
+    opened = Store.open(url)
+    yield opened
+    opened.close()
+
+
+def _empty_postgres(url: str) -> None:
+    from sqlalchemy import text
+
+    from monitor.store import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()

@@ -1,0 +1,504 @@
+"""The Store against real databases: SQLite files and the local PostgreSQL server (see conftest)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.errors import StoreError
+from monitor.records import ArticleKeys, NewAlert, NewArticle, NewStory, PollRecord
+from monitor.store import Store, repo
+
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+
+
+def url_of(store: Store) -> str:
+    return store.url.render_as_string(hide_password=False)
+
+
+def article(n: int, **changes: Any) -> NewArticle:
+    base = NewArticle(
+        source="gsmarena",
+        outlet="GSMArena",
+        url=f"https://example.com/news/{n}?utm_source=x",
+        canonical_url=f"https://example.com/news/{n}",
+        guid=f"guid-{n}",
+        text_hash=f"hash-{n}",
+        title=f"Xiaomi 15 Ultra with Leica optics, part {n}",
+        text="Body text. " * 20,
+        published=T0 - timedelta(hours=n),
+        language="en",
+        fetched_at=T0 + n * MINUTE,
+        relevant=True,
+        topic="xiaomi-leica",
+        event="launch",
+        cues=("launch",),
+        terms=("xiaomi", "leica"),
+        features={"entities": ["xiaomi 15 ultra"], "n": n},
+        signature=bytes([n % 256]) * 16,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def story(**changes: Any) -> NewStory:
+    base = NewStory(
+        topic="xiaomi-leica",
+        event="launch",
+        title="Xiaomi 15 Ultra launches",
+        features={"entities": ["xiaomi 15 ultra"]},
+        first_published=T0 - timedelta(days=1),
+        cues=("launch",),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def alert(channel: str = "mail", key: str = "story:{story}", at: datetime = T0, kind: str = "story") -> NewAlert:
+    return NewAlert(
+        dedup_key=key,
+        channel=channel,
+        topic="xiaomi-leica",
+        kind=kind,  # type: ignore[arg-type]
+        payload={"title": "Xiaomi 15 Ultra launches"},
+        next_attempt_at=at,
+    )
+
+
+def run_in_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """Start ``count`` workers together (barrier) so that they really race."""
+    barrier = threading.Barrier(count)
+
+    def start(i: int) -> Any:
+        barrier.wait(timeout=10)
+        return work(i)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(start, range(count)))
+
+
+# -- articles and stories -------------------------------------------------------------------------------------
+
+
+def test_saving_the_same_article_twice_stores_it_once(store: Store) -> None:
+    first = store.save_article(article(1), story(), [alert()])
+    again = store.save_article(article(1), story(), [alert("slack")])
+
+    assert first.created and first.story_created and first.alerts_created == 1
+    assert again == repo.SavedArticle(first.article_id, first.story_id, False, False, 0)
+    assert store.article_count() == 1
+    assert len(store.stories()) == 1
+    assert [a.channel for a in store.alerts()] == ["mail"]
+
+
+@pytest.mark.parametrize("shared", ["guid", "canonical_url", "text_hash"])
+def test_a_duplicate_is_found_by_each_key_alone(store: Store, shared: str) -> None:
+    saved = store.save_article(article(1), None, [])
+    other = article(2)
+    keys = {"guid": other.guid, "canonical_url": other.canonical_url, "text_hash": other.text_hash}
+    keys[shared] = getattr(article(1), shared)
+
+    assert store.find_duplicate(ArticleKeys("gsmarena", **keys)) == saved.article_id
+    assert store.find_duplicate(article(2).keys) is None
+    resaved = store.save_article(article(2, **{shared: getattr(article(1), shared)}), story(), [alert()])
+    assert (resaved.article_id, resaved.created) == (saved.article_id, False)
+    assert store.article_count() == 1 and store.stories() == [] and store.alerts() == []
+
+
+def test_a_guid_only_identifies_an_article_within_its_source(store: Store) -> None:
+    store.save_article(article(1), None, [])
+    elsewhere = article(2, source="theverge", guid=article(1).guid)
+
+    assert store.find_duplicate(elsewhere.keys) is None
+    assert store.save_article(elsewhere, None, []).created
+
+
+def test_articles_without_guid_or_text_hash_are_told_apart_by_url(store: Store) -> None:
+    for n in (1, 2):
+        assert store.save_article(article(n, guid=None, text_hash=None), None, []).created
+    assert store.find_duplicate(ArticleKeys("gsmarena", None, "https://example.com/news/3", None)) is None
+    assert store.article_count() == 2
+
+
+def test_a_story_is_created_then_attached_to(store: Store) -> None:
+    created = store.save_article(article(1, outlet="GSMArena"), story(), [])
+    second = store.save_article(article(2, outlet="The Verge"), created.story_id, [])
+    third = store.save_article(article(3, outlet="GSMArena"), created.story_id, [])
+    assert created.story_id is not None
+
+    assert (second.story_id, second.story_created, third.story_id) == (created.story_id, False, created.story_id)
+    saved = store.story(created.story_id)
+    assert saved is not None
+    assert saved.article_count == 3
+    assert saved.outlets == ("GSMArena", "The Verge")
+    assert (saved.first_seen, saved.last_seen) == (T0 + MINUTE, T0 + 3 * MINUTE)
+    assert saved.first_published == T0 - timedelta(days=1)
+    assert saved.features == {"entities": ["xiaomi 15 ultra"]}
+    assert {a.story_id for a in store.articles()} == {created.story_id}
+
+
+def test_attaching_to_a_missing_story_fails_and_writes_nothing(store: Store) -> None:
+    with pytest.raises(StoreError, match="story 999 does not exist"):
+        store.save_article(article(1), 999, [alert()])
+    assert store.article_count() == 0 and store.alerts() == []
+
+
+def test_articles_and_stories_list_newest_first_and_filter_by_topic(store: Store) -> None:
+    store.save_article(article(1), story(), [])
+    store.save_article(article(2, topic="other", relevant=False), None, [])
+    store.save_article(article(3), story(title="Second"), [])
+
+    assert [a.url for a in store.articles()] == [article(n).url for n in (3, 2, 1)]
+    assert [a.id for a in store.articles(limit=1)] == [3]
+    assert [a.topic for a in store.articles(topic="other")] == ["other"]
+    assert [s.title for s in store.stories(topic="xiaomi-leica")] == ["Second", "Xiaomi 15 Ultra launches"]
+    assert store.stories(topic="nothing") == [] and store.story(12345) is None
+
+
+def test_story_memory_streams_relevant_signed_articles_in_pages(store: Store, monkeypatch) -> None:
+    monkeypatch.setattr(repo, "MEMORY_PAGE", 3)  # several pages out of a handful of rows
+    first = store.save_article(article(1), story(), [])
+    for n in range(2, 9):
+        store.save_article(article(n), first.story_id, [])
+    store.save_article(article(9, relevant=False), None, [])
+    store.save_article(article(10, signature=None), None, [])
+
+    rows = list(store.story_memory())
+    assert [r.article_id for r in rows] == list(range(1, 9))
+    assert rows[0].signature == article(1).signature and rows[0].features == article(1).features
+    assert rows[0].story_first_published == T0 - timedelta(days=1)
+    assert [r.article_id for r in store.story_memory(after_article_id=6)] == [7, 8]
+    assert [r.article_id for r in store.story_memory(since=T0 - timedelta(hours=2))] == [1, 2]
+
+
+# -- outbox -------------------------------------------------------------------------------------------------
+
+
+def test_alerts_are_unique_per_story_and_channel(store: Store) -> None:
+    first = store.save_article(article(1), story(), [alert("mail"), alert("slack")])
+    again = store.save_article(article(2), first.story_id, [alert("mail"), alert("slack")])
+    other = store.save_article(article(3), story(title="Another"), [alert("mail")])
+
+    assert (first.alerts_created, again.alerts_created, other.alerts_created) == (2, 0, 1)
+    assert sorted((a.dedup_key, a.channel) for a in store.alerts()) == [
+        (f"story:{first.story_id}", "mail"),
+        (f"story:{first.story_id}", "slack"),
+        (f"story:{other.story_id}", "mail"),
+    ]
+    assert all(a.story_id is not None and a.status == "pending" for a in store.alerts())
+
+
+def test_an_alert_naming_a_story_needs_one(store: Store) -> None:
+    with pytest.raises(StoreError, match="names a story"):
+        store.save_article(article(1), None, [alert()])
+    assert store.article_count() == 0
+
+
+def test_enqueue_is_idempotent(store: Store) -> None:
+    test_alert = alert(key="test:1", kind="test")
+    assert store.enqueue_alerts([test_alert, alert("slack", key="test:1", kind="test")]) == 2
+    assert store.enqueue_alerts([test_alert]) == 0
+    assert store.alert_counts() == {"pending": 2, "sent": 0, "failed": 0}
+
+
+def test_claim_backoff_give_up_retry_and_send(store: Store) -> None:
+    store.enqueue_alerts([alert(key="op:disk", kind="operator")])
+    (claimed,) = store.claim_alerts(T0, "w1")
+    assert store.claim_alerts(T0, "w2") == []  # leased
+
+    store.record_delivery(claimed.id, False, "503 from webhook", T0, next_attempt_at=T0 + MINUTE, give_up=False)
+    (row,) = store.alerts()
+    assert (row.status, row.attempts, row.last_error, row.next_attempt_at) == (
+        "pending",
+        1,
+        "503 from webhook",
+        T0 + MINUTE,
+    )
+    assert store.claim_alerts(T0 + MINUTE / 2, "w2") == []  # backing off
+    (claimed,) = store.claim_alerts(T0 + MINUTE, "w2")
+
+    store.record_delivery(claimed.id, False, "still 503", T0 + MINUTE, next_attempt_at=None, give_up=True)
+    assert store.alert_counts() == {"pending": 0, "sent": 0, "failed": 1}
+    assert store.claim_alerts(T0 + timedelta(days=1), "w1") == []  # dead letter stays put
+
+    assert store.retry_failed(now=T0 + 2 * MINUTE) == 1
+    assert store.retry_failed() == 0
+    (row,) = store.alerts("pending")
+    assert (row.attempts, row.next_attempt_at) == (0, T0 + 2 * MINUTE)
+    (claimed,) = store.claim_alerts(T0 + 2 * MINUTE, "w1")
+    store.record_delivery(claimed.id, True, None, T0 + 3 * MINUTE)
+
+    (row,) = store.alerts("sent")
+    assert (row.sent_at, row.last_error) == (T0 + 3 * MINUTE, None)
+    assert [ok for _, ok, _ in store.deliveries(row.id)] == [False, False, True]
+    assert store.claim_alerts(T0 + timedelta(days=1), "w1") == []
+
+
+def test_a_late_failure_report_does_not_undo_a_send(store: Store) -> None:
+    store.enqueue_alerts([alert(key="test:1", kind="test")])
+    (claimed,) = store.claim_alerts(T0, "w1", lease=MINUTE)
+    (taken,) = store.claim_alerts(T0 + 2 * MINUTE, "w2")  # w1's lease expired
+    store.record_delivery(taken.id, True, None, T0 + 2 * MINUTE)
+    store.record_delivery(claimed.id, False, "timeout", T0 + 3 * MINUTE, next_attempt_at=T0 + 4 * MINUTE)
+
+    assert store.alert_counts()["sent"] == 1
+    assert len(store.deliveries(claimed.id)) == 2
+
+
+def test_retry_failed_can_pick_alerts(store: Store) -> None:
+    store.enqueue_alerts([alert(key=f"test:{n}", kind="test") for n in range(3)])
+    for row in store.claim_alerts(T0, "w1"):
+        store.record_delivery(row.id, False, "bad address", T0, give_up=True)
+    ids = [row.id for row in store.alerts()]
+
+    assert store.retry_failed([ids[0], ids[2]]) == 2
+    assert [row.status for row in store.alerts()] == ["pending", "failed", "pending"]
+
+
+def test_an_expired_lease_lets_another_worker_take_over(store: Store) -> None:
+    store.enqueue_alerts([alert(key="test:1", kind="test")])
+    assert len(store.claim_alerts(T0, "w1", lease=5 * MINUTE)) == 1
+    assert store.claim_alerts(T0 + 4 * MINUTE, "w2") == []
+    (row,) = store.claim_alerts(T0 + 5 * MINUTE, "w2")
+    assert row.attempts == 0
+
+
+def test_claims_respect_due_time_order_and_limit(store: Store) -> None:
+    store.enqueue_alerts([alert(key=f"test:{n}", kind="test", at=T0 + (5 - n) * MINUTE) for n in range(5)])
+    assert store.claim_alerts(T0 - MINUTE, "w1") == []
+    assert [r.dedup_key for r in store.claim_alerts(T0 + 10 * MINUTE, "w1", limit=2)] == ["test:4", "test:3"]
+
+
+def test_oldest_pending_alert_counts_only_due_ones(store: Store) -> None:
+    before = datetime.now(UTC)
+    store.enqueue_alerts([alert(key="test:1", kind="test", at=T0 + MINUTE)])
+    after = datetime.now(UTC)
+
+    assert store.oldest_pending_alert(T0) is None  # waiting for its time (back-off, quiet hours) is not late
+    oldest = store.oldest_pending_alert(T0 + MINUTE)
+    assert oldest is not None and before <= oldest <= after
+
+
+def test_two_concurrent_claimers_never_get_the_same_alert(store: Store) -> None:
+    store.enqueue_alerts([alert(key=f"test:{n}", kind="test") for n in range(60)])
+    stores = [Store.open(url_of(store)) for _ in range(4)]
+
+    def drain(i: int) -> list[int]:
+        got: list[int] = []
+        for _ in range(100):  # bounded: 60 alerts in batches of 3 need at most 20 rounds in total
+            batch = stores[i].claim_alerts(T0, f"w{i}", limit=3)
+            if not batch:  # the rest is claimed (or being claimed, SKIP LOCKED) by the others
+                break
+            got += [row.id for row in batch]
+        return got
+
+    try:
+        claimed = run_in_threads(4, drain)
+    finally:
+        for other in stores:
+            other.close()
+    flat = [alert_id for ids in claimed for alert_id in ids]
+    assert len(flat) == len(set(flat)) == 60
+
+
+def test_concurrent_saves_of_one_article_store_it_once(store: Store) -> None:
+    results = run_in_threads(6, lambda i: store.save_article(article(1), story(), [alert()]))
+
+    assert sum(r.created for r in results) == 1
+    assert len({r.article_id for r in results}) == 1
+    assert store.article_count() == 1 and len(store.stories()) == 1 and len(store.alerts()) == 1
+
+
+def test_concurrent_attaches_count_every_article(store: Store) -> None:
+    first = store.save_article(article(0), story(), [alert()])
+    results = run_in_threads(
+        8, lambda i: store.save_article(article(i + 1, outlet=f"outlet-{i % 3}"), first.story_id, [alert()])
+    )
+    assert all(r.created and r.alerts_created == 0 for r in results)
+    saved = store.story(first.story_id or 0)
+    assert saved is not None
+    assert saved.article_count == 9
+    assert sorted(saved.outlets) == ["GSMArena", "outlet-0", "outlet-1", "outlet-2"]
+
+
+# -- sources ------------------------------------------------------------------------------------------------
+
+SOURCES = [
+    ("gsmarena", "feed", "https://www.gsmarena.com/rss-news-reviews.php3"),
+    ("verge", "feed", "https://www.theverge.com/rss/index.xml"),
+]
+
+
+def ok_poll(at: datetime, **changes: Any) -> PollRecord:
+    base = PollRecord(
+        status="ok",
+        polled_at=at,
+        next_due_at=at + 15 * MINUTE,
+        etag='"v1"',
+        last_modified="Sat, 01 Mar 2025 12:00:00 GMT",
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def test_poll_state_round_trips(store: Store) -> None:
+    store.sync_sources(SOURCES)
+    assert store.source_state("gsmarena").polls == 0  # type: ignore[union-attr]
+
+    store.record_poll("gsmarena", ok_poll(T0, current_url="https://m.gsmarena.com/rss"))
+    state = store.source_state("gsmarena")
+    assert state is not None
+    assert (state.status, state.etag, state.last_modified, state.current_url) == (
+        "ok",
+        '"v1"',
+        "Sat, 01 Mar 2025 12:00:00 GMT",
+        "https://m.gsmarena.com/rss",
+    )
+    assert (state.last_polled_at, state.last_success_at, state.next_due_at, state.polls) == (
+        T0,
+        T0,
+        T0 + 15 * MINUTE,
+        1,
+    )
+
+    store.record_poll("gsmarena", PollRecord("not_modified", T0 + MINUTE, T0 + 16 * MINUTE))
+    store.record_poll(
+        "gsmarena", PollRecord("error", T0 + 2 * MINUTE, T0 + 30 * MINUTE, error="HTTP 503", failures=1, success=False)
+    )
+    state = store.source_state("gsmarena")
+    assert state is not None
+    assert (state.status, state.last_error, state.failures, state.polls) == ("error", "HTTP 503", 1, 3)
+    assert (state.etag, state.current_url) == ('"v1"', "https://m.gsmarena.com/rss")  # failures keep them
+    assert (state.last_polled_at, state.last_success_at) == (T0 + 2 * MINUTE, T0 + MINUTE)
+
+    store.record_poll("gsmarena", ok_poll(T0 + 3 * MINUTE, etag=None, last_modified=None))
+    state = store.source_state("gsmarena")
+    assert state is not None
+    assert (state.etag, state.last_modified, state.last_error) == (None, None, None)  # a 200 replaces them
+
+
+def test_recording_a_poll_of_an_unknown_source_fails(store: Store) -> None:
+    with pytest.raises(StoreError, match="unknown source 'nope'"):
+        store.record_poll("nope", ok_poll(T0))
+
+
+def test_sync_sources_keeps_state_resets_a_moved_feed_and_prunes(store: Store) -> None:
+    store.sync_sources(SOURCES)
+    store.record_poll("gsmarena", ok_poll(T0))
+    store.record_poll("verge", ok_poll(T0))
+
+    store.sync_sources(
+        [
+            SOURCES[0],
+            ("verge", "feed", "https://www.theverge.com/rss/full.xml"),
+            ("androidauth", "spider", "https://www.androidauthority.com/news/"),
+        ]
+    )
+    kept, moved, added = (store.source_state(n) for n in ("gsmarena", "verge", "androidauth"))
+    assert kept is not None and moved is not None and added is not None
+    assert (kept.etag, kept.polls, kept.next_due_at) == ('"v1"', 1, T0 + 15 * MINUTE)
+    assert (moved.url, moved.etag, moved.last_modified, moved.polls, moved.next_due_at) == (
+        "https://www.theverge.com/rss/full.xml",
+        None,
+        None,
+        0,
+        None,
+    )
+    assert (added.type, added.status) == ("spider", "new")
+
+    store.sync_sources([SOURCES[0]])
+    assert [s.name for s in store.source_states()] == ["gsmarena"]
+
+
+def test_due_sources_and_claims(store: Store) -> None:
+    store.sync_sources(SOURCES)
+    store.record_poll("gsmarena", ok_poll(T0))  # due again at T0 + 15 min
+    assert store.due_sources(T0) == ["verge"]
+    assert store.due_sources(T0 + 15 * MINUTE) == ["verge", "gsmarena"]
+
+    assert store.claim_source("verge", "w1", T0, 2 * MINUTE)
+    assert store.claim_source("verge", "w1", T0, 2 * MINUTE)  # re-claiming one's own lease is fine
+    assert not store.claim_source("verge", "w2", T0 + MINUTE, 2 * MINUTE)
+    assert store.due_sources(T0 + MINUTE) == []
+    assert not store.claim_source("gsmarena", "w2", T0, 2 * MINUTE)  # not due
+    assert store.claim_source("verge", "w2", T0 + 2 * MINUTE, 2 * MINUTE)  # w1's lease expired
+
+    store.record_poll("verge", ok_poll(T0 + 2 * MINUTE))
+    assert not store.claim_source("verge", "w1", T0 + 3 * MINUTE, 2 * MINUTE)  # polled, not due yet
+    assert store.claim_source("verge", "w1", T0 + 17 * MINUTE, 2 * MINUTE)
+
+
+def test_concurrent_source_claims_have_one_winner(store: Store) -> None:
+    store.sync_sources(SOURCES)
+    wins = run_in_threads(6, lambda i: store.claim_source("verge", f"w{i}", T0, MINUTE))
+    assert sum(wins) == 1
+
+
+# -- time, errors, locking ----------------------------------------------------------------------------------
+
+
+def test_datetimes_come_back_aware_and_in_utc(store: Store) -> None:
+    paris = timezone(timedelta(hours=1))
+    store.save_article(article(1, published=datetime(2025, 3, 1, 13, 0, tzinfo=paris)), story(), [])
+
+    (stored,) = store.articles()
+    assert stored.published == T0 and stored.published.tzinfo == UTC  # type: ignore[union-attr]
+    assert stored.fetched_at.utcoffset() == timedelta(0)
+    assert store.stories()[0].first_seen.tzinfo == UTC
+
+
+def test_naive_datetimes_are_refused(store: Store) -> None:
+    with pytest.raises(StoreError, match="naive datetime"):
+        store.save_article(article(1, fetched_at=datetime(2025, 3, 1, 12, 0)), None, [])
+
+
+def test_errors_name_the_database_without_its_password() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store.open("postgresql+psycopg://monitor:s3cret@127.0.0.1:1/monitor")  # nothing listens on port 1
+    assert "s3cret" not in str(caught.value)
+    assert "monitor:***@127.0.0.1:1/monitor" in str(caught.value)
+
+
+def test_an_unsupported_url_is_refused() -> None:
+    with pytest.raises(StoreError, match="unsupported database"):
+        Store.open("mysql://root@127.0.0.1/monitor")
+
+
+def test_sqlite_file_directory_is_created_and_pragmas_are_set(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "monitor.db"
+    with Store.open(f"sqlite:///{path}") as opened:
+        opened.sync_sources(SOURCES)
+        with opened.engine.connect() as conn:
+            pragmas = [
+                conn.exec_driver_sql(f"PRAGMA {p}").scalar()
+                for p in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+            ]
+    assert pragmas == ["wal", 1, 15000, 1]  # synchronous 1 = NORMAL
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM sources").fetchone() == (2,)
+
+
+def test_a_second_run_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    with Store.open(url) as first, Store.open(url) as second:
+        lock = first.acquire_run_lock()
+        with pytest.raises(StoreError, match="in use by pid"):
+            second.acquire_run_lock()
+        lock.release()
+        second.acquire_run_lock()  # free again
+        with pytest.raises(StoreError, match="in use"):
+            first.acquire_run_lock()
+    with Store.open(url) as third:
+        third.acquire_run_lock()  # closing the holder released it
+
+
+@pytest.mark.postgres
+def test_postgres_allows_several_runners(postgres_store_url: str) -> None:
+    with Store.open(postgres_store_url) as first, Store.open(postgres_store_url) as second:
+        first.acquire_run_lock()
+        second.acquire_run_lock()
