@@ -1,0 +1,604 @@
+"""Topic queries: a small boolean query language, compiled once, evaluated per article.
+
+Syntax (operators are case-insensitive; precedence NOT > AND > OR; NEAR binds tightest)::
+
+    xiaomi leica                 juxtaposition means AND
+    xiaomi AND (leica OR zeiss)  parentheses group
+    xiaomi NOT redmi             NOT excludes
+    "leica summilux"             an exact phrase (words in order, punctuation between them ignored)
+    summi*                       prefix wildcard (also inside phrases: "leica summi*")
+    xiaomi NEAR/5 leica          at most 5 words between them, either order; operands are words, phrases or
+                                 parenthesised OR-groups of words and phrases
+
+Matching is whole-word, case- and accent-insensitive (casefold, NFKD, combining marks removed): "Leica's",
+"Leica-backed" and "LEICA" match ``leica``; "Leicaflex" matches only ``leica*``. Text in CJK scripts has no
+spaces, so each Han, kana or Hangul character is its own word: ``小米`` then matches inside "小米与徕卡" (a
+substring match), while Latin words keep their word boundaries.
+
+Aliases: a bare word that belongs to an alias group (``ALIASES``) matches every member of its group,
+so ``xiaomi`` also matches 小米, シャオミ and 샤오미, and ``leica`` matches 徕卡, ライカ, Leitz and the
+Leica lens lines (Summilux, Summicron, Elmarit). The term is reported as written in the query.
+
+Subject rule (on by default, ``compile_query(..., subject=False)`` turns it off). The boolean query says
+whether the words are there; the subject rule says whether they are what the article is about. A document is
+relevant when the query matches, each *required concept* is central, and no *excluded concept* is the subject:
+
+- required concepts are the positive operands of the top-level AND (``xiaomi`` and ``(leica OR "xiaomi 14")``
+  in ``xiaomi (leica OR "xiaomi 14")``); a query without a top-level AND has one required concept, itself;
+- a concept is central when it occurs in the title or the lead (the first ~400 characters of the text), or at
+  least twice in the whole article. A single mention deep in the body is "in passing";
+- excluded concepts are the operands of top-level ``NOT``. With the subject rule on, ``NOT huawei`` does not
+  reject every article that names Huawei (Xiaomi–Leica coverage often recalls Leica's earlier Huawei deal); it
+  rejects the article when Huawei is at least as prominent as a required concept: named no later and no less
+  often. With ``subject=False``, NOT is the plain boolean "absent".
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+from monitor.errors import QuerySyntaxError
+
+LEAD_CHARS = 400  # title + the first 400 characters of text: about the first two sentences of a news story
+MAX_NEAR = 100  # a NEAR wider than this is a typo, not a proximity
+
+# --- text normalisation and tokenising ----------------------------------------------------------------------
+
+# Han, kana and Hangul: scripts written without spaces between words. Each character is a token of its own,
+# so a CJK term is a run of consecutive tokens, which is a substring match.
+_CJK = (
+    "\u1100-\u11ff\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3031-\u3035\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+)
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
+
+
+def _mark_class() -> str:
+    """A character class of the combining marks (category Mn) of the BMP, plus the ideographic variation
+    selectors as one range. Measured on a 3,000-character article: a class with single astral characters in it
+    made ``re.sub`` take 1.2 ms, this one takes 8 us (CPython keeps a BMP-only class as a bitmap). Astral marks
+    other than the variation selectors (Brahmi, musical notation) do not occur in news text. The kana voicing
+    marks (U+3099/309A) are kept so that NFC puts them back and ガ stays distinct from カ."""
+    marks = (chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Mn" and c not in (0x3099, 0x309A))
+    return "[" + "".join(re.escape(mark) for mark in marks) + "]|[\U000e0100-\U000e01ef]"
+
+
+_MARKS = re.compile(_mark_class())
+# After NFKD, text in Latin scripts is ASCII except for the marks U+0300-036F (dropped by an ASCII encode) and
+# punctuation such as ’ “ ” – —, which separates words anyway. Such text takes the fast path (measured: 13 us
+# against 110 us for the regular expression on a 3,000-character article).
+_NON_LATIN = re.compile("[^\\x00-\\x7f\\u0300-\\u036f]")
+_PUNCTUATION = "\u2018\u2019\u201a\u201c\u201d\u201e\u2013\u2014\u2022\u00ab\u00bb\u00b7\u00a0"
+_ASCII_SEPARATORS = bytes(c if chr(c).isalnum() else 32 for c in range(256))
+
+
+def normalize(text: str) -> str:
+    """Case- and accent-folded text: "Škoda Ärger ß" -> "skoda arger ss"."""
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
+    spaced = decomposed
+    for mark in _PUNCTUATION:  # str.replace: a dict-based str.translate costs ~100 us on non-ASCII text
+        if mark in spaced:
+            spaced = spaced.replace(mark, " ")
+    if _NON_LATIN.search(spaced) is None:
+        return spaced.encode("ascii", "ignore").decode("ascii")
+    return unicodedata.normalize("NFC", _MARKS.sub("", decomposed))
+
+
+def tokenize(text: str) -> list[str]:
+    """Normalised words; every CJK character is a word of its own."""
+    folded = normalize(text)
+    if folded.isascii():
+        return folded.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
+    return _TOKEN.findall(folded)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PreparedText:
+    """A document tokenised once, reusable across every topic's query.
+
+    Tokens ``[0, title_end)`` are the title, ``[0, lead_end)`` the title plus the lead.
+    """
+
+    tokens: tuple[str, ...]
+    title_end: int
+    lead_end: int
+    index: Mapping[str, tuple[int, ...]]
+    vocabulary: tuple[str, ...]  # sorted distinct tokens, for prefix look-ups by bisection
+
+
+def prepare(title: str, text: str) -> PreparedText:
+    title_tokens = tokenize(title or "")
+    body = text or ""
+    lead_count = len(tokenize(body[:LEAD_CHARS]))
+    tokens = title_tokens + tokenize(body)
+    index: dict[str, list[int]] = {}
+    for position, token in enumerate(tokens):
+        index.setdefault(token, []).append(position)
+    return PreparedText(
+        tokens=tuple(tokens),
+        title_end=len(title_tokens),
+        lead_end=len(title_tokens) + lead_count,
+        index={token: tuple(positions) for token, positions in index.items()},
+        vocabulary=tuple(sorted(index)),
+    )
+
+
+# --- the query tree -----------------------------------------------------------------------------------------
+
+Span = tuple[int, int]  # first and last token position, inclusive
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One word of a term: an exact token or a prefix."""
+
+    text: str
+    prefix: bool = False
+
+    def positions(self, doc: PreparedText) -> tuple[int, ...] | list[int]:
+        if not self.prefix:
+            return doc.index.get(self.text, ())
+        vocab = doc.vocabulary
+        start = bisect.bisect_left(vocab, self.text)
+        found: list[int] = []
+        for token in vocab[start:]:
+            if not token.startswith(self.text):
+                break
+            found.extend(doc.index[token])
+        found.sort()
+        return found
+
+    def accepts(self, token: str) -> bool:
+        return token.startswith(self.text) if self.prefix else token == self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A word, phrase or wildcard as written in the query; ``variants``: the token runs it matches."""
+
+    written: str
+    variants: tuple[tuple[Pattern, ...], ...]
+
+    def spans(self, doc: PreparedText) -> list[Span]:
+        found: list[Span] = []
+        for variant in self.variants:
+            found.extend(_variant_spans(variant, doc))
+        if len(self.variants) > 1:
+            found.sort()
+        return found
+
+
+def _variant_spans(variant: tuple[Pattern, ...], doc: PreparedText) -> list[Span]:
+    first, rest = variant[0], variant[1:]
+    tokens, size = doc.tokens, len(doc.tokens)
+    last = len(rest)
+    return [
+        (p, p + last)
+        for p in first.positions(doc)
+        if p + last < size and all(pattern.accepts(tokens[p + 1 + i]) for i, pattern in enumerate(rest))
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    left: Node
+    right: Node
+    distance: int
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    child: Node
+
+
+Node = Union[Term, Near, And, Or, Not]  # noqa: UP007 - a runtime alias used in forward references
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The verdict on one document. ``terms``: the query terms found (as written), also when not relevant."""
+
+    relevant: bool
+    terms: tuple[str, ...]
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class _Result:
+    matched: bool
+    spans: list[Span]
+
+
+@dataclass(slots=True)
+class _Evaluation:
+    """Per-document scratch: term spans computed once, terms found in positive position."""
+
+    doc: PreparedText
+    spans: dict[int, list[Span]] = field(default_factory=dict)
+    found: dict[str, None] = field(default_factory=dict)
+
+    def term(self, term: Term, positive: bool) -> _Result:
+        key = id(term)
+        spans = self.spans.get(key)
+        if spans is None:
+            spans = self.spans[key] = term.spans(self.doc)
+        if spans and positive:
+            self.found.setdefault(term.written, None)
+        return _Result(bool(spans), spans)
+
+    def node(self, node: Node, positive: bool = True) -> _Result:
+        if isinstance(node, Term):
+            return self.term(node, positive)
+        if isinstance(node, Or):
+            results = [self.node(child, positive) for child in node.children]
+            return _Result(any(r.matched for r in results), _union(r.spans for r in results if r.matched))
+        if isinstance(node, And):
+            results = [self.node(child, positive) for child in node.children]
+            matched = all(r.matched for r in results)
+            return _Result(matched, _union(r.spans for r in results) if matched else [])
+        if isinstance(node, Not):
+            inner = self.node(node.child, not positive)
+            return _Result(not inner.matched, [])
+        left, right = self.node(node.left, positive), self.node(node.right, positive)
+        pairs = _near(left.spans, right.spans, node.distance)
+        return _Result(bool(pairs), pairs)
+
+
+def _union(groups: object) -> list[Span]:
+    merged: list[Span] = []
+    for group in groups:  # type: ignore[attr-defined]
+        merged.extend(group)
+    merged.sort()
+    return merged
+
+
+def _near(left: list[Span], right: list[Span], distance: int) -> list[Span]:
+    """Pairs of non-overlapping spans with at most ``distance`` tokens between them, either order."""
+    starts = [span[0] for span in right]
+    pairs: list[Span] = []
+    for a_start, a_end in left:
+        lo = bisect.bisect_left(starts, a_start - distance - 64)  # 64: longest phrase we expect on the right
+        hi = bisect.bisect_right(starts, a_end + distance + 1)
+        for b_start, b_end in right[lo:hi]:
+            gap = b_start - a_end - 1 if b_start > a_end else a_start - b_end - 1
+            if 0 <= gap <= distance:
+                pairs.append((min(a_start, b_start), max(a_end, b_end)))
+    pairs.sort()
+    return pairs
+
+
+# --- the compiled query and the subject rule ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    topic: str
+    source: str
+    root: Node
+    subject: bool = True
+    required: tuple[Node, ...] = ()
+    excluded: tuple[Node, ...] = ()
+
+    def evaluate(self, title: str, text: str) -> Match:
+        return self.evaluate_prepared(prepare(title, text))
+
+    def evaluate_prepared(self, prepared: PreparedText) -> Match:
+        evaluation = _Evaluation(prepared)
+        if not self.subject:
+            matched = evaluation.node(self.root).matched
+            return Match(matched, tuple(evaluation.found), "query matches" if matched else "query does not match")
+        # With the subject rule, top-level NOTs are judged by prominence below, not as plain absence.
+        concepts = [(concept, evaluation.node(concept)) for concept in self.required]
+        if not all(result.matched for _, result in concepts):
+            return Match(False, tuple(evaluation.found), "query does not match")
+        reason = _off_subject(concepts, self.excluded, evaluation)
+        return Match(reason is None, tuple(evaluation.found), reason or "query matches and is the subject")
+
+
+def _off_subject(
+    concepts: list[tuple[Node, _Result]], excluded: tuple[Node, ...], evaluation: _Evaluation
+) -> str | None:
+    """Why the matched concepts are not the article's subject, or None when they are."""
+    for concept, result in concepts:
+        if not _central(result.spans, evaluation.doc):
+            return f"{_describe(concept)} is only mentioned in passing"
+    strongest = max(_prominence(result.spans) for _, result in concepts)
+    for concept in excluded:
+        rival = evaluation.node(concept, positive=False).spans
+        if rival and _prominence(rival) >= strongest:
+            return f"{_describe(concept)} is the subject: named at least as often and as early as the topic"
+    return None
+
+
+def _central(spans: list[Span], doc: PreparedText) -> bool:
+    return len(spans) >= 2 or any(start < doc.lead_end for start, _ in spans)
+
+
+def _prominence(spans: list[Span]) -> tuple[int, int]:
+    """More mentions, then an earlier first mention, is more prominent."""
+    return (len(spans), -min(start for start, _ in spans))
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, Term):
+        return node.written
+    if isinstance(node, Near):
+        return f"{_describe(node.left)} NEAR/{node.distance} {_describe(node.right)}"
+    if isinstance(node, Not):
+        return f"NOT {_describe(node.child)}"
+    joiner = " OR " if isinstance(node, Or) else " AND "
+    return "(" + joiner.join(_describe(child) for child in node.children) + ")"
+
+
+# --- aliases ------------------------------------------------------------------------------------------------
+
+ALIASES: tuple[tuple[str, ...], ...] = (
+    ("xiaomi", "小米", "小米集团", "シャオミ", "샤오미"),
+    # Leitz is Leica's heritage name (Ernst Leitz Wetzlar) and its phone brand; Summilux, Summicron and
+    # Elmarit are Leica lens lines that Xiaomi phones carry on the camera ring, often without "Leica" nearby.
+    ("leica", "徕卡", "徠卡", "ライカ", "라이카", "leitz", "summilux", "summicron", "elmarit"),
+)
+
+
+_AliasTable = Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]
+
+
+def _alias_table(groups: Sequence[Sequence[str]]) -> _AliasTable:
+    table: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+    for group in groups:
+        variants = tuple(dict.fromkeys(tuple(tokenize(member)) for member in group))
+        for variant in variants:
+            table[variant] = variants
+    return table
+
+
+# --- parsing ------------------------------------------------------------------------------------------------
+
+_OPERATORS = {"and": "AND", "or": "OR", "not": "NOT"}
+_NEAR = re.compile(r"near(?:/(.*))?", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: str  # "(", ")", "AND", "OR", "NOT", "NEAR", "WORD", "PHRASE"
+    text: str
+    position: int
+    distance: int = 0
+
+
+class _Lexer:
+    def __init__(self, query: str, fail: _Fail) -> None:
+        self.query, self.fail = query, fail
+
+    def tokens(self) -> list[_Token]:
+        found: list[_Token] = []
+        i, query = 0, self.query
+        while i < len(query):
+            char = query[i]
+            if char.isspace():
+                i += 1
+            elif char in "()":
+                found.append(_Token(char, char, i))
+                i += 1
+            elif char in '"“”':
+                i = self._phrase(i, found)
+            else:
+                i = self._word(i, found)
+        return found
+
+    def _phrase(self, start: int, found: list[_Token]) -> int:
+        end = next((j for j in range(start + 1, len(self.query)) if self.query[j] in '"“”'), -1)
+        if end < 0:
+            raise self.fail("unterminated quote", start)
+        found.append(_Token("PHRASE", self.query[start + 1 : end], start))
+        return end + 1
+
+    def _word(self, start: int, found: list[_Token]) -> int:
+        end = start
+        while end < len(self.query) and not (self.query[end].isspace() or self.query[end] in '()"“”'):
+            end += 1
+        text = self.query[start:end]
+        found.append(self._classify(text, start))
+        return end
+
+    def _classify(self, text: str, position: int) -> _Token:
+        if text.lower() in _OPERATORS:
+            return _Token(_OPERATORS[text.lower()], text, position)
+        near = _NEAR.fullmatch(text)
+        if near is None:
+            return _Token("WORD", text, position)
+        distance = near.group(1)
+        if distance is None or not distance.isdigit() or not 1 <= int(distance) <= MAX_NEAR:
+            message = f"NEAR needs a distance from 1 to {MAX_NEAR}, as in NEAR/5 (got {text!r})"
+            raise self.fail(message, position)
+        return _Token("NEAR", text, position, int(distance))
+
+
+class _Fail:
+    def __init__(self, query: str, topic: str) -> None:
+        self.query, self.topic = query, topic
+
+    def __call__(self, message: str, position: int) -> QuerySyntaxError:
+        return QuerySyntaxError(message, topic=self.topic, query=self.query, position=position)
+
+
+class _Parser:
+    """Recursive descent: or := and (OR and)*; and := unary ((AND)? unary)*; unary := NOT unary | near;
+    near := primary (NEAR/n primary)?; primary := WORD | PHRASE | "(" or ")"."""
+
+    def __init__(self, query: str, topic: str, aliases: _AliasTable) -> None:
+        self.fail = _Fail(query, topic)
+        self.query = query
+        self.tokens = _Lexer(query, self.fail).tokens()
+        self.at = 0
+        self.aliases = aliases
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise self.fail("empty query", len(self.query))
+        node = self._or()
+        if self.at < len(self.tokens):
+            token = self.tokens[self.at]
+            message = "unbalanced ')'" if token.kind == ")" else f"unexpected {token.text!r}"
+            raise self.fail(message, token.position)
+        return node
+
+    def _peek(self) -> _Token | None:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def _take(self) -> _Token:
+        token = self.tokens[self.at]
+        self.at += 1
+        return token
+
+    def _or(self) -> Node:
+        children = [self._and()]
+        while (token := self._peek()) is not None and token.kind == "OR":
+            self._take()
+            children.append(self._and())
+        return children[0] if len(children) == 1 else Or(tuple(children))
+
+    def _and(self) -> Node:
+        children = [self._unary()]
+        while (token := self._peek()) is not None and token.kind not in ("OR", ")"):
+            if token.kind == "AND":
+                self._take()
+            children.append(self._unary())
+        return children[0] if len(children) == 1 else And(tuple(children))
+
+    def _unary(self) -> Node:
+        token = self._peek()
+        if token is not None and token.kind == "NOT":
+            self._take()
+            return Not(self._unary())
+        return self._near()
+
+    def _near(self) -> Node:
+        left = self._primary()
+        token = self._peek()
+        if token is None or token.kind != "NEAR":
+            return left
+        self._take()
+        right = self._primary()
+        if not (_near_operand(left) and _near_operand(right)):
+            raise self.fail("NEAR operands must be words, phrases or (a OR b) groups of them", token.position)
+        if (after := self._peek()) is not None and after.kind == "NEAR":
+            raise self.fail("NEAR cannot be chained; combine two NEARs with AND", after.position)
+        return Near(left, right, token.distance)
+
+    def _primary(self) -> Node:
+        token = self._peek()
+        if token is None or token.kind == ")":
+            previous = self.tokens[self.at - 1] if self.at else None
+            if previous is None:
+                raise self.fail("unbalanced ')'", token.position if token else 0)
+            raise self.fail(f"{previous.text!r} needs an operand after it", previous.position)
+        if token.kind in ("AND", "OR", "NEAR"):
+            raise self.fail(f"{token.text!r} needs an operand before it", token.position)
+        if token.kind == "NOT":
+            raise self.fail("NOT cannot be a NEAR operand", token.position)
+        self._take()
+        if token.kind == "(":
+            return self._group(token)
+        return self._term(token)
+
+    def _group(self, opening: _Token) -> Node:
+        if (token := self._peek()) is not None and token.kind == ")":
+            raise self.fail("empty parentheses", opening.position)
+        node = self._or()
+        closing = self._peek()
+        if closing is None or closing.kind != ")":
+            raise self.fail("unbalanced '(': no matching ')'", opening.position)
+        self._take()
+        return node
+
+    def _term(self, token: _Token) -> Term:
+        words = token.text.split() if token.kind == "PHRASE" else [token.text]
+        # Each word of a phrase expands to its aliases too: "xiaomi 14" also matches 小米14.
+        choices = [self._choices(word, token) for word in words]
+        variants = [()]
+        for options in choices:
+            variants = [done + option for done in variants for option in options]
+        variants = [variant for variant in variants if variant]
+        if not variants:
+            raise self.fail("a term needs at least one letter or digit", token.position)
+        written = f'"{token.text}"' if token.kind == "PHRASE" else token.text
+        return Term(written, tuple(dict.fromkeys(variants)))
+
+    def _choices(self, word: str, token: _Token) -> list[tuple[Pattern, ...]]:
+        patterns = tuple(self._patterns(word, token))
+        if not patterns or patterns[-1].prefix:
+            return [patterns]
+        aliases = self.aliases.get(tuple(p.text for p in patterns), ())
+        return [tuple(Pattern(t) for t in alias) for alias in aliases] or [patterns]
+
+    def _patterns(self, word: str, token: _Token) -> list[Pattern]:
+        prefix = word.endswith("*")
+        stem = word[:-1] if prefix else word
+        if "*" in stem:
+            raise self.fail("'*' is only allowed at the end of a word (prefix wildcard)", token.position)
+        tokens = tokenize(stem)
+        if prefix and not tokens:
+            raise self.fail("a wildcard needs a prefix, as in leica*", token.position)
+        if prefix and not stem[-1:].isalnum():
+            raise self.fail("a wildcard must follow a letter or digit", token.position)
+        patterns = [Pattern(t) for t in tokens]
+        if prefix:
+            patterns[-1] = Pattern(patterns[-1].text, prefix=True)
+        return patterns
+
+
+def _near_operand(node: Node) -> bool:
+    return isinstance(node, Term) or (isinstance(node, Or) and all(_near_operand(c) for c in node.children))
+
+
+_DEFAULT_ALIASES = _alias_table(ALIASES)
+
+
+def compile_query(
+    query: str,
+    *,
+    topic: str,
+    subject: bool = True,
+    aliases: Sequence[Sequence[str]] | None = None,
+) -> Query:
+    """Parse ``query`` once; raises ``QuerySyntaxError`` with the 0-based character offset of the problem."""
+    table = _DEFAULT_ALIASES if aliases is None else _alias_table(aliases)
+    root = _Parser(query, topic, table).parse()
+    conjuncts = root.children if isinstance(root, And) else (root,)
+    required = tuple(c for c in conjuncts if not isinstance(c, Not))
+    excluded = tuple(c.child for c in conjuncts if isinstance(c, Not))
+    if not required:
+        message = "a query needs at least one term that is not negated"
+        raise QuerySyntaxError(message, topic=topic, query=query, position=0)
+    return Query(topic=topic, source=query, root=root, subject=subject, required=required, excluded=excluded)
+
+
+# The default query of the xiaomi-leica topic. Required: Xiaomi, and Leica or a Xiaomi model line co-engineered
+# with Leica (every numbered flagship since the 12S, the T models since 13T, Mix Fold 2-4 and Mix Flip), because
+# launch coverage of those phones often never repeats the word "Leica" (judgement-dev flag no-leica-in-text).
+# Excluded, as subjects only (see the subject rule): the other makers of Leica phones (Huawei; Sharp's Aquos and
+# Leitz Phone) and the Hasselblad/Zeiss phone makers that articles compare Xiaomi with.
+XIAOMI_LEICA_QUERY = (
+    'xiaomi (leica OR "xiaomi 12s*" OR "xiaomi 13*" OR "xiaomi 14*" OR "xiaomi 15*" OR "xiaomi 17*"'
+    ' OR "mix fold 2" OR "mix fold 3" OR "mix fold 4" OR "mix flip")'
+    ' NOT huawei NOT (aquos OR "leitz phone") NOT oneplus NOT oppo NOT vivo'
+)
