@@ -112,7 +112,10 @@ def _empty_postgres(url: str) -> None:
 
     engine = make_engine(url)
     try:
+        # DELETE + sequence restart: ~1.5 ms here, where TRUNCATE takes ~100 ms (new files, fsync).
         with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+            for table in TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))
+                conn.execute(text(f"ALTER SEQUENCE {table}_id_seq RESTART"))
     finally:
         engine.dispose()

@@ -7,7 +7,9 @@ Every SQLAlchemy/driver error leaving this package is a ``StoreError`` naming th
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,6 +126,12 @@ def _describe(url: str | URL, doing: str | None, exc: BaseException) -> str:
     return f"{head}: {reason[0] if reason else type(exc).__name__}"
 
 
+# Alembic's command API installs module-level proxies (alembic.context, alembic.op) for the duration of a
+# command, so two threads migrating at once corrupt each other. Processes are serialised by the database
+# (advisory lock / BEGIN IMMEDIATE, see migrations/env.py); threads of one process by this lock.
+_ALEMBIC = threading.Lock()
+
+
 def alembic_config(connection: Any = None) -> Any:
     """An Alembic Config pointing at the packaged migrations, optionally bound to an open connection."""
     from alembic.config import Config
@@ -138,8 +146,10 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> None:
     """Migrate the database behind ``engine`` (one transaction; concurrent callers are serialised)."""
     from alembic import command
 
+    if revision == "head" and _revision(engine) == head_revision():
+        return  # the common case on every open: skip loading the migration scripts (~100 ms)
     writer = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
-    with translate(engine.url, f"upgrade to {revision}"), writer.begin() as connection:
+    with _ALEMBIC, translate(engine.url, f"upgrade to {revision}"), writer.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
 
 
@@ -147,7 +157,7 @@ def downgrade_engine(engine: Engine, revision: str) -> None:
     from alembic import command
 
     writer = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
-    with translate(engine.url, f"downgrade to {revision}"), writer.begin() as connection:
+    with _ALEMBIC, translate(engine.url, f"downgrade to {revision}"), writer.begin() as connection:
         command.downgrade(alembic_config(connection), revision)
 
 
@@ -171,16 +181,21 @@ def downgrade(url: str, revision: str) -> None:
 
 def current_revision(url: str) -> str | None:
     """The revision the database is at, or None when it was never migrated."""
-    from alembic.runtime.migration import MigrationContext
-
     engine = make_engine(url)
     try:
-        with translate(engine.url, "read revision"), engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+        return _revision(engine)
     finally:
         engine.dispose()
 
 
+def _revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with translate(engine.url, "read revision"), engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@functools.cache
 def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 

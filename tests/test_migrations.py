@@ -1,0 +1,77 @@
+"""Packaged Alembic migrations on both backends: up, down to base, up again, and agreement with the models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import inspect
+
+from monitor.records import PollRecord
+from monitor.store import Store, db
+from monitor.store.schema import Base
+from tests.test_store import SOURCES, article, story
+
+TABLES = {"sources", "stories", "articles", "alerts", "deliveries"}
+
+
+def tables(url: str) -> set[str]:
+    engine = db.make_engine(url)
+    try:
+        return db.table_names(engine) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_to_base_and_upgrade_again(db_url: str) -> None:
+    assert db.current_revision(db_url) is None and tables(db_url) == set()
+
+    db.upgrade(db_url)
+    assert db.current_revision(db_url) == db.head_revision() == "0001"
+    assert tables(db_url) == TABLES
+
+    db.downgrade(db_url, "base")
+    assert db.current_revision(db_url) is None and tables(db_url) == set()
+
+    db.upgrade(db_url)
+    with Store.open(db_url) as store:
+        assert store.save_article(article(1), story(), []).created
+
+
+def test_head_schema_matches_the_models(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    db.upgrade(db_url)
+    engine = db.make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+            assert {c["name"] for c in inspect(conn).get_unique_constraints("alerts")} == {
+                "uq_alerts_dedup_key_channel"
+            }
+    finally:
+        engine.dispose()
+
+
+def test_opening_again_keeps_the_data(db_url: str) -> None:
+    with Store.open(db_url) as store:
+        store.sync_sources(SOURCES)
+        now = datetime(2025, 3, 1, tzinfo=UTC)
+        store.record_poll("verge", PollRecord("ok", now, now, etag='"e"'))
+    db.upgrade(db_url)  # already at head: nothing to do
+    with Store.open(db_url) as store:
+        state = store.source_state("verge")
+        assert state is not None and (state.etag, state.polls) == ('"e"', 1)
+
+
+def test_workers_opening_a_fresh_database_together_migrate_it_once(db_url: str) -> None:
+    from tests.test_store import run_in_threads
+
+    stores = run_in_threads(4, lambda i: Store.open(db_url))
+    try:
+        assert db.current_revision(db_url) == "0001"
+        assert [s.article_count() for s in stores] == [0, 0, 0, 0]
+    finally:
+        for store in stores:
+            store.close()
