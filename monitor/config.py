@@ -72,6 +72,7 @@ class ServiceConfig:
     jitter: float = 0.1  # fraction of a source's interval added at random, so polls do not align
     source_down_after: timedelta = timedelta(hours=6)
     operator_channel: str | None = None  # channel told about sources that stay down
+    spider_deadline: timedelta = timedelta(minutes=10)  # a spider subprocess is stopped after this
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +383,7 @@ def _service(table: _Table) -> ServiceConfig:
         source_down_after=table.interval("source_down_after", default.source_down_after,
                                          maximum=timedelta(days=30)),
         operator_channel=table.get("operator_channel", str, "").strip() or None,
+        spider_deadline=table.interval("spider_deadline", default.spider_deadline, maximum=timedelta(hours=6)),
     )
 
 
