@@ -92,7 +92,8 @@ CUES: tuple[Cue, ...] = tuple(
            "launching on", "coming on", "is coming on", "confirmed to launch", "launch confirmed",
            "launch timeline", "countdown", "invitation", "invite", "teases", "teased", "teaser", "teasert",
            "will be announced on", "will be unveiled", "will debut", "hits the stage", "all set", "set for",
-           "where to watch", "what to expect", "official renders", "official images", "official poster", "will be available on", "launch event on", "launch event",
+           "where to watch", "what to expect", "official renders", "official images", "official poster",
+           "will be available on", "launch event on", "launch event",
            "wird am", "werden am", "soll am", "erwartet uns am", "sera présenté", "sera lancé", "date de sortie",
            "预热", "預熱", "即将发布", "即將發布", "即将推出", "即將推出", "下周发布", "下周正式")
     + _cue(_T, 1.5, "will launch", "will be launched", "to launch", "upcoming", "is coming", "are coming",

@@ -126,12 +126,13 @@ _REGION_PATTERNS = {
 }
 REGION_MARGIN = 2.0  # one region must outweigh the other this many times to count
 
-_STOP = frozenset(
+_STOP_WORDS = (  # function words, and words every article of the topic shares
     "a an and are as at be by for from has have in is it its it’s of on or the this that to with will what "
     "new now just more all set his her their our your you we us vs via how why when who der die das und mit "
     "ein eine ist im am auf für von zu le la les des du et en un une est pour sur avec xiaomi xiaomis leica "
-    "series serie smartphone smartphones phone phones flagship mi pro ultra lite".split()
+    "series serie smartphone smartphones phone phones flagship mi pro ultra lite"
 )
+_STOP = frozenset(_STOP_WORDS.split())
 
 
 def story_features(title: str, text: str, event: Event, published: datetime | None) -> StoryFeatures:
@@ -411,23 +412,24 @@ def _score(story: _Story, topic: str, f: StoryFeatures, copy: float, window: tim
     """(score, reason). Reasons starting with "join" passed every gate; others name the gate that failed."""
     if story.topic != topic:
         return 0.0, "other topic"
-    in_window = not (f.published and story.first and abs(f.published - story.first) > window)
-    if copy >= NEAR_DUPLICATE and in_window:
-        # The same text is the same story, whatever its (re-written) headline made the classifier say.
-        return 1.0 + copy, f"join: near-duplicate text ({copy:.2f})"
-    gate = _gate(story, f, window)
-    if gate:
-        return _evidence(story, f, copy), gate
     score = _evidence(story, f, copy)
-    return score, f"join: evidence {score:.2f}"
+    if copy >= NEAR_DUPLICATE:
+        # The same text is the same story whatever its rewritten headline made the classifier say, so the
+        # event gate does not apply; products, region and dates still do (templated spec sheets of two
+        # models are near-duplicates too).
+        gate = _gate(story, f, window, event=False)
+        return (1.0 + copy, f"join: near-duplicate text ({copy:.2f})") if gate is None else (score, gate)
+    gate = _gate(story, f, window, event=True)
+    return (score, gate) if gate else (score, f"join: evidence {score:.2f}")
 
 
-def _gate(story: _Story, f: StoryFeatures, window: timedelta) -> str | None:
-    if story.event is not f.event:
+def _gate(story: _Story, f: StoryFeatures, window: timedelta, *, event: bool) -> str | None:
+    if event and story.event is not f.event:
         return f"event differs ({f.event} vs {story.event})"
-    if f.event is Event.REVIEW:
+    if event and f.event is Event.REVIEW:
         return "reviews join only as copies"
-    if f.event is not Event.PARTNERSHIP and f.generation and story.generation and f.generation != story.generation:
+    products_matter = f.event is not Event.PARTNERSHIP or story.event is not Event.PARTNERSHIP
+    if products_matter and f.generation and story.generation and f.generation != story.generation:
         return f"product differs ({f.generation} vs {story.generation})"
     if f.region and story.region and f.region != story.region:
         return f"region differs ({f.region} vs {story.region})"

@@ -1,0 +1,89 @@
+"""Event classification: the rules a person would apply to a headline and its first paragraph."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.classify import classify_event, named_days
+from monitor.model import Event
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "event"),
+    [
+        ("Xiaomi 14 Ultra launches with Leica quad camera", "The phone is now on sale in China.", Event.LAUNCH),
+        ("Xiaomi 13 Pro goes official at MWC", "Price and availability for Europe were announced.", Event.LAUNCH),
+        ("Xiaomi 15 series launch date set for October 29", "Xiaomi confirmed the event on Weibo.", Event.TEASER),
+        ("Xiaomi 12S series will launch on July 4", "Lei Jun posted the invitation.", Event.TEASER),
+        ("Xiaomi and Leica announce long-term strategic cooperation", "A new era of imaging.",
+         Event.PARTNERSHIP),
+        ("Xiaomi 15 Ultra renders leak ahead of launch", "A tipster shared the images.", Event.RUMOR),
+        ("Xiaomi 14 Ultra review: the best camera phone", "We tested it for two weeks.", Event.REVIEW),
+        ("Xiaomi opens a new store in Paris", "The shop sells scooters and TVs.", Event.OTHER),
+        # German, French, Chinese
+        ("Xiaomi 14 Ultra offiziell vorgestellt", "Das Smartphone ist ab sofort erhältlich.", Event.LAUNCH),
+        ("Xiaomi 15 Ultra im Test", "Die Leica-Kamera überzeugt.", Event.REVIEW),
+        ("Xiaomi 15 Ultra : la date de lancement dévoilée par une fuite", "Une affiche non officielle.",
+         Event.RUMOR),
+        ("小米与徕卡宣布战略合作", "双方将共同研发影像旗舰。", Event.PARTNERSHIP),
+        ("小米12S系列官宣", "小米宣布将于7月4日举办发布会。", Event.TEASER),
+    ],
+)
+def test_events_in_four_languages(title: str, text: str, event: Event) -> None:
+    assert classify_event(title, text, None).event is event
+
+
+def test_future_tense_is_a_teaser_not_a_launch() -> None:
+    assert classify_event("Xiaomi 14 will be released next week", "", None).event is Event.TEASER
+    assert classify_event("Xiaomi 14 released", "It is on sale now.", None).event is Event.LAUNCH
+
+
+def test_official_date_beats_a_leak_in_the_same_headline() -> None:
+    title = "Xiaomi 15 Series Global Launch Date Announced; Leaked Renders Show Xiaomi 15 Ultra"
+    assert classify_event(title, "", None).event is Event.TEASER
+
+
+def test_a_named_day_ahead_of_publication_marks_a_teaser() -> None:
+    text = "Xiaomi's new phones with Leica cameras arrive on July 4, the company said."
+    decision = classify_event("Xiaomi's Leica phones", text, datetime(2022, 6, 28))
+    assert decision.event is Event.TEASER
+    assert 'date:"2022-07-04" ahead' in decision.cues
+    # Once the day has passed it is no longer a teaser cue.
+    assert classify_event("Xiaomi's Leica phones", text, datetime(2022, 7, 10)).event is Event.OTHER
+
+
+def test_cues_explain_the_decision_title_first() -> None:
+    decision = classify_event("Xiaomi 14 launches", "Xiaomi unveiled the phone in Beijing.", None)
+    assert decision.cues[0] == 'title:"launches"'
+    assert 'lead:"unveiled"' in decision.cues
+
+
+def test_hands_on_video_of_a_leak_is_not_a_review() -> None:
+    text = "A leaked hands-on video shows the camera island. Rumor has it the phone has a 200 MP telephoto."
+    assert classify_event("New leak pinpoints Xiaomi 15 Ultra launch date", text, None).event is Event.RUMOR
+
+
+def test_named_days_line_up_across_languages() -> None:
+    assert named_days("launch on July 4") == {(7, 4)}
+    assert named_days("am 4. Juli vorgestellt") == {(7, 4)}
+    assert named_days("présenté le 26 février") == {(2, 26)}
+    assert named_days("将于 7 月 4 日发布") == {(7, 4)}
+    assert named_days("on March 2nd and December 1") == {(3, 2), (12, 1)}
+
+
+def _seed(path: Path) -> tuple[str, str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(lines) if len(line.split()) >= 5)  # skip date/weather junk
+    return lines[first].strip(), "\n".join(lines[first + 1 :])
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds not present")
+def test_seed_articles() -> None:
+    events = {p.name[:3]: classify_event(*_seed(p), None).event for p in sorted(SEEDS.glob("*.txt"))}
+    assert events == {"000": Event.TEASER, "001": Event.PARTNERSHIP, "002": Event.PARTNERSHIP,
+                      "003": Event.PARTNERSHIP, "004": Event.PARTNERSHIP}

@@ -1,0 +1,198 @@
+"""Story identity: coverage of one event joins one story; a different product, region or event does not."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from monitor import dedup
+from monitor.classify import classify_event
+from monitor.judge import Judgement
+from monitor.model import Event
+from monitor.stories import StoryFeatures, StoryIndex, story_features
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+TOPIC = "xiaomi-leica"
+
+
+def judged(title: str, text: str, published: datetime | None = None, topic: str = TOPIC) -> Judgement:
+    """A relevant judgement built from the real pure stages (the topic query is match.py's concern)."""
+    decision = classify_event(title, text, published)
+    features = story_features(title, text, decision.event, published)
+    return Judgement(True, topic, ("xiaomi", "leica"), decision.event, decision.cues, features,
+                     dedup.signature(text))
+
+
+class Stream:
+    """Feeds articles through assign + add, as the pipeline does, and records the story each one got."""
+
+    def __init__(self) -> None:
+        self.index = StoryIndex()
+        self.ids = itertools.count(1)
+
+    def ingest(self, title: str, text: str, published: datetime | None = None) -> int:
+        judgement = judged(title, text, published)
+        decision = self.index.assign(judgement, published)
+        article_id = next(self.ids)
+        story_id = decision.story_id if decision.story_id is not None else 1000 + article_id
+        self.index.add(article_id, story_id, judgement, published)
+        return story_id
+
+
+LAUNCH_14U = (
+    "Xiaomi 14 Ultra launches in China with Leica quad camera",
+    "Xiaomi has launched the Xiaomi 14 Ultra in China. The phone has four Leica Summilux cameras, a one-inch "
+    "main sensor with a variable aperture, Snapdragon 8 Gen 3 and a 5000 mAh battery. Prices start at 6499 "
+    "yuan and sales begin on February 23. The Xiaomi 14 Ultra also gets a photography kit with a grip.",
+)
+
+
+def test_14_ultra_and_15_ultra_are_different_stories_even_with_templated_text() -> None:
+    stream = Stream()
+    first = stream.ingest(*LAUNCH_14U, published=datetime(2025, 2, 22))
+    title, text = (s.replace("14 Ultra", "15 Ultra") for s in LAUNCH_14U)
+    assert stream.ingest(title, text, published=datetime(2025, 2, 27)) != first
+
+
+def test_china_launch_and_global_launch_are_different_stories() -> None:
+    stream = Stream()
+    china = stream.ingest(
+        "Xiaomi 15 Ultra launches in China",
+        "Xiaomi launched the Xiaomi 15 Ultra in China today with a Leica camera system and a 200 MP periscope "
+        "telephoto. It goes on sale in China on Friday.",
+        published=datetime(2025, 2, 26),
+    )
+    world = stream.ingest(
+        "Xiaomi 15 Ultra launched globally at MWC in Barcelona",
+        "Xiaomi unveiled the Xiaomi 15 Ultra for international markets at the Mobile World Congress in "
+        "Barcelona. The Leica-tuned camera phone costs 1499 euros in Europe.",
+        published=datetime(2025, 3, 2),
+    )
+    assert china != world
+    again = stream.ingest(
+        "Xiaomi 15 Ultra goes official globally with Leica cameras",
+        "The global version of the Xiaomi 15 Ultra was unveiled in Barcelona ahead of MWC; prices in Europe "
+        "start at 1499 euros.",
+        published=datetime(2025, 3, 3),
+    )
+    assert again == world
+
+
+def test_teaser_then_launch_are_two_stories_and_teaser_coverage_joins_the_teaser() -> None:
+    stream = Stream()
+    teaser = stream.ingest(
+        "Xiaomi 14 series launch date set for October 26",
+        "Xiaomi confirmed on Weibo that the Xiaomi 14 series will launch on October 26 in China, with Leica "
+        "Summilux lenses.",
+        published=datetime(2023, 10, 20),
+    )
+    more = stream.ingest(
+        "Xiaomi 14 series is coming on October 26: what to expect",
+        "The Xiaomi 14 and 14 Pro will be unveiled on October 26, the company said, with Leica optics.",
+        published=datetime(2023, 10, 21),
+    )
+    launch = stream.ingest(
+        "Xiaomi 14 series launched with Snapdragon 8 Gen 3",
+        "Xiaomi has launched the Xiaomi 14 and Xiaomi 14 Pro in China with Leica Summilux lenses. Prices start "
+        "at 3999 yuan.",
+        published=datetime(2023, 10, 26),
+    )
+    assert more == teaser
+    assert launch != teaser
+
+
+def test_a_syndicated_copy_with_another_headline_joins() -> None:
+    stream = Stream()
+    original = stream.ingest(*LAUNCH_14U, published=datetime(2024, 2, 22))
+    copy_title = "Everything you need to know about Xiaomi's new camera phone"
+    copy_text = "Reprinted with permission. " + LAUNCH_14U[1] + " Follow us for more."
+    assert stream.ingest(copy_title, copy_text, published=datetime(2024, 2, 23)) == original
+
+
+def test_a_german_translation_of_a_launch_joins() -> None:
+    stream = Stream()
+    english = stream.ingest(*LAUNCH_14U, published=datetime(2024, 2, 22))
+    german = stream.ingest(
+        "Xiaomi 14 Ultra offiziell vorgestellt: Leica-Kamera mit 1-Zoll-Sensor",
+        "Xiaomi hat das Xiaomi 14 Ultra in China vorgestellt. Das Smartphone hat vier Leica-Kameras und einen "
+        "1-Zoll-Sensor. Der Verkauf beginnt am 23. Februar, der Preis liegt bei 6499 Yuan.",
+        published=datetime(2024, 2, 23),
+    )
+    assert german == english
+
+
+def test_a_month_later_the_same_kind_of_news_is_a_new_story() -> None:
+    stream = Stream()
+    first = stream.ingest(*LAUNCH_14U, published=datetime(2024, 2, 22))
+    title, text = LAUNCH_14U
+    assert stream.ingest(title, text.replace("February 23", "March 30"), datetime(2024, 3, 30)) != first
+
+
+def test_reviews_from_different_outlets_are_separate_stories() -> None:
+    stream = Stream()
+    a = stream.ingest("Xiaomi 14 Ultra review", "We tested the Xiaomi 14 Ultra and its Leica cameras for weeks.")
+    b = stream.ingest("Xiaomi 14 Ultra hands-on review", "Our verdict after a day with the Xiaomi 14 Ultra.")
+    assert a != b
+
+
+def test_other_topics_never_share_a_story() -> None:
+    index = StoryIndex()
+    judgement = judged(*LAUNCH_14U, published=datetime(2024, 2, 22))
+    index.add(1, 7, judgement, datetime(2024, 2, 22))
+    other = judged(*LAUNCH_14U, published=datetime(2024, 2, 22), topic="another-topic")
+    assert index.assign(other, datetime(2024, 2, 22)).story_id is None
+    assert index.assign(judgement, datetime(2024, 2, 22)).story_id == 7
+
+
+def test_a_rejected_candidate_is_named_with_its_reason() -> None:
+    index = StoryIndex()
+    index.add(1, 7, judged(*LAUNCH_14U, published=datetime(2024, 2, 22)), datetime(2024, 2, 22))
+    decision = index.assign(judged(*LAUNCH_14U, published=datetime(2024, 5, 1)), datetime(2024, 5, 1))
+    assert decision.story_id is None
+    assert decision.nearest_story == 7 and decision.nearest_score > 0
+
+
+def test_features_round_trip_through_json_and_rebuild_the_same_memory() -> None:
+    judgement = judged(*LAUNCH_14U, published=datetime(2024, 2, 22))
+    features = judgement.features
+    assert features.generation == "14" and "xiaomi 14 ultra" in features.models
+    assert features.region == "china" and features.event is Event.LAUNCH
+    assert StoryFeatures.from_json(features.to_json()) == features
+
+    class Row:  # what Store.story_memory() yields
+        article_id, story_id, topic, event = 1, 7, TOPIC, "launch"
+        features = judgement.features.to_json()
+        signature = judgement.signature
+        published = datetime(2024, 2, 22)
+
+    rebuilt = StoryIndex()
+    rebuilt.add_stored(Row())
+    rebuilt.add_stored(Row())  # idempotent
+    assert len(rebuilt) == 1
+    assert rebuilt.assign(judgement, datetime(2024, 2, 23)).story_id == 7
+
+
+def test_irrelevant_documents_get_no_story() -> None:
+    index = StoryIndex()
+    judgement = judged(*LAUNCH_14U)
+    irrelevant = Judgement(False, None, (), Event.OTHER, (), StoryFeatures(), judgement.signature)
+    index.add(1, None, irrelevant, None)
+    assert len(index) == 0
+    assert index.assign(irrelevant, None).story_id is None
+
+
+def _seed(path: Path) -> tuple[str, str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(lines) if len(line.split()) >= 5)  # skip date/weather junk
+    return lines[first].strip(), "\n".join(lines[first + 1 :])
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds not present")
+def test_the_five_seeds_are_two_stories() -> None:
+    stream = Stream()
+    stories = {p.name[:3]: stream.ingest(*_seed(p)) for p in sorted(SEEDS.glob("*.txt"))}
+    assert stories["001"] == stories["002"] == stories["003"] == stories["004"]
+    assert stories["000"] != stories["001"]
