@@ -100,9 +100,7 @@ def payload_for(story: StoryView) -> dict[str, Any]:
         "summary": _shorten(story.summary, SUMMARY_MAX),
         "topic": story.topic,
         "cues": list(story.cues),
-        "coverage": [
-            {"outlet": c.outlet, "title": c.title, "url": c.url} for c in story.coverage[:COVERAGE_MAX]
-        ],
+        "coverage": [{"outlet": c.outlet, "title": c.title, "url": c.url} for c in story.coverage[:COVERAGE_MAX]],
     }
 
 
@@ -181,4 +179,3 @@ def backoff(attempts: int, rng: Rng | None = None) -> timedelta:
     exponent = min(max(attempts, 1) - 1, 20)  # 2**20 * 30 s is far past the cap; keeps the float finite
     ceiling = min(BACKOFF_CAP.total_seconds(), BACKOFF_BASE.total_seconds() * 2**exponent)
     return timedelta(seconds=rng.uniform(0.0, ceiling))
-

@@ -34,9 +34,7 @@ DEFAULT_LEASE = timedelta(minutes=5)
 class OutboxStore(Protocol):
     """The part of ``store.Store`` delivery uses."""
 
-    def claim_alerts(
-        self, now: datetime, worker: str, limit: int = ..., lease: timedelta = ...
-    ) -> list[AlertRow]: ...
+    def claim_alerts(self, now: datetime, worker: str, limit: int = ..., lease: timedelta = ...) -> list[AlertRow]: ...
 
     def record_delivery(
         self,

@@ -157,9 +157,7 @@ class AppriseNotifier:
             return DeliveryResult(False, target.error)
         body, title, body_format = self._content(target.scheme, message)
         try:
-            result = target.apobj.notify(
-                body=body, title=title, body_format=body_format, timeout=self._timeout
-            )
+            result = target.apobj.notify(body=body, title=title, body_format=body_format, timeout=self._timeout)
         except self._apprise.exception.AppriseException as exc:  # a message apprise cannot use
             return DeliveryResult(False, self._reason(target, type(exc).__name__, [str(exc)]))
         if result:

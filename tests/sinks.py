@@ -1,8 +1,8 @@
 """Loopback stand-ins for where alerts go: an SMTP server (plain or STARTTLS + AUTH), a Slack incoming
 webhook and a generic JSON webhook. Real servers on 127.0.0.1, port 0, stopped by their fixtures.
 
-Use from a test module with ``from tests.sinks import smtp_sink, slack_sink, json_sink  # noqa: F401``
-(or ``pytest_plugins = ["tests.sinks"]`` in a conftest). Each sink records what it *accepted*; the HTTP
+Use from a test module with ``pytest_plugins = ["tests.sinks"]`` (or list it in the root conftest). Each
+sink records what it *accepted*; the HTTP
 sinks can be told to fail the next requests (``sink.fail(500)``, ``sink.fail(429)``, ``sink.fail("slow")``)
 to exercise retries. A "slow" answer comes after ``slow_seconds``; the sink does not count that request
 as accepted (the client has given up by then, as apprise does at its read timeout).
@@ -131,9 +131,7 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
-            ),
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]),
             critical=False,
         )
         .sign(key, hashes.SHA256())
@@ -141,9 +139,7 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return cert_path, key_path
 
@@ -174,7 +170,7 @@ class HttpSink:
         self._server = ThreadingHTTPServer((LOOPBACK, 0), self._handler_class())
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def base_url(self) -> str:
