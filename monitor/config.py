@@ -19,7 +19,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -46,7 +46,9 @@ MAX_INTERVAL = timedelta(days=7)
 
 @dataclass(frozen=True, slots=True)
 class StorageConfig:
-    url: str  # SQLAlchemy URL, placeholders expanded (may hold a password: use describe() to show it)
+    # SQLAlchemy URL, placeholders expanded. May hold a password: kept out of repr() so a logged config
+    # cannot leak it; describe() shows it masked.
+    url: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +107,7 @@ class SourceConfig:
 @dataclass(frozen=True, slots=True)
 class ChannelConfig:
     name: str
-    url: str  # the apprise URL with placeholders expanded: a secret
+    url: str = field(repr=False)  # the apprise URL with placeholders expanded: a secret, kept out of repr()
     mode: ChannelMode = "instant"
     quiet_hours: tuple[time, time] | None = None  # (start, end) in ``timezone``; may wrap midnight
     timezone: str = "UTC"

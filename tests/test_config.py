@@ -508,9 +508,10 @@ url = "slack://TAAAA/BBBBB/${SLACK_C}"
     config = load(tmp_path, text, env=env)
     dumped = json.dumps(describe(config), ensure_ascii=False)
 
+    assert config.channels[1].url == "slack://TAAAA/BBBBB/slack-secret-2"  # the notifier gets the secret
     for secret in env.values():
-        assert secret in repr(config)  # the loaded config carries the secrets for the notifier ...
-        assert secret not in dumped  # ... describe() never shows them
+        assert secret not in dumped  # ... describe() never shows it
+        assert secret not in repr(config)  # nor does a config that ends up in a log line
     shown = describe(config)
     assert shown["storage"]["url"] == "postgresql+psycopg://monitor:***@db.internal:5432/monitor"
     assert shown["channels"][0]["url"] == "mailtos://***@smtp.example.com?to=***"
