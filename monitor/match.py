@@ -45,6 +45,7 @@ from typing import Union
 from monitor.errors import QuerySyntaxError
 
 LEAD_CHARS = 400  # title + the first 400 characters of text: about the first two sentences of a news story
+MENTION_GAP = 5  # spans of one concept this close together are one mention
 MAX_NEAR = 100  # a NEAR wider than this is a typo, not a proximity
 
 # --- text normalisation and tokenising ----------------------------------------------------------------------
@@ -79,10 +80,10 @@ _ASCII_SEPARATORS = bytes(c if chr(c).isalnum() else 32 for c in range(256))
 
 def normalize(text: str) -> str:
     """Case- and accent-folded text: "Škoda Ärger ß" -> "skoda arger ss"."""
-    folded = text.casefold()
-    if folded.isascii():
-        return folded
-    decomposed = unicodedata.normalize("NFKD", folded)
+    if text.isascii():
+        return text.lower()
+    # Casefold after NFKD: compatibility forms can decompose to capitals (℠ -> SM).
+    decomposed = unicodedata.normalize("NFKD", text).casefold()
     spaced = decomposed
     for mark in _PUNCTUATION:  # str.replace: a dict-based str.translate costs ~100 us on non-ASCII text
         if mark in spaced:
@@ -102,33 +103,42 @@ def tokenize(text: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class PreparedText:
-    """A document tokenised once, reusable across every topic's query.
+    """A document tokenised once, reusable across every topic's query (treat it as read-only).
 
     Tokens ``[0, title_end)`` are the title, ``[0, lead_end)`` the title plus the lead.
     """
 
-    tokens: tuple[str, ...]
+    tokens: Sequence[str]
     title_end: int
     lead_end: int
-    index: Mapping[str, tuple[int, ...]]
-    vocabulary: tuple[str, ...]  # sorted distinct tokens, for prefix look-ups by bisection
+    index: Mapping[str, Sequence[int]]  # token -> its positions, ascending
+    _sorted: list[str] = field(default_factory=list)  # the vocabulary, sorted on first prefix look-up
+
+    def vocabulary(self) -> list[str]:
+        if not self._sorted and self.index:
+            self._sorted.extend(sorted(self.index))
+        return self._sorted
 
 
 def prepare(title: str, text: str) -> PreparedText:
+    """Tokenise a document once; ``Query.evaluate_prepared`` then costs microseconds per topic."""
     title_tokens = tokenize(title or "")
     body = text or ""
-    lead_count = len(tokenize(body[:LEAD_CHARS]))
-    tokens = title_tokens + tokenize(body)
+    cut = _lead_cut(body)
+    lead_tokens = tokenize(body[:cut])
+    tokens = title_tokens + lead_tokens + tokenize(body[cut:])
     index: dict[str, list[int]] = {}
     for position, token in enumerate(tokens):
         index.setdefault(token, []).append(position)
-    return PreparedText(
-        tokens=tuple(tokens),
-        title_end=len(title_tokens),
-        lead_end=len(title_tokens) + lead_count,
-        index={token: tuple(positions) for token, positions in index.items()},
-        vocabulary=tuple(sorted(index)),
-    )
+    return PreparedText(tokens, len(title_tokens), len(title_tokens) + len(lead_tokens), index)
+
+
+def _lead_cut(body: str) -> int:
+    """The end of the lead: the first character at or after LEAD_CHARS that is not part of a word."""
+    for cut in range(LEAD_CHARS, min(len(body), LEAD_CHARS + 64)):
+        if not body[cut].isalnum():
+            return cut
+    return min(len(body), LEAD_CHARS)
 
 
 # --- the query tree -----------------------------------------------------------------------------------------
@@ -143,10 +153,10 @@ class Pattern:
     text: str
     prefix: bool = False
 
-    def positions(self, doc: PreparedText) -> tuple[int, ...] | list[int]:
+    def positions(self, doc: PreparedText) -> Sequence[int]:
         if not self.prefix:
             return doc.index.get(self.text, ())
-        vocab = doc.vocabulary
+        vocab = doc.vocabulary()
         start = bisect.bisect_left(vocab, self.text)
         found: list[int] = []
         for token in vocab[start:]:
@@ -328,13 +338,27 @@ def _off_subject(
     return None
 
 
+def _mentions(spans: list[Span]) -> list[int]:
+    """Where a concept is mentioned: spans less than MENTION_GAP tokens apart are one mention, so "Xiaomi 14
+    with Leica" is one mention of (leica OR "xiaomi 14"), not two."""
+    starts: list[int] = []
+    last_end = -MENTION_GAP - 1
+    for start, end in spans:
+        if start - last_end > MENTION_GAP:
+            starts.append(start)
+        last_end = max(last_end, end)
+    return starts
+
+
 def _central(spans: list[Span], doc: PreparedText) -> bool:
-    return len(spans) >= 2 or any(start < doc.lead_end for start, _ in spans)
+    mentions = _mentions(spans)
+    return len(mentions) >= 2 or mentions[0] < doc.lead_end
 
 
 def _prominence(spans: list[Span]) -> tuple[int, int]:
     """More mentions, then an earlier first mention, is more prominent."""
-    return (len(spans), -min(start for start, _ in spans))
+    mentions = _mentions(spans)
+    return (len(mentions), -mentions[0])
 
 
 def _describe(node: Node) -> str:
