@@ -135,6 +135,17 @@ def check(ctx: click.Context, target: str, as_json: bool) -> None:
     run_check(open_app(ctx, sync_sources=False), target, as_json=as_json)
 
 
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run as a service: poll every source on its interval and deliver alerts, until SIGTERM/SIGINT."""
+    from monitor.service import run_service
+
+    root = ctx.find_root()
+    code = run_service(load(root), log_format=root.params["log_format"])
+    ctx.exit(code)
+
+
 @main.group(cls=MonitorGroup)
 def config() -> None:
     """Inspect the configuration."""
