@@ -26,6 +26,10 @@ from monitor.errors import ParseError
 from monitor.urls import canonical_url as _canonical
 from monitor.urls import host_of
 
+# Below this many letters and digits what trafilatura found is a menu or an error notice ("Home",
+# "Page not found"), not an article; the shortest real news briefs run to a few hundred.
+MIN_TEXT_CHARS = 25
+
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
@@ -48,7 +52,7 @@ def extract_html(html: str | bytes, url: str) -> Extracted:
     )  # fmt: skip
     document = _trafilatura(tree, url)
     text = (document.text or "").strip() if document is not None else ""
-    if not text:
+    if sum(c.isalnum() for c in text) < MIN_TEXT_CHARS:
         raise ParseError(f"{url}: no main text found")
     title = title or _strip_site_suffix(document.title or "", outlet, url)
     return Extracted(
@@ -114,6 +118,7 @@ _BLOCK_TAGS = frozenset(
         "ul",
     ]
 )
+_BREAK = "\u2029"  # a marker no feed text uses; source newlines are only whitespace in HTML
 _DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "svg", "form", "button")
 
 
@@ -129,9 +134,9 @@ def html_to_text(fragment: str) -> str:
         element.drop_tree()
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.lower() in _BLOCK_TAGS:
-            element.tail = "\n" + (element.tail or "")
-            element.text = "\n" + (element.text or "")
-    lines = (" ".join(line.split()) for line in root.text_content().split("\n"))
+            element.tail = _BREAK + (element.tail or "")
+            element.text = _BREAK + (element.text or "")
+    lines = (" ".join(line.split()) for line in root.text_content().split(_BREAK))
     return "\n".join(line for line in lines if line)
 
 
@@ -181,7 +186,7 @@ def _trafilatura(tree: lxml.html.HtmlElement, url: str) -> Any:
     try:
         return trafilatura.bare_extraction(
             tree, url=url, include_comments=False, favor_precision=True, include_tables=False,
-            with_metadata=True, deduplicate=True,
+            with_metadata=True, deduplicate=False,
         )  # fmt: skip
     except (ValueError, TypeError, lxml.etree.LxmlError) as exc:  # malformed trees deep inside lxml
         raise ParseError(f"{url}: extraction failed ({exc})") from exc
