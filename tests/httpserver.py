@@ -149,10 +149,10 @@ class _Handler(BaseHTTPRequestHandler):
     owner: LoopbackServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+    def log_message(self, format: str, *args: Any) -> None:  # the stdlib names it so
         pass  # keep pytest output clean; the request log is the record
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+    def do_GET(self) -> None:  # the stdlib names it so
         headers = {key.lower(): value for key, value in self.headers.items()}
         route = self.owner._record(RecordedRequest(self.command, self.path, headers))
         if route.delay and self.owner.stopping.wait(route.delay):
@@ -163,8 +163,6 @@ class _Handler(BaseHTTPRequestHandler):
         body = compress(route.body, route.encoding) if route.encoding else route.body
         self._send_head(route.status, route, body if route.send_length else None)
         self._send_body(route, body)
-
-    do_HEAD = do_GET  # noqa: N815
 
     def _send_head(self, status: int, route: Route, body: bytes | None) -> None:
         self.send_response(status)
