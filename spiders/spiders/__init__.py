@@ -1,0 +1,1 @@
+"""The generic spiders, configured per source by ``-a`` arguments: ``sitemap`` and ``listing``."""
