@@ -135,6 +135,39 @@ def check(ctx: click.Context, target: str, as_json: bool) -> None:
     run_check(open_app(ctx, sync_sources=False), target, as_json=as_json)
 
 
+@main.group(cls=MonitorGroup, invoke_without_command=True)
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def alerts(ctx: click.Context, status: str | None, as_json: bool) -> None:
+    """The alert outbox: pending, sent and failed alerts with their last error."""
+    if ctx.invoked_subcommand is None:
+        from monitor.commands import list_alerts
+
+        list_alerts(open_app(ctx.find_root(), sync_sources=False), status=status, as_json=as_json)
+
+
+@alerts.command(name="retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.pass_context
+def alerts_retry(ctx: click.Context, ids: tuple[int, ...]) -> None:
+    """Re-queue failed alerts (all of them, or the given ids)."""
+    app = open_app(ctx.find_root(), sync_sources=False)
+    count = app.store.retry_failed(list(ids) or None)
+    click.echo(f"{count} alert(s) re-queued")
+
+
+@main.command(name="notify-test")
+@click.option("--channel", "channels", multiple=True, help="Only this channel (repeatable).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def notify_test(ctx: click.Context, channels: tuple[str, ...], as_json: bool) -> None:
+    """Send a test message to every channel and report per channel."""
+    from monitor.commands import notify_test as _notify_test
+
+    _notify_test(open_app(ctx, sync_sources=False), channels, as_json=as_json)
+
+
 @main.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
@@ -181,10 +214,6 @@ def db_upgrade(ctx: click.Context) -> None:
     cfg = load(ctx.find_root())
     upgrade(cfg.storage.url)
     click.echo("database is at the newest schema")
-
-
-def run() -> None:  # pragma: no cover - console entry for `python -m monitor`
-    main()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -165,18 +165,85 @@ def _print_crawl(report: CycleReport, *, dry_run: bool) -> None:
 
 
 def deliver_now(app: App, *, as_json: bool) -> None:
-    """Deliver the alerts this run decided (and any still due) before the command exits."""
-    try:
-        from monitor.delivery import deliver_pending
-    except ImportError:  # pragma: no cover - delivery lands with the alerts issue
-        return
-    report = deliver_pending(app.store, app.config, now=app.clock())
-    if report is None:
-        return
+    """Deliver the alerts this run decided (and any others already due) before the command exits."""
+    import os
+    import random
+
+    from monitor.delivery import DEFAULT_LIMIT, deliver_due
+    from monitor.notify import AppriseNotifier
+
+    channels = {c.name: c for c in app.config.channels}
+    notifier = AppriseNotifier()
+    worker = f"crawl-{os.getpid()}"
+    totals = {"claimed": 0, "sent": 0, "retrying": 0, "failed": 0}
+    errors: list[str] = []
+    for _ in range(1000):  # bounded: each round claims up to DEFAULT_LIMIT due alerts
+        report = deliver_due(app.store, notifier, channels, app.clock(), worker, random.Random())
+        for key in totals:
+            totals[key] += getattr(report, key)
+        errors.extend(report.errors)
+        if report.claimed < DEFAULT_LIMIT:
+            break
     if as_json:
-        _echo_json({"type": "delivery", **report.as_dict()})
-    elif report.attempted:
-        click.echo(report.summary())
+        _echo_json({"type": "delivery", **totals, "errors": errors})
+    elif totals["claimed"]:
+        click.echo(
+            f"alerts: {totals['sent']} sent, {totals['retrying']} to retry, {totals['failed']} failed"
+            + "".join(f"\n  {e}" for e in errors)
+        )
+
+
+def list_alerts(app: App, *, status: str | None, as_json: bool) -> None:
+    rows = app.store.alerts(status=status)
+    if as_json:
+        for a in rows:
+            _echo_json({
+                "id": a.id, "channel": a.channel, "topic": a.topic, "story": a.story_id, "kind": a.kind,
+                "status": a.status, "attempts": a.attempts, "next_attempt": _iso(a.next_attempt_at),
+                "last_error": a.last_error, "created": _iso(a.created_at), "sent": _iso(a.sent_at),
+                "title": a.payload.get("title"),
+            })
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Alerts ({len(rows)})")
+    for column in ("id", "status", "channel", "story", "title", "attempts", "next attempt", "last error"):
+        table.add_column(column)
+    for a in rows:
+        table.add_row(str(a.id), a.status, a.channel, f"#{a.story_id}" if a.story_id else a.kind,
+                      _short(str(a.payload.get("title", "")), 40), str(a.attempts),
+                      (_iso(a.next_attempt_at) or "")[:19] if a.status == "pending" else "",
+                      _short(a.last_error or "", 50))
+    _console().print(table)
+
+
+def notify_test(app: App, names: Sequence[str], *, as_json: bool) -> None:
+    """Send a test message to each channel (or the named ones) now, and say per channel how it went."""
+    from monitor.notify import AppriseNotifier
+    from monitor.render import render
+
+    channels = [c for c in app.config.channels if not names or c.name in names]
+    unknown = sorted(set(names) - {c.name for c in app.config.channels})
+    if unknown:
+        raise click.BadParameter(f"unknown channel {', '.join(map(repr, unknown))}", param_hint="--channel")
+    if not channels:
+        raise click.UsageError("no channels are configured: add [[channels]] to the configuration")
+    message = render([{
+        "title": "monitor test message", "event": "other", "url": "https://example.org/monitor-test",
+        "outlet": "monitor", "published": _iso(app.clock()), "summary": "If you can read this, the channel works.",
+        "topic": "test", "cues": [], "coverage": [],
+    }], digest=False)
+    notifier = AppriseNotifier()
+    failed = 0
+    for channel in channels:
+        result = notifier.send(channel, message)
+        failed += not result.ok
+        if as_json:
+            _echo_json({"channel": channel.name, "ok": result.ok, "error": result.error})
+        else:
+            click.echo(f"{channel.name}: {'sent' if result.ok else 'FAILED: ' + str(result.error)}")
+    if failed:
+        raise SystemExit(1)
 
 
 # ----------------------------------------------------------------------------------------------- import
