@@ -527,7 +527,7 @@ def _find_published(lines: list[str], headline_at: int | None) -> tuple[datetime
     """The article's date and the line numbers of date/byline lines near the top (dropped from the text).
 
     Preference: a byline or labelled dateline ("by … May 23, 2022", "date 2022-05-23"), then a bare date
-    line that is not the start of a weather widget, then the signature of a tweet quoted in the body.
+    line below the headline, then the signature of a tweet quoted in the body.
     """
     top_end = (headline_at if headline_at is not None else 0) + 4
     found: list[tuple[int, datetime]] = []
@@ -541,7 +541,10 @@ def _find_published(lines: list[str], headline_at: int | None) -> tuple[datetime
             date_lines.add(i)
         elif _is_date_line(line):
             date_lines.add(i)
-            if not any(_TEMPERATURE.match(nxt) for nxt in lines[i + 1 : i + 4]):
+            # A bare date ABOVE the headline is the site header's "today" (seed 003 shows "Fri. Dec 9th, 2022"
+            # above a May 2022 article), like the weather widget's; below the headline it is a dateline.
+            above_headline = headline_at is None or i < headline_at
+            if not above_headline and not any(_TEMPERATURE.match(nxt) for nxt in lines[i + 1 : i + 4]):
                 found.append((1, date))
     for line in lines:
         if _TWEET_SIGNATURE.match(line) and (date := _date_in(line)):

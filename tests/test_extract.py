@@ -148,7 +148,9 @@ def test_seed_headline_is_found_and_left_out_of_the_text(prefix: str) -> None:
     ("prefix", "expected"),
     [
         ("004", datetime(2022, 5, 23, 17, 1, tzinfo=UTC)),  # byline "Monday, May 23, 2022, 01:01 PM EDT"
-        ("003", datetime(2022, 12, 9, tzinfo=UTC)),  # dateline "Fri. Dec 9th, 2022"
+        # "Fri. Dec 9th, 2022" stands above the headline: the site header's today, not the article's date
+        # (the article reports the May 23, 2022 announcement)
+        ("003", None),
         ("000", datetime(2026, 2, 21, tzinfo=UTC)),  # only a quoted tweet's signature
         ("001", None),  # "Tuesday, 4 November 2025" heads a weather widget: the day the page was saved
         ("002", None),
@@ -156,6 +158,12 @@ def test_seed_headline_is_found_and_left_out_of_the_text(prefix: str) -> None:
 )
 def test_seed_dates(prefix: str, expected: datetime | None) -> None:
     assert extract_plaintext(_seed(prefix)).published == expected
+
+
+def test_a_bare_date_below_the_headline_is_the_dateline() -> None:
+    body = "Xiaomi and Leica have announced a partnership for mobile imaging, the companies said on Monday. " * 3
+    page = extract_plaintext(f"Fri. Dec 9th, 2022\nXiaomi and Leica team up for camera phones\nMay 23, 2022\n{body}")
+    assert page.published == datetime(2022, 5, 23, tzinfo=UTC)
 
 
 @needs_seeds
