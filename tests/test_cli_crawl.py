@@ -1,0 +1,278 @@
+"""End to end through the command line: config file → crawl of loopback feeds → SQLite → JSON lines out.
+
+Everything is real (HTTP server, SQLite, the judgement); only the outlets are local.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import main
+from monitor.config import load_config
+from tests.httpserver import LoopbackServer, Route, http_server  # noqa: F401 - fixture
+from tests.sinks import HttpSink, json_sink  # noqa: F401 - fixture
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED_QUERY = load_config(REPO / "config.toml", env={}).topics[0].query
+
+PARTNERSHIP = (
+    "Xiaomi and Leica announce a long-term strategic partnership",
+    "Xiaomi and Leica Camera today announced a long-term strategic cooperation in mobile imaging. The first "
+    "imaging flagship smartphone co-engineered by the two companies will launch in July, Xiaomi said. "
+    "Lei Jun, founder and CEO of Xiaomi, said the cooperation gives a strong boost to Xiaomi's imaging strategy, "
+    "and Leica said both companies share the same ideas about optical performance and the photographic "
+    "experience. Leica previously worked with Huawei for several years before that partnership ended. "
+    "The companies did not name the phone, but it is widely expected to be a new Ultra model.",
+)
+LAUNCH = (
+    "Xiaomi 12S Ultra launched with Leica Summicron optics and a one-inch sensor",
+    "Xiaomi today launched the Xiaomi 12S Ultra in China, the first phone co-engineered with Leica. It uses a "
+    "one-inch Sony IMX989 sensor behind a Leica Summicron lens, and offers Leica Authentic and Leica Vibrant "
+    "photo styles. The Xiaomi 12S Ultra is on sale now, priced from 5,999 yuan, alongside the Xiaomi 12S and "
+    "12S Pro, which also carry Leica optics. Xiaomi said the launch event drew millions of viewers and that "
+    "the phone goes on sale on July 6 in three memory configurations.",
+)
+OTHER = (
+    "Samsung Galaxy S22 gets its fourth Android update",
+    "Samsung is rolling out a new Android update to the Galaxy S22 series in Europe this week. The update "
+    "brings the monthly security patch, camera fixes for low light and better battery life, according to the "
+    "changelog. Owners of the Galaxy S22 Ultra report that the download weighs about 400 MB and that the "
+    "update is arriving in Germany and the UK first, with other markets to follow in the coming weeks.",
+)
+
+
+def rss(items: list[tuple[str, str, str, str]], title: str = "Outlet") -> bytes:
+    """An RSS 2.0 feed with full content: (guid, title, text, pubDate) per item."""
+    body = "".join(
+        f"<item><title>{t}</title><link>http://news.test/{g}</link><guid>{g}</guid>"
+        f"<pubDate>{d}</pubDate><description><![CDATA[<p>{x}</p>]]></description>"
+        f"<content:encoded><![CDATA[<p>{x}</p>]]></content:encoded></item>"
+        for g, t, x, d in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        f"<title>{title}</title><link>http://news.test/</link>{body}</channel></rss>"
+    ).encode()
+
+
+def write_config(tmp_path: Path, sources: dict[str, str], *, channels: dict[str, str] | None = None,
+                 first_run_silent: bool = True) -> Path:
+    lines = [
+        "[storage]",
+        f'url = "sqlite:///{tmp_path}/monitor.db"',
+        "[network]",
+        "allow_private = true",
+        "timeout = 5.0",
+        "[alerts]",
+        f"first_run_silent = {str(first_run_silent).lower()}",
+        "[[topics]]",
+        'name = "xiaomi-leica"',
+        f"query = '''{SHIPPED_QUERY}'''",
+        'alert_on = ["launch", "teaser", "partnership"]',
+        f"channels = {json.dumps(list(channels or {}))}",
+    ]
+    for name, url in sources.items():
+        lines += ["[[sources]]", f'name = "{name}"', f'url = "{url}"', 'interval = "15m"']
+    for name, url in (channels or {}).items():
+        lines += ["[[channels]]", f'name = "{name}"', f'url = "{url}"']
+    path = tmp_path / "config.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run(config: Path, *args: str) -> tuple[int, list[dict[str, Any]], str]:
+    result = CliRunner().invoke(main, ["--config", str(config), *args], catch_exceptions=False)
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return result.exit_code, lines, result.output
+
+
+def items(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line for line in lines if line.get("type") == "item"]
+
+
+def sources(lines: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {line["source"]: line for line in lines if line.get("type") == "source"}
+
+
+DATE = "Mon, 23 May 2022 10:00:00 GMT"
+
+
+def test_crawl_stores_relevant_news_and_reports_each_item(tmp_path: Path, http_server: LoopbackServer) -> None:
+    http_server.route("/feed", Route(body=rss([("p1", *PARTNERSHIP, DATE), ("o1", *OTHER, DATE)]),
+                                     headers={"Content-Type": "application/rss+xml"}))
+    config = write_config(tmp_path, {"outlet": http_server.url("/feed")})
+
+    code, lines, _ = run(config, "crawl", "--json")
+
+    assert code == 0
+    by_title = {i["title"]: i for i in items(lines)}
+    assert by_title[PARTNERSHIP[0]]["outcome"] == "new"
+    assert by_title[PARTNERSHIP[0]]["event"] == "partnership"
+    assert isinstance(by_title[PARTNERSHIP[0]]["story"], int)
+    assert by_title[OTHER[0]]["outcome"] == "irrelevant"
+    assert sources(lines)["outlet"]["status"] == "ok"
+    _, articles, _ = run(config, "articles", "--json")
+    assert [a["title"] for a in articles] == [PARTNERSHIP[0]]
+    assert articles[0]["published"].startswith("2022-05-23")
+
+
+def test_unchanged_feed_costs_one_conditional_request_and_adds_nothing(
+    tmp_path: Path, http_server: LoopbackServer
+) -> None:
+    http_server.route("/feed", Route(body=rss([("p1", *PARTNERSHIP, DATE)]), etag='"v1"',
+                                     last_modified="Mon, 23 May 2022 10:00:00 GMT",
+                                     headers={"Content-Type": "application/rss+xml"}))
+    config = write_config(tmp_path, {"outlet": http_server.url("/feed")})
+    run(config, "crawl", "--json")
+
+    code, lines, _ = run(config, "crawl", "--json")
+
+    assert code == 0
+    assert items(lines) == []
+    assert sources(lines)["outlet"]["status"] == "not_modified"
+    second = http_server.requests[1:]
+    assert len(second) == 1
+    assert second[0].header("If-None-Match") == '"v1"'
+    assert second[0].header("If-Modified-Since") == "Mon, 23 May 2022 10:00:00 GMT"
+
+
+def test_polling_the_same_feed_twice_without_validators_adds_nothing(
+    tmp_path: Path, http_server: LoopbackServer
+) -> None:
+    http_server.route("/feed", Route(body=rss([("p1", *PARTNERSHIP, DATE), ("o1", *OTHER, DATE)]),
+                                     headers={"Content-Type": "application/rss+xml"}))
+    config = write_config(tmp_path, {"outlet": http_server.url("/feed")})
+    run(config, "crawl", "--json")
+
+    _, lines, _ = run(config, "crawl", "--json")
+
+    assert {i["outcome"] for i in items(lines)} == {"duplicate"}
+    _, articles, _ = run(config, "articles", "--json", "--all")
+    assert len(articles) == 2
+
+
+def test_a_failing_source_is_reported_and_does_not_hide_the_others(
+    tmp_path: Path, http_server: LoopbackServer
+) -> None:
+    http_server.route("/good", Route(body=rss([("p1", *PARTNERSHIP, DATE)])))
+    http_server.route("/broken", Route(status=500, body=b"oops"))
+    http_server.route("/html", Route(body=b"<html><body><h1>Not a feed</h1></body></html>",
+                                     headers={"Content-Type": "text/html"}))
+    config = write_config(tmp_path, {"good": http_server.url("/good"), "broken": http_server.url("/broken"),
+                                     "html": http_server.url("/html")})
+
+    code, lines, _ = run(config, "crawl", "--json")
+
+    assert code == 0
+    by_source = sources(lines)
+    assert by_source["good"]["status"] == "ok" and by_source["good"]["new"] == 1
+    assert by_source["broken"]["status"] == "error" and "500" in by_source["broken"]["error"]
+    assert by_source["html"]["status"] == "error" and by_source["html"]["error"]
+    _, states, _ = run(config, "sources", "--json")
+    broken = next(s for s in states if s["source"] == "broken")
+    assert broken["failures"] == 1 and "500" in broken["last_error"]
+
+
+def test_summary_only_entries_get_their_page_fetched_and_extracted(
+    tmp_path: Path, http_server: LoopbackServer
+) -> None:
+    page = (
+        "<html lang='en'><head><title>Launch | Outlet</title></head><body><nav>Home · Phones · Cameras</nav>"
+        f"<article><h1>{LAUNCH[0]}</h1>" + "".join(f"<p>{s}.</p>" for s in LAUNCH[1].split(". ")) +
+        "</article><aside><h3>Related</h3><p>Best budget phones of the year</p></aside></body></html>"
+    ).encode()
+    http_server.route("/story.html", Route(body=page, headers={"Content-Type": "text/html; charset=utf-8"}))
+    link = http_server.url("/story.html")
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>http://x/</link>'
+        f"<item><title>{LAUNCH[0]}</title><link>{link}</link><guid>l1</guid>"
+        "<pubDate>Mon, 04 Jul 2022 12:00:00 GMT</pubDate><description>Xiaomi's new phone is here…</description>"
+        "</item></channel></rss>"
+    ).encode()
+    http_server.route("/feed", Route(body=feed))
+    config = write_config(tmp_path, {"outlet": http_server.url("/feed")})
+
+    _, lines, _ = run(config, "crawl", "--json")
+
+    [item] = items(lines)
+    assert item["outcome"] == "new" and item["event"] == "launch"
+    assert [r.path for r in http_server.requests] == ["/feed", "/story.html"]
+
+
+def test_dry_run_judges_but_stores_nothing(tmp_path: Path, http_server: LoopbackServer) -> None:
+    http_server.route("/feed", Route(body=rss([("p1", *PARTNERSHIP, DATE)])))
+    config = write_config(tmp_path, {"outlet": http_server.url("/feed")})
+
+    _, lines, _ = run(config, "crawl", "--json", "--dry-run")
+
+    assert [i["outcome"] for i in items(lines)] == ["new"]
+    _, articles, _ = run(config, "articles", "--json", "--all")
+    assert articles == []
+    _, states, _ = run(config, "sources", "--json")
+    assert states[0]["polls"] == 0
+
+
+def test_crawl_of_one_named_source_and_an_unknown_name(tmp_path: Path, http_server: LoopbackServer) -> None:
+    http_server.route("/a", Route(body=rss([("p1", *PARTNERSHIP, DATE)])))
+    http_server.route("/b", Route(body=rss([("o1", *OTHER, DATE)])))
+    config = write_config(tmp_path, {"a": http_server.url("/a"), "b": http_server.url("/b")})
+
+    _, lines, _ = run(config, "crawl", "--json", "--source", "b")
+    assert set(sources(lines)) == {"b"}
+    assert [r.path for r in http_server.requests] == ["/b"]
+
+    code, _, output = run(config, "crawl", "--source", "nope")
+    assert code == 2 and "nope" in output
+
+
+def test_human_output_has_a_table_of_items_and_a_line_per_source(
+    tmp_path: Path, http_server: LoopbackServer
+) -> None:
+    http_server.route("/feed", Route(body=rss([("p1", *PARTNERSHIP, DATE)])))
+    config = write_config(tmp_path, {"outlet": http_server.url("/feed")})
+
+    code, _, output = run(config, "crawl")
+
+    assert code == 0
+    assert "partnership" in output and "outlet" in output
+    assert "1 sources polled, 0 failed" in output
+
+
+def test_a_config_error_names_the_key_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {"a": "http://127.0.0.1:9/feed"})
+    config.write_text(config.read_text().replace('interval = "15m"', 'intervall = "15m"'))
+
+    code, _, output = run(config, "crawl")
+
+    assert code == 2
+    assert "intervall" in output and "config.toml" in output
+    assert not (tmp_path / "monitor.db").exists()
+
+
+def test_new_story_alerts_once_and_known_coverage_does_not(
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
+) -> None:
+    feed = [("p1", *PARTNERSHIP, DATE)]
+    http_server.route("/feed", lambda request: Route(body=rss(feed)))
+    config = write_config(tmp_path, {"outlet": http_server.url("/feed")},
+                          channels={"hook": f"json://127.0.0.1:{json_sink.port}/hook?rto=2"},
+                          first_run_silent=False)
+    run(config, "crawl", "--json")
+    assert len(json_sink.requests) == 1
+    assert PARTNERSHIP[0] in json_sink.requests[0].json()["message"]
+
+    copy_title = "Leica and Xiaomi confirm a strategic cooperation for mobile imaging"
+    feed.append(("p2", copy_title, PARTNERSHIP[1].replace("today announced", "have announced"), DATE))
+    _, lines, _ = run(config, "crawl", "--json")
+
+    [copy] = [i for i in items(lines) if i["outcome"] != "duplicate"]
+    assert copy["known_story"] is True
+    assert len(json_sink.requests) == 1  # coverage of a known story never alerts again
+    _, alerts, _ = run(config, "alerts", "--json")
+    assert [a["status"] for a in alerts] == ["sent"]
