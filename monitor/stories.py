@@ -32,6 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
 from monitor import dedup
@@ -47,7 +48,8 @@ JOIN_SCORE = 0.5
 # Without both dates the window cannot tell this year's teaser from last year's: ask for one more piece of
 # evidence (a shared named day, headline words, the region) beyond the product generation.
 UNDATED_EXTRA = 0.2
-UNDATED_CANDIDATES = 200  # an undated article is compared with the most recent stories of its bucket only
+ANY_GENERATION = "*"  # the bucket of every story of one (topic, event), whatever its product
+UNDATED_CANDIDATES = 50  # an undated article is compared with the most recent stories of its bucket only
 LEAD_CHARS = 1500
 TITLE_WEIGHT = 3
 
@@ -233,17 +235,8 @@ class _Story:
     days: set[tuple[int, int]] = field(default_factory=set)
     title_tokens: Counter[str] = field(default_factory=Counter)
     size: int = 0
-
-    @property
-    def generation(self) -> str | None:
-        return _primary(self.generations)
-
-    @property
-    def region(self) -> str | None:
-        ranked = self.regions.most_common(2)
-        if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
-            return None
-        return ranked[0][0]
+    generation: str | None = None  # the members' majority generation, kept current by absorb
+    region: str | None = None  # likewise the majority region (None on a tie)
 
     def absorb(self, features: StoryFeatures) -> None:
         self.size += 1
@@ -256,6 +249,8 @@ class _Story:
         self.title_tokens.update(features.title_tokens)
         if features.published and (self.first is None or features.published < self.first):
             self.first = features.published
+        self.generation = _primary(self.generations)
+        self.region = _primary(self.regions)
 
 
 _Bucket = tuple[str, Event, str | None]
@@ -284,8 +279,9 @@ class StoryIndex:
         self._article_story: dict[int, int] = {}
         self._signatures: dict[int, bytes] = {}
         self._stories: dict[int, _Story] = {}
-        # bucket -> week number (None: undated) -> story ids, in insertion order
-        self._buckets: dict[_Bucket, dict[int | None, dict[int, None]]] = defaultdict(lambda: defaultdict(dict))
+        # bucket -> week of the story's first article (None: undated) -> story ids; dicts keep insertion order
+        self._by_week: dict[_Bucket, dict[int | None, dict[int, None]]] = defaultdict(lambda: defaultdict(dict))
+        self._recent: dict[_Bucket, dict[int, None]] = defaultdict(dict)  # bucket -> story ids, oldest first
 
     def __len__(self) -> int:
         return len(self._article_story)
@@ -366,36 +362,39 @@ class StoryIndex:
         if features.event is Event.REVIEW:
             return []  # reviews join only as near duplicates
         if features.event is Event.PARTNERSHIP or features.generation is None:
-            # No product to narrow by: every generation bucket of this event is a candidate.
-            return [b for b in self._buckets if b[0] == topic and b[1] is features.event]
+            return [(topic, features.event, ANY_GENERATION)]  # no product to narrow by
         return [(topic, features.event, features.generation), (topic, features.event, None)]
 
     def _in_window(self, bucket: _Bucket, published: date | None) -> list[int]:
-        weeks = self._buckets.get(bucket)
+        weeks = self._by_week.get(bucket)
         if not weeks:
             return []
         if published is None:
-            recent: list[int] = []
-            for ids in weeks.values():
-                recent.extend(ids)
-            return recent[-UNDATED_CANDIDATES:]
+            return list(islice(reversed(self._recent[bucket]), UNDATED_CANDIDATES))
+        out = list(islice(reversed(weeks.get(None, {})), UNDATED_CANDIDATES))
         span = self.window.days // 7 + 1
         week = _week(published)
-        out = list(weeks.get(None, {}))[-UNDATED_CANDIDATES:]
         for w in range(week - span, week + span + 1):
-            out.extend(weeks.get(w, {}))
+            out.extend(weeks.get(w, ()))
         return out
 
     def _keys(self, story: _Story) -> tuple[_Bucket, int | None]:
-        return (story.topic, story.event, story.generation), _week(story.first) if story.first else None
+        # Partnership stories are about the companies: filed without a product.
+        generation = None if story.event is Event.PARTNERSHIP else story.generation
+        return (story.topic, story.event, generation), _week(story.first) if story.first else None
 
     def _file(self, story: _Story, old: tuple[_Bucket, int | None]) -> None:
+        """(Re-)file the story under its bucket and week, and under the event's all-generations bucket (for
+        articles that name no product); bucket and week can move as coverage arrives."""
         new = self._keys(story)
-        if new == old:
-            self._buckets[new[0]][new[1]][story.story_id] = None
-            return
-        self._buckets[old[0]][old[1]].pop(story.story_id, None)
-        self._buckets[new[0]][new[1]][story.story_id] = None
+        everything = (story.topic, story.event, ANY_GENERATION)
+        if new != old:
+            self._by_week[old[0]][old[1]].pop(story.story_id, None)
+            self._recent[old[0]].pop(story.story_id, None)
+            self._by_week[everything][old[1]].pop(story.story_id, None)
+        for bucket in (new[0], everything):
+            self._by_week[bucket][new[1]][story.story_id] = None
+            self._recent[bucket][story.story_id] = None  # re-inserting keeps the order of first filing
 
 
 def _week(day: date) -> int:
