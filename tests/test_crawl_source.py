@@ -127,6 +127,11 @@ def test_unparsable_output_is_an_error_and_earlier_items_are_kept(tmp_path: Path
     assert run.documents[0].source == "gadget-ledger"  # the source's name, whatever the item said
 
 
+def test_a_missing_interpreter_is_an_error(tmp_path: Path) -> None:
+    run = run_spider(source("https://example.com/s.xml"), LOOPBACK, deadline=5, python=str(tmp_path / "nope"))
+    assert run.error is not None and run.error.startswith("spider could not start")
+
+
 def test_the_whole_process_group_is_killed(tmp_path: Path) -> None:
     pid_file = tmp_path / "grandchild.pid"
     python = stand_in(tmp_path, f"sleep 30 &\necho $! > {pid_file}\nwait\n")

@@ -99,7 +99,10 @@ def run_spider(
     """
     started = time.monotonic()
     command = spider_command(source, network, deadline=deadline, python=python, settings=settings)
-    stdout, stderr, returncode = _run(command, deadline)
+    try:
+        stdout, stderr, returncode = _run(command, deadline)
+    except OSError as exc:  # no such interpreter, not executable, out of processes
+        return SpiderRun([], f"spider could not start: {exc}", None, time.monotonic() - started, "")
     documents, bad_line = parse_items(stdout, source=source.name)
     tail = stderr.decode("utf-8", "replace")[-STDERR_TAIL_CHARS:]
     error = _error(returncode, bad_line, stderr.decode("utf-8", "replace"), deadline)
