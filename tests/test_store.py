@@ -101,13 +101,11 @@ def test_saving_the_same_article_twice_stores_it_once(store: Store) -> None:
 @pytest.mark.parametrize("shared", ["guid", "canonical_url", "text_hash"])
 def test_a_duplicate_is_found_by_each_key_alone(store: Store, shared: str) -> None:
     saved = store.save_article(article(1), None, [])
-    other = article(2)
-    keys = {"guid": other.guid, "canonical_url": other.canonical_url, "text_hash": other.text_hash}
-    keys[shared] = getattr(article(1), shared)
+    sharing = article(2, **{shared: getattr(article(1), shared)})
 
-    assert store.find_duplicate(ArticleKeys("gsmarena", **keys)) == saved.article_id
+    assert store.find_duplicate(sharing.keys) == saved.article_id
     assert store.find_duplicate(article(2).keys) is None
-    resaved = store.save_article(article(2, **{shared: getattr(article(1), shared)}), story(), [alert()])
+    resaved = store.save_article(sharing, story(), [alert()])
     assert (resaved.article_id, resaved.created) == (saved.article_id, False)
     assert store.article_count() == 1 and store.stories() == [] and store.alerts() == []
 
