@@ -31,11 +31,13 @@ relevant when every *required concept* matches and is central, and no *excluded 
   Leica's Xiaomi deal once is not Xiaomi–Leica coverage. Matches less than ``MENTION_GAP`` words apart are one
   mention ("Xiaomi 14 with Leica" mentions ``(leica OR "xiaomi 14")`` once);
 - excluded concepts are the operands of top-level NOTs, each one a rival subject. A rival excludes the document
-  when it is at least as prominent as the most prominent required concept: mentioned more often, or as often
-  and no later. So "Huawei P60 Pro with Leica cameras; Xiaomi also sells phones" is about Huawei, while Xiaomi
-  coverage that recalls Leica's earlier Huawei deal stays relevant (a plain NOT would drop it: on the labelled
-  development set, recall falls from 1.00 to 0.85 when the NOTs of ``XIAOMI_LEICA_QUERY`` mean "absent").
-  Write one NOT per rival (``NOT huawei NOT oppo``): ``NOT (huawei OR oppo)`` is one rival, its mentions summed.
+  when it is at least as prominent as any required concept: mentioned more often, or as often and no later.
+  (Any, not the strongest: Leica is the partner of Huawei and of Xiaomi, so a Huawei story can be full of Leica;
+  what decides is whether Huawei outweighs Xiaomi.) So "Huawei P60 Pro with Leica cameras; Xiaomi also sells
+  phones" is about Huawei, while Xiaomi coverage that recalls Leica's earlier Huawei deal stays relevant (a
+  plain NOT would drop it: on the labelled development set, recall falls from 1.00 to 0.85 when the NOTs of
+  ``XIAOMI_LEICA_QUERY`` mean "absent"). Write one NOT per rival (``NOT huawei NOT oppo``):
+  ``NOT (huawei OR oppo)`` is one rival, its mentions summed.
 
 With ``subject=False``, the query is plain boolean: NOT means absent, one mention anywhere is enough.
 """
@@ -375,10 +377,12 @@ def _off_subject(
     for concept, result in concepts:
         if not _central(result.spans, evaluation.doc):
             return f"{_describe(concept)} is only mentioned in passing"
-    strongest = max(_prominence(result.spans) for _, result in concepts)
+    # Compared with the weakest required concept: rivals compete for one slot (Huawei for Xiaomi's), while a
+    # shared concept (Leica, partner of both) can be prominent in the rival's coverage too.
+    weakest = min(_prominence(result.spans) for _, result in concepts)
     for concept in excluded:
         rival = evaluation.node(concept, positive=False).spans
-        if rival and _prominence(rival) >= strongest:
+        if rival and _prominence(rival) >= weakest:
             return f"{_describe(concept)} is the subject: named at least as often and as early as the topic"
     return None
 

@@ -277,6 +277,14 @@ def test_another_leica_phone_maker_as_subject_makes_it_irrelevant() -> None:
     assert "huawei is the subject" in result.reason
 
 
+def test_a_rival_outweighing_xiaomi_wins_even_when_leica_is_everywhere() -> None:
+    text = (
+        "Leica tuned the P60 Pro cameras with Huawei, and Xiaomi was not invited. Leica colours, Leica lenses "
+        "and a Leica watermark. Huawei will sell it in Europe; Huawei confirmed the price."
+    )
+    assert not xiaomi_leica("Leica and Huawei show the P60 Pro", text).relevant
+
+
 def test_recalling_leicas_huawei_past_does_not_hide_xiaomi_coverage() -> None:
     text = (
         "Xiaomi confirmed the 12S Ultra will carry Leica optics. Leica previously worked with Huawei. "
