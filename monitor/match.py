@@ -47,7 +47,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -319,9 +319,9 @@ class _Evaluation:
         return _Result(bool(pairs), pairs)
 
 
-def _union(groups: object) -> list[Span]:
+def _union(groups: Iterable[list[Span]]) -> list[Span]:
     merged: list[Span] = []
-    for group in groups:  # type: ignore[attr-defined]
+    for group in groups:
         merged.extend(group)
     merged.sort()
     return merged
@@ -330,9 +330,10 @@ def _union(groups: object) -> list[Span]:
 def _near(left: list[Span], right: list[Span], distance: int) -> list[Span]:
     """Pairs of non-overlapping spans with at most ``distance`` tokens between them, either order."""
     starts = [span[0] for span in right]
+    longest = max((end - start for start, end in right), default=0)
     pairs: list[Span] = []
     for a_start, a_end in left:
-        lo = bisect.bisect_left(starts, a_start - distance - 64)  # 64: longest phrase we expect on the right
+        lo = bisect.bisect_left(starts, a_start - distance - 1 - longest)
         hi = bisect.bisect_right(starts, a_end + distance + 1)
         for b_start, b_end in right[lo:hi]:
             gap = b_start - a_end - 1 if b_start > a_end else a_start - b_end - 1

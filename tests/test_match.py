@@ -101,6 +101,31 @@ def test_near_takes_phrases_and_or_groups() -> None:
     assert matches("cameras NOT xiaomi NEAR/2 leica", "Xiaomi phones ship with cameras by Leica")
 
 
+def _brute_near(words: list[str], left: list[str], right: list[str], distance: int) -> bool:
+    def starts(run: list[str]) -> list[int]:
+        return [i for i in range(len(words)) if words[i : i + len(run)] == run]
+
+    for a in starts(left):
+        for b in starts(right):
+            first, second = ((a, len(left)), (b, len(right))) if a <= b else ((b, len(right)), (a, len(left)))
+            if 0 <= second[0] - (first[0] + first[1]) <= distance:
+                return True
+    return False
+
+
+@given(
+    st.lists(st.sampled_from(["red", "green", "blue", "grey"]), max_size=40),
+    st.lists(st.sampled_from(["red", "green", "blue"]), min_size=1, max_size=3),
+    st.lists(st.sampled_from(["red", "green", "grey"]), min_size=1, max_size=3),
+    st.integers(min_value=1, max_value=6),
+)
+def test_near_agrees_with_a_brute_force_count(
+    words: list[str], left: list[str], right: list[str], distance: int
+) -> None:
+    query = f'"{" ".join(left)}" NEAR/{distance} "{" ".join(right)}"'
+    assert matches(query, " ".join(words)) is _brute_near(words, left, right, distance)
+
+
 @pytest.mark.parametrize(
     ("query", "position", "fragment"),
     [
