@@ -196,3 +196,27 @@ def test_the_five_seeds_are_two_stories() -> None:
     stories = {p.name[:3]: stream.ingest(*_seed(p)) for p in sorted(SEEDS.glob("*.txt"))}
     assert stories["001"] == stories["002"] == stories["003"] == stories["004"]
     assert stories["000"] != stories["001"]
+
+
+def test_judge_picks_the_first_matching_topic_and_signs_irrelevant_documents() -> None:
+    from dataclasses import dataclass
+
+    from monitor.judge import Judge
+    from monitor.model import RawDocument
+
+    @dataclass(frozen=True)
+    class Topic:
+        name: str
+        query: str
+
+    judge = Judge([Topic("leica-only", "leica"), Topic("xiaomi-leica", "xiaomi leica")])
+    title, text = LAUNCH_14U
+    doc = RawDocument(url="https://example.test/a", title=title, text=text, source="s", outlet="o",
+                      published=datetime(2024, 2, 22))
+    judgement = judge.judge(doc)
+    assert (judgement.relevant, judgement.topic, judgement.event) == (True, "leica-only", Event.LAUNCH)
+    assert judgement.features.generation == "14" and judgement.cues
+    other = judge.judge(RawDocument(url="https://example.test/b", title="Gardening in spring",
+                                    text="Plant tulips in autumn for colour in April.", source="s", outlet="o"))
+    assert not other.relevant and other.topic is None
+    assert len(other.signature) == dedup.NUM_PERM * 4
