@@ -45,6 +45,7 @@ With ``subject=False``, the query is plain boolean: NOT means absent, one mentio
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -79,7 +80,12 @@ def _mark_class() -> str:
     return "[" + "".join(re.escape(mark) for mark in marks) + "]|[\U000e0100-\U000e01ef]"
 
 
-_MARKS = re.compile(_mark_class())
+@functools.cache
+def _marks() -> re.Pattern[str]:
+    """Compiled on first use: the scan costs ~30 ms, which ``monitor --help`` should not pay."""
+    return re.compile(_mark_class())
+
+
 # After NFKD, text in Latin scripts is ASCII except for the marks U+0300-036F (dropped by an ASCII encode) and a
 # few symbols (’ “ ” – — € ×), which separate words anyway. Such text takes a fast path to ASCII (measured on a
 # 3,000-character article: 13 us to tokenise, against 110 us for the regular expression).
@@ -95,7 +101,7 @@ def normalize(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text).casefold()
     others = set(_NON_LATIN.findall(decomposed))
     if any(char.isalnum() for char in others):  # letters of other scripts: ø, μ, 小
-        return unicodedata.normalize("NFC", _MARKS.sub("", decomposed))
+        return unicodedata.normalize("NFC", _marks().sub("", decomposed))
     for char in others:  # str.replace: a dict-based str.translate costs ~100 us on non-ASCII text
         decomposed = decomposed.replace(char, "" if unicodedata.combining(char) else " ")
     return decomposed.encode("ascii", "ignore").decode("ascii")
@@ -646,7 +652,9 @@ def _near_operand(node: Node) -> bool:
     return isinstance(node, Term) or (isinstance(node, Or) and all(_near_operand(c) for c in node.children))
 
 
-_DEFAULT_ALIASES = _alias_table(ALIASES)
+@functools.cache
+def _default_aliases() -> _AliasTable:
+    return _alias_table(ALIASES)
 
 
 def compile_query(
@@ -657,7 +665,7 @@ def compile_query(
     aliases: Sequence[Sequence[str]] | None = None,
 ) -> Query:
     """Parse ``query`` once; raises ``QuerySyntaxError`` with the 0-based character offset of the problem."""
-    table = _DEFAULT_ALIASES if aliases is None else _alias_table(aliases)
+    table = _default_aliases() if aliases is None else _alias_table(aliases)
     root = _Parser(query, topic, table).parse()
     conjuncts = root.children if isinstance(root, And) else (root,)
     required = tuple(c for c in conjuncts if not isinstance(c, Not))
