@@ -67,7 +67,12 @@ _CJK = (
     "\u1100-\u11ff\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3031-\u3035\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff"
     "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
 )
-_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
+
+
+@functools.cache
+def _words() -> re.Pattern[str]:
+    """Compiled on first use (~7 ms): only text with letters outside ASCII needs it."""
+    return re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 
 
 def _mark_class() -> str:
@@ -112,7 +117,7 @@ def tokenize(text: str) -> list[str]:
     folded = normalize(text)
     if folded.isascii():
         return folded.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
-    return _TOKEN.findall(folded)
+    return _words().findall(folded)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
