@@ -548,7 +548,7 @@ def test_shipped_config_commented_examples_are_valid(tmp_path: Path) -> None:
                                   "SLACK_TOKEN_B", "SLACK_TOKEN_C", "WEBHOOK_TOKEN")}
     config = load(tmp_path, "\n".join(uncommented), env=env)
     assert {channel.name for channel in config.channels} == {"team-mail", "team-slack", "webhook"}
-    assert [source.spider for source in config.sources if source.type == "spider"] == ["listing"]
+    assert [source.spider for source in config.sources if source.type == "spider"] == ["sitemap", "sitemap", "listing"]
     assert config.storage.url.startswith("postgresql+psycopg://monitor:x@")
 
 
