@@ -17,6 +17,9 @@ import pytest
 
 from monitor.store import Store
 
+# Loopback servers every adapter test may use: feeds and pages (http_server), SMTP / Slack / JSON sinks.
+pytest_plugins = ["tests.httpserver", "tests.sinks"]
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 POSTGRES_ADMIN_URL = os.environ.get(

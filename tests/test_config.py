@@ -588,3 +588,11 @@ def test_shipped_query_finds_the_dev_set_articles_and_skips_near_misses() -> Non
     false_alarms = sum(f and not r for f, r in zip(found, relevant, strict=True))
     assert hits >= 0.9 * sum(relevant)  # measured: 48 of 48
     assert false_alarms == 0  # the 20 near misses: Huawei-Leica, Sharp Leitz phones, Xiaomi without Leica
+
+
+def test_shipped_topic_query_is_the_measured_one() -> None:
+    """docs/quality.md measures match.XIAOMI_LEICA_QUERY; users run config.toml's query: they must be one."""
+    from monitor.match import XIAOMI_LEICA_QUERY
+
+    shipped = load_config(REPO / "config.toml", env={}).topics[0].query
+    assert " ".join(shipped.split()) == " ".join(XIAOMI_LEICA_QUERY.split())
