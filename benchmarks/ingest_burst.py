@@ -1,0 +1,141 @@
+"""Ingest burst: every feed changed at once. End to end (``Cycle.run`` into SQLite) against parse + extract alone.
+
+Each source was polled once before (one old item, validators stored, so the burst is not a silent first run
+and alerts are decided), then every feed gains ``per_feed`` new items. Two variants:
+
+- full content: the article is in ``content:encoded``; the floor is ``parse_feed`` + ``html_to_text``;
+- summary only: the feed has teasers and every page is fetched; the floor is ``parse_feed`` + ``extract_html``
+  of each page (read from disk, no HTTP).
+
+End to end adds the HTTP fetches, judgement (match, classify, MinHash), story assignment and one SQLite
+transaction per article; the target is that all of that costs at most half again the floor.
+
+    python benchmarks/ingest_burst.py [FEEDS PER_FEED]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus import write_feeds, write_old_feeds
+from harness import FeedServer, Results, write_config
+
+TARGET_SLOWDOWN = 1.5  # end to end at most 1.5x the time of parse + extract alone
+
+
+@dataclass(frozen=True)
+class BurstFigures:
+    variant: str
+    articles: int  # stored by the end-to-end run (relevant and not)
+    items: int  # every item the cycle reported (the old ones come back as duplicates)
+    e2e_seconds: float
+    e2e_cpu: float
+    floor_seconds: float
+    floor_articles: int
+
+    @property
+    def e2e_per_s(self) -> float:
+        return self.articles / self.e2e_seconds
+
+    @property
+    def floor_per_s(self) -> float:
+        return self.floor_articles / self.floor_seconds
+
+    @property
+    def slowdown(self) -> float:
+        return self.floor_per_s / self.e2e_per_s
+
+
+async def end_to_end(config_path: Path, server: FeedServer, rewrite) -> tuple[int, int, float, float]:  # type: ignore[no-untyped-def]
+    from monitor.app import open_app
+    from monitor.config import load_config
+    from monitor.cycle import Cycle
+    from monitor.fetch import Fetcher
+    from monitor.model import Outcome
+
+    config = load_config(config_path, env={})
+    app = open_app(config)
+    try:
+        async with Fetcher(config.network) as fetcher:
+            cycle = Cycle(config, app.store, app.pipeline, fetcher, app.clock)
+            await cycle.run(config.sources)  # the sources' first poll: one old item each
+            rewrite()
+            server.reload()
+            wall, cpu = time.perf_counter(), time.process_time()
+            report = await cycle.run(config.sources)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        errors = [s for s in report.sources if s.status != "ok"]
+        if errors:
+            raise RuntimeError(f"burst poll failed: {errors[0]}")
+        stored = report.count(Outcome.NEW) + report.count(Outcome.IRRELEVANT)
+        return stored, len(report.items), wall, cpu
+    finally:
+        app.close()
+
+
+def parse_and_extract(www: Path, feeds: int, *, full: bool) -> tuple[float, int]:
+    """The floor: parse every feed from bytes and get each new entry's text, as ``entry_document`` does."""
+    from monitor.extract import extract_html, html_to_text
+    from monitor.parse import parse_feed
+
+    bodies = [(www / f"feed{f}.xml").read_bytes() for f in range(feeds)]
+    headers = {"Content-Type": "application/rss+xml"}
+    count = 0
+    started = time.perf_counter()
+    for f, body in enumerate(bodies):
+        for entry in parse_feed(body, headers, f"http://127.0.0.1/feed{f}.xml").entries:
+            if entry.guid and entry.guid.startswith("old"):
+                continue  # known: the cycle skips it before any extraction too
+            if full:
+                html_to_text(entry.content_html)
+            else:
+                page = www / "pages" / entry.url.rsplit("/", 1)[1]
+                extract_html(page.read_bytes(), entry.url)
+            count += 1
+    return time.perf_counter() - started, count
+
+
+def measure(feeds: int, per_feed: int, *, full: bool) -> BurstFigures:
+    with tempfile.TemporaryDirectory(prefix="bench-burst-") as tmp:
+        root, www = Path(tmp), Path(tmp) / "www"
+        www.mkdir()
+        with FeedServer(www) as server:
+            base = server.url("").rstrip("/")
+            sources = write_old_feeds(www, base, feeds)
+            server.reload()
+            config = write_config(root, sources)
+
+            def rewrite() -> None:
+                write_feeds(www, base, feeds, per_feed, full=full)
+
+            stored, items, wall, cpu = asyncio.run(end_to_end(config, server, rewrite))
+        floor, floor_count = parse_and_extract(www, feeds, full=full)
+    variant = "full content" if full else "summary only + pages"
+    return BurstFigures(variant, stored, items, wall, cpu, floor, floor_count)
+
+
+def report(results: Results, feeds: int, per_feed: int) -> list[BurstFigures]:
+    section = "ingest burst"
+    figures = []
+    for full in (True, False):
+        f = measure(feeds, per_feed, full=full)
+        figures.append(f)
+        label = f"{feeds}×{per_feed} {f.variant}"
+        results.add(section, f"{label}: end to end", f.e2e_per_s, "articles/s",
+                    f"{f.articles} stored of {f.items} items in {f.e2e_seconds:.2f} s "
+                    f"({f.e2e_cpu / max(f.articles, 1) * 1e3:.1f} ms CPU/article)")
+        results.add(section, f"{label}: parse + extract alone", f.floor_per_s, "articles/s")
+        results.add(section, f"{label}: slowdown end to end / alone", f.slowdown, "×")
+        results.verdict(section, f"{f.variant}: end to end within {TARGET_SLOWDOWN}× of parse + extract",
+                        f"{f.slowdown:.2f}×", f.slowdown <= TARGET_SLOWDOWN)
+    return figures
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:3]]
+    report(Results(), *(args or [50, 20]))
