@@ -34,5 +34,4 @@ def open_app(config: Config, *, clock: Callable[[], datetime] = utcnow, sync_sou
     if sync_sources:
         store.sync_sources([(s.name, s.type, s.url) for s in config.sources])
     pipeline = Pipeline(store, judge, StoryIndex(), config.topics, config.channels, clock=clock)
-    pipeline.load_memory()
     return App(config, store, pipeline, clock)

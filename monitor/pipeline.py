@@ -78,17 +78,31 @@ class Pipeline:
     ) -> None:
         self.store = store
         self.judge = judge
-        self.index = index
+        self._index = index
+        self._memory_loaded = False
+        self._memory_upto = 0  # highest article id the index has learned from the store
         self.topics: Mapping[str, TopicConfig] = {t.name: t for t in topics}
         self.channels: Mapping[str, ChannelConfig] = {c.name: c for c in channels}
         self.clock = clock
 
+    @property
+    def index(self) -> StoryIndex:
+        """The story index, taught every stored relevant article on first use.
+
+        Lazily: a crawl whose feeds are all unchanged (the common case) never pays for reading the memory.
+        """
+        if not self._memory_loaded:
+            self.load_memory()
+        return self._index
+
     def load_memory(self) -> int:
-        """Teach the story index every stored relevant article (at start, and for other workers' writes)."""
+        """Learn the stored relevant articles the index has not seen yet (e.g. other workers' writes)."""
         count = 0
-        for row in self.store.story_memory():  # type: ignore[attr-defined]
-            self.index.add_stored(row)
+        for row in self.store.story_memory(after_article_id=self._memory_upto):  # type: ignore[attr-defined]
+            self._index.add_stored(row)
+            self._memory_upto = max(self._memory_upto, row.article_id)
             count += 1
+        self._memory_loaded = True
         return count
 
     def is_known(self, source: str, guid: str | None, url: str) -> bool:
