@@ -53,21 +53,21 @@ class Metrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
     def __post_init__(self) -> None:
-        kw = {"namespace": NAMESPACE, "registry": self.registry}
-        self.polls = Counter("polls", "Source polls by outcome.", ["outcome"], **kw)
-        self.new_articles = Counter("new_articles", "Articles stored.", ["relevant"], **kw)
-        self.stories = Counter("stories", "Stories created.", **kw)
-        self.alerts_sent = Counter("alerts_sent", "Alerts delivered.", **kw)
-        self.alerts_failed = Counter("alerts_failed", "Failed alert delivery attempts.", **kw)
-        self.alerts_dead = Counter("alerts_dead", "Alerts given up on (dead letter).", **kw)
+        r, ns = self.registry, NAMESPACE
+        self.polls = Counter("polls", "Source polls by outcome.", ["outcome"], namespace=ns, registry=r)
+        self.new_articles = Counter("new_articles", "Articles stored.", ["relevant"], namespace=ns, registry=r)
+        self.stories = Counter("stories", "Stories created.", namespace=ns, registry=r)
+        self.alerts_sent = Counter("alerts_sent", "Alerts delivered.", namespace=ns, registry=r)
+        self.alerts_failed = Counter("alerts_failed", "Failed alert delivery attempts.", namespace=ns, registry=r)
+        self.alerts_dead = Counter("alerts_dead", "Alerts given up on (dead letter).", namespace=ns, registry=r)
         self.poll_duration = Histogram(
-            "poll_duration_seconds", "Duration of one source poll.", buckets=POLL_BUCKETS, **kw
+            "poll_duration_seconds", "Duration of one source poll.", buckets=POLL_BUCKETS, namespace=ns, registry=r
         )
-        self.alerts_pending = Gauge("alerts_pending", "Alerts waiting in the outbox.", **kw)
+        self.alerts_pending = Gauge("alerts_pending", "Alerts waiting in the outbox.", namespace=ns, registry=r)
         self.oldest_pending_age = Gauge(
-            "oldest_pending_alert_age_seconds", "Age of the oldest due, unsent alert.", **kw
+            "oldest_pending_alert_age_seconds", "Age of the oldest due, unsent alert.", namespace=ns, registry=r
         )
-        self.sources_failing = Gauge("sources_failing", "Sources whose last poll failed.", **kw)
+        self.sources_failing = Gauge("sources_failing", "Sources whose last poll failed.", namespace=ns, registry=r)
         for outcome in POLL_OUTCOMES:  # present at 0 from the start, so rate() has a baseline
             self.polls.labels(outcome=outcome)
         for relevant in ("true", "false"):
@@ -156,9 +156,8 @@ class MetricsServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server  # aiohttp keeps the asyncio server private; the bound port is only there
-        if server is not None and self.port == 0:
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if self.port == 0:  # an ephemeral port: read back what the OS chose
+            self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
         if self._runner is not None:

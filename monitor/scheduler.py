@@ -19,6 +19,7 @@ outbox's unique ``(dedup_key, channel)`` turns a repeat into a no-op.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -202,7 +203,7 @@ class PollScheduler:
                 continue
             task = asyncio.get_running_loop().create_task(self._poll(source), name=f"poll:{name}")
             self.running[name] = task
-            task.add_done_callback(lambda done, n=name: self._finished(n, done))
+            task.add_done_callback(functools.partial(self._finished, name))
             started.append(name)
         return started
 

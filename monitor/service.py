@@ -33,7 +33,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -139,6 +139,7 @@ class Service:
         self._stopping: asyncio.Event | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._delivering: asyncio.Future[DeliveryReport] | None = None
+        self._job_tasks: set[asyncio.Task[Any]] = set()
         self._deliver_again = False
         self.polls: PollScheduler
         self.health: HealthWatch
@@ -206,10 +207,14 @@ class Service:
         common: dict[str, Any] = {
             "max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": now,
         }  # fmt: skip
-        scheduler.add_job(self._tick, "interval", seconds=self.tick_seconds, id="tick", **common)
         delivery = self.config.service.delivery_interval.total_seconds()
-        scheduler.add_job(self._deliver, "interval", seconds=delivery, id="deliver", **common)
-        scheduler.add_job(self._check_health, "interval", seconds=HEALTH_EVERY, id="health", **common)
+        jobs = {
+            "tick": (self._tick, self.tick_seconds),
+            "deliver": (self._deliver, delivery),
+            "health": (self._check_health, HEALTH_EVERY),
+        }
+        for job_id, (job, seconds) in jobs.items():
+            scheduler.add_job(self._tracked(job), "interval", seconds=seconds, id=job_id, **common)
         scheduler.start()
         return scheduler
 
@@ -242,22 +247,39 @@ class Service:
                 continue
 
     async def _shut_down(self, server: MetricsServer | None, fetcher: Any) -> None:
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-        cancelled = await self.polls.drain(DRAIN_GRACE)
-        delivery_done = await self._finish_delivery()
+        assert self._scheduler is not None
+        self._scheduler.pause()  # no new job runs; the ones running finish below
+        await asyncio.sleep(0)  # job tasks submitted a moment ago start, and so are tracked
+        cancelled, jobs_done = await asyncio.gather(self.polls.drain(DRAIN_GRACE), self._finish_jobs())
+        # Anything still running now is a delivery round stuck in a send: it is abandoned. Its alert keeps its
+        # lease, and once the lease expires the next start retries it (the one case where an alert can go out
+        # twice).
+        self._scheduler.shutdown(wait=False)
         if server is not None:
             await server.stop()
         await fetcher.close()
-        log.info("service.stopped", cancelled_polls=cancelled, delivery_finished=delivery_done)
+        log.info("service.stopped", cancelled_polls=cancelled, jobs_finished=jobs_done)
 
-    async def _finish_delivery(self) -> bool:
-        if self._delivering is None or self._delivering.done():
+    async def _finish_jobs(self) -> bool:
+        if not self._job_tasks:
             return True
-        # A send stuck past the grace is abandoned: its alert keeps its lease, and after the lease expires the
-        # next start retries it (the one case where an alert can go out twice).
-        done, _ = await asyncio.wait([self._delivering], timeout=DELIVERY_GRACE)
-        return bool(done)
+        _, pending = await asyncio.wait(set(self._job_tasks), timeout=DELIVERY_GRACE)
+        return not pending
+
+    def _tracked(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """The job as APScheduler runs it, its task recorded so that stopping can wait for it to finish."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._job_tasks.add(task)
+            try:
+                await job()
+            finally:
+                self._job_tasks.discard(task)
+
+        run.__name__ = run.__qualname__ = job.__name__
+        return run
 
     # -- jobs -------------------------------------------------------------------------------------------
 

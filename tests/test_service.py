@@ -101,7 +101,7 @@ def write_config(
         f'[storage]\nurl = "sqlite:///{tmp_path / "monitor.db"}"\n',
         f"[network]\nallow_private = true\ntimeout = {timeout}\n",
         f"[alerts]\nfirst_run_silent = {str(first_run_silent).lower()}\n",
-        f"[service]\njitter = 0.0\ndelivery_interval = \"1s\"\n{service or 'metrics_port = 0'}\n",
+        f'[service]\njitter = 0.0\ndelivery_interval = "1s"\n{service or "metrics_port = 0"}\n',
         '[[topics]]\nname = "xiaomi-leica"\nquery = "xiaomi AND leica"\nalert_on = ["launch", "teaser"]\n'
         f"channels = {json.dumps([n for n in (channels or {}) if n != 'ops'])}\n",
     ]
