@@ -6,7 +6,7 @@
 # systemd unit  systemd-analyze verify (any warning fails) and security --offline (exposure <= 2.0)
 # Dockerfile    hadolint (from PATH or .venv/bin)
 # compose.yaml  parses as YAML; `docker compose config` when docker is installed
-# config.toml   deploy/config.toml loads with monitor's own strict loader
+# config.toml   deploy/config.toml loads with monitor's own strict loader and is in sync with ../config.toml
 # env example   names every ${VAR} that the config files use
 # shell         shellcheck of this script
 #
@@ -76,6 +76,12 @@ check_config() {
   else
     fail "deploy/config.toml loads"
   fi
+  "$here/sync-config.sh" "$work/config.toml"
+  if diff -u "$deploy/config.toml" "$work/config.toml" > "$work/out" 2>&1; then
+    ok "deploy/config.toml is in sync with config.toml"
+  else
+    fail "deploy/config.toml is in sync with config.toml (run deploy/sync-config.sh)"
+  fi
 }
 
 check_env_example() {
@@ -92,7 +98,11 @@ check_env_example() {
 
 check_shell() {
   local shellcheck; shellcheck="$(tool shellcheck)" || { skip "shellcheck" "shellcheck not installed"; return; }
-  if "$shellcheck" "$here/check.sh" > "$work/out" 2>&1; then ok "shellcheck check.sh"; else fail "shellcheck check.sh"; fi
+  if "$shellcheck" "$here/check.sh" "$here/sync-config.sh" > "$work/out" 2>&1; then
+    ok "shellcheck check.sh sync-config.sh"
+  else
+    fail "shellcheck check.sh sync-config.sh"
+  fi
 }
 
 check_unit
