@@ -38,6 +38,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import insert as insert_into
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.atom import FeedStory
@@ -383,7 +384,7 @@ def _insert_deliveries(conn: Connection, alert_id: int, deliveries: Iterable[Map
         for d in deliveries
     ]
     if rows:
-        conn.execute(Delivery.__table__.insert(), rows)
+        conn.execute(insert_into(Delivery), rows)
 
 
 def _writer(store: Store) -> Engine:

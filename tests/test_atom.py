@@ -7,6 +7,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -25,7 +26,7 @@ NS = {"a": ATOM}
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
-def story(n: int, **changes: object) -> FeedStory:
+def story(n: int, **changes: Any) -> FeedStory:
     base = FeedStory(
         key=f"https://example.com/news/{n}",
         title=f"Xiaomi 15 Ultra launch {n}",
@@ -40,7 +41,7 @@ def story(n: int, **changes: object) -> FeedStory:
     return dataclasses.replace(base, **changes)
 
 
-def feed(*stories: FeedStory, **options: object) -> bytes:
+def feed(*stories: FeedStory, **options: Any) -> bytes:
     kwargs: dict = {"title": "monitor: Xiaomi × Leica", "feed_id": FEED_ID, "updated": T0 + timedelta(days=1),
                     "link": "https://monitor.example.org/"}
     kwargs.update(options)
