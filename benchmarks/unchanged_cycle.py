@@ -38,9 +38,9 @@ class CycleFigures:
         return self.monitor_per_s / self.raw_per_s
 
 
-def repeats_for(sources: int) -> int:
-    """Enough cycles for about 2,000 polls per side, at least 5: a 50-source cycle alone is too short to time."""
-    return max(5, 2000 // sources)
+def repeats_for(sources: int, polls: int = 2000) -> int:
+    """Enough cycles for about ``polls`` polls per side, at least 5: a 50-source cycle alone is too short to time."""
+    return max(5, polls // sources)
 
 
 async def _timed_rounds(run_once, rounds: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -107,7 +107,7 @@ async def raw_client(urls: list[str], concurrency: int, rounds: int) -> tuple[fl
         return await _timed_rounds(once, rounds)
 
 
-def measure(sources: int, concurrency: int = 16) -> CycleFigures:
+def measure(sources: int, concurrency: int = 16, polls: int = 2000) -> CycleFigures:
     with tempfile.TemporaryDirectory(prefix="bench-cycle-") as tmp:
         root, www = Path(tmp), Path(tmp) / "www"
         www.mkdir()
@@ -115,18 +115,18 @@ def measure(sources: int, concurrency: int = 16) -> CycleFigures:
             feeds = write_old_feeds(www, server.url("").rstrip("/"), sources)
             server.reload()
             config = write_config(root, feeds, concurrency=concurrency)
-            rounds = repeats_for(sources)
+            rounds = repeats_for(sources, polls)
             urls = [url for _, url in feeds]
             raw_wall, raw_cpu = asyncio.run(raw_client(urls, concurrency, rounds))
             mon_wall, mon_cpu = asyncio.run(monitor_cycle(config, rounds))
     return CycleFigures(sources, sources / mon_wall, sources / raw_wall, mon_cpu / sources, raw_cpu / sources)
 
 
-def report(results: Results, sizes: list[int]) -> list[CycleFigures]:
+def report(results: Results, sizes: list[int], polls: int = 2000) -> list[CycleFigures]:
     section = "unchanged cycle"
     figures = []
     for n in sizes:
-        f = measure(n)
+        f = measure(n, polls=polls)
         figures.append(f)
         results.add(section, f"N={n}: monitor Cycle.run polls/s", f.monitor_per_s, "polls/s",
                     f"{f.monitor_cpu_per_poll * 1e6:.0f} µs CPU/poll")

@@ -1,0 +1,51 @@
+"""The benchmark suite runs and reports: every in-house section prints its figures and a verdict per target.
+
+This is a smoke test at toy sizes (``run.py --smoke``), not a timed assertion: CI runs ``run.py --short`` for
+the figures, and a shared CI machine's timings are too noisy to fail a build on. What it does check is what a
+reader of the output relies on: each section ran against the loopback server, the figures are real
+measurements (positive, and the ingest burst stored every new article), and the JSON export holds them.
+``story_lookup.py`` and ``service_memory.py`` belong to their own tests and are left out here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RUN = REPO / "benchmarks" / "run.py"
+
+
+def test_run_prints_figures_and_verdicts_for_every_section(tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    done = subprocess.run(
+        [sys.executable, str(RUN), "--smoke", "--sections", "cycle,burst,startup", "--json", str(out)],
+        capture_output=True, text=True, timeout=90, check=False, cwd=tmp_path,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    for heading in ("unchanged poll cycle", "ingest burst", "start-up", "Targets"):
+        assert heading in done.stdout
+    report = json.loads(out.read_text(encoding="utf-8"))
+    figures = {f["name"]: f for f in report["figures"]}
+    assert figures["N=10: monitor Cycle.run polls/s"]["value"] > 0
+    assert figures["N=10: raw aiohttp conditional GETs/s"]["value"] > 0
+    assert figures["N=10: monitor / raw"]["unit"] == "×"
+    assert figures["monitor --help"]["value"] > 0
+    burst = [f for f in report["figures"] if f["name"].endswith(": end to end")]
+    assert len(burst) == 2  # full content and summary only
+    assert all("6 stored of 9 items" in f["note"] for f in burst)  # 3 feeds × 2 new; the old items known
+    sections = {v["section"] for v in report["verdicts"]}
+    assert sections == {"unchanged cycle", "ingest burst", "start-up"}
+    assert all(v["met"] in (True, False) for v in report["verdicts"])
+    assert report["machine"]["nproc"] >= 1
+
+
+def test_unknown_section_is_a_usage_error(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(RUN), "--sections", "cycle,nonsense"],
+                          capture_output=True, text=True, timeout=30, check=False, cwd=tmp_path)
+
+    assert done.returncode == 2
+    assert "nonsense" in done.stderr
