@@ -147,9 +147,18 @@ def story_features(title: str, text: str, event: Event, published: datetime | No
         region=_region(title, lead),
         event=event,
         title_tokens=_title_tokens(title or text.split("\n", 1)[0]),
-        days=tuple(sorted(named_days(title + "\n" + lead))),
+        days=_days(title + "\n" + lead, published),
         published=published.date() if published else None,
     )
+
+
+def _days(text: str, published: datetime | None) -> tuple[tuple[int, int], ...]:
+    """The days an article is about: those it names, and the day it was published — a report published on
+    May 23 and another that says "announced on 23 May" describe the same day (seeds 001 and 004)."""
+    days = set(named_days(text))
+    if published is not None:
+        days.add((published.month, published.day))
+    return tuple(sorted(days))
 
 
 def _norm(text: str) -> str:

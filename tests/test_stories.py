@@ -184,16 +184,13 @@ def test_irrelevant_documents_get_no_story() -> None:
     assert index.assign(irrelevant, None).story_id is None
 
 
-def _seed(path: Path) -> tuple[str, str]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    first = next(i for i, line in enumerate(lines) if len(line.split()) >= 5)  # skip date/weather junk
-    return lines[first].strip(), "\n".join(lines[first + 1 :])
-
-
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds not present")
 def test_the_five_seeds_are_two_stories() -> None:
+    from monitor.extract import extract_plaintext
+
     stream = Stream()
-    stories = {p.name[:3]: stream.ingest(*_seed(p)) for p in sorted(SEEDS.glob("*.txt"))}
+    pages = {p.name[:3]: extract_plaintext(p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))}
+    stories = {key: stream.ingest(page.title, page.text, page.published) for key, page in pages.items()}
     assert stories["001"] == stories["002"] == stories["003"] == stories["004"]
     assert stories["000"] != stories["001"]
 
