@@ -83,12 +83,14 @@ def crawl(ctx: click.Context, source_names: tuple[str, ...], dry_run: bool, as_j
 @main.command(name="import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
+@click.option("--resume-pending", is_flag=True,
+              help="For a `monitor export` file: keep its pending alerts pending, so they are sent from here.")
 @click.pass_context
-def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
-    """Load stored articles (.txt page dumps, .html, .jsonl). Importing never alerts."""
+def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, resume_pending: bool) -> None:
+    """Load stored articles (.txt page dumps, .html, .jsonl) or a `monitor export` file. Never alerts."""
     from monitor.commands import run_import
 
-    run_import(open_app(ctx, sync_sources=False), paths, as_json=as_json)
+    run_import(open_app(ctx, sync_sources=False), paths, as_json=as_json, resume_pending=resume_pending)
 
 
 @main.command()
@@ -177,6 +179,40 @@ def run(ctx: click.Context) -> None:
     root = ctx.find_root()
     code = run_service(load(root), log_format=root.params["log_format"])
     ctx.exit(code)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write here instead of standard output.")
+@click.pass_context
+def export(ctx: click.Context, output: Path | None) -> None:
+    """Write the whole database as JSON lines (articles, stories, alerts), for backups and moves."""
+    from monitor.exchange import export_jsonl
+
+    app = open_app(ctx, sync_sources=False)
+    with click.open_file(str(output) if output else "-", "w", encoding="utf-8") as out:
+        counts = export_jsonl(app.store, out)
+    click.echo(" ".join(f"{n} {kind}(s)" for kind, n in counts.items()) + " exported", err=True)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--topic", default=None)
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--feed-id", default="tag:monitor.invalid,2025:stories", show_default=True,
+              help="A tag: URI (RFC 4151) naming this feed; keep it stable.")
+@click.option("--link", default="https://monitor.invalid/", show_default=True, help="The feed's web page.")
+@click.pass_context
+def feed(ctx: click.Context, output: Path | None, topic: str | None, limit: int, feed_id: str, link: str) -> None:
+    """Atom feed of the stories worth an alert, newest first."""
+    from monitor.atom import stories_feed
+    from monitor.exchange import feed_stories
+
+    app = open_app(ctx, sync_sources=False)
+    body = stories_feed(feed_stories(app.store, topic=topic, limit=limit), title=f"monitor: {topic or 'stories'}",
+                        feed_id=feed_id, updated=app.clock(), link=link)
+    with click.open_file(str(output) if output else "-", "wb") as out:
+        out.write(body)
 
 
 @main.group(cls=MonitorGroup)

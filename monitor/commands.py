@@ -249,9 +249,31 @@ def notify_test(app: App, names: Sequence[str], *, as_json: bool) -> None:
 # ----------------------------------------------------------------------------------------------- import
 
 
-def run_import(app: App, paths: Sequence[Path], *, as_json: bool) -> None:
+def is_export_file(path: Path) -> bool:
+    """A `monitor export` file starts with its meta line; other JSON lines are articles to judge."""
+    if not path.is_file() or path.suffix != ".jsonl":
+        return False
+    with path.open(encoding="utf-8", errors="replace") as f:
+        return '"monitor-export"' in f.readline()
+
+
+def run_import(app: App, paths: Sequence[Path], *, as_json: bool, resume_pending: bool = False) -> None:
     from monitor.importers import read_paths
 
+    exports = [p for p in paths if is_export_file(p)]
+    paths = [p for p in paths if p not in exports]
+    if exports:
+        from monitor.exchange import import_export
+
+        for path in exports:
+            with path.open(encoding="utf-8") as lines:
+                restored = import_export(app.store, lines, resume_pending=resume_pending)
+            if as_json:
+                _echo_json({"type": "restore", "file": str(path), **restored})
+            else:
+                click.echo(f"{path}: " + ", ".join(f"{n} {kind}" for kind, n in restored.items()))
+        if not paths:
+            return
     counts = {"new": 0, "duplicate": 0, "irrelevant": 0, "error": 0}
     rows = []
     for doc in read_paths(list(paths)):
