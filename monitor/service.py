@@ -318,6 +318,9 @@ class Service:
             self._scheduler.modify_job("deliver", next_run_time=datetime.now(UTC))
 
     async def _check_health(self) -> None:
+        self._health_now()
+
+    def _health_now(self) -> None:
         try:
             if self.health.check() and self.config.service.operator_channel:
                 self.wake_delivery()
@@ -325,14 +328,13 @@ class Service:
             log.error("service.health_failed", error=str(exc))
 
     def _polled(self, result: SourceResult, items: list[ItemResult]) -> None:
-        if any(item.alerts for item in items):
-            self.wake_delivery()
         from monitor.scheduler import FAILING
 
-        # Only a failed poll can start an outage, only a success can end one; the periodic job covers time.
+        if any(item.alerts for item in items):
+            self.wake_delivery()
+        # Only a failed poll can start an outage and only a success can end one; the periodic job covers time.
         if result.status in FAILING or result.source in self.health.reported:
-            loop = asyncio.get_running_loop()
-            loop.create_task(self._check_health())
+            self._health_now()
 
     def _refresh_gauges(self) -> None:
         """Outbox and source gauges are read from the store at scrape time, so they are never stale."""
