@@ -96,14 +96,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """An open, migrated, empty Store on each backend."""
+def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty database on each backend (SQLite: not yet created; PostgreSQL: migrated)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'monitor.db'}"
-    else:
-        url = request.getfixturevalue("postgres_store_url")
-        _empty_postgres(url)
-    opened = Store.open(url)
+        return f"sqlite:///{tmp_path / 'monitor.db'}"
+    url: str = request.getfixturevalue("postgres_store_url")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def store(storage_url: str) -> Iterator[Store]:
+    """An open, migrated, empty Store on each backend."""
+    opened = Store.open(storage_url)
     yield opened
     opened.close()
 

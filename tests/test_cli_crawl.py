@@ -9,13 +9,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.config import load_config
-from tests.httpserver import LoopbackServer, Route, http_server  # noqa: F401 - fixture
-from tests.sinks import HttpSink, json_sink  # noqa: F401 - fixture
+from tests.httpserver import LoopbackServer, Route
+from tests.sinks import HttpSink
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_QUERY = load_config(REPO / "config.toml", env={}).topics[0].query
@@ -61,11 +60,17 @@ def rss(items: list[tuple[str, str, str, str]], title: str = "Outlet") -> bytes:
     ).encode()
 
 
-def write_config(tmp_path: Path, sources: dict[str, str], *, channels: dict[str, str] | None = None,
-                 first_run_silent: bool = True) -> Path:
+def write_config(
+    tmp_path: Path,
+    sources: dict[str, str],
+    *,
+    channels: dict[str, str] | None = None,
+    first_run_silent: bool = True,
+    storage: str | None = None,
+) -> Path:
     lines = [
         "[storage]",
-        f'url = "sqlite:///{tmp_path}/monitor.db"',
+        f'url = "{storage or f"sqlite:///{tmp_path}/monitor.db"}"',
         "[network]",
         "allow_private = true",
         "timeout = 5.0",
@@ -103,10 +108,17 @@ def sources(lines: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 DATE = "Mon, 23 May 2022 10:00:00 GMT"
 
 
-def test_crawl_stores_relevant_news_and_reports_each_item(tmp_path: Path, http_server: LoopbackServer) -> None:
-    http_server.route("/feed", Route(body=rss([("p1", *PARTNERSHIP, DATE), ("o1", *OTHER, DATE)]),
-                                     headers={"Content-Type": "application/rss+xml"}))
-    config = write_config(tmp_path, {"outlet": http_server.url("/feed")})
+def test_crawl_stores_relevant_news_and_reports_each_item(
+    tmp_path: Path, http_server: LoopbackServer, storage_url: str
+) -> None:
+    http_server.route(
+        "/feed",
+        Route(
+            body=rss([("p1", *PARTNERSHIP, DATE), ("o1", *OTHER, DATE)]),
+            headers={"Content-Type": "application/rss+xml"},
+        ),
+    )
+    config = write_config(tmp_path, {"outlet": http_server.url("/feed")}, storage=storage_url)
 
     code, lines, _ = run(config, "crawl", "--json")
 
@@ -123,12 +135,18 @@ def test_crawl_stores_relevant_news_and_reports_each_item(tmp_path: Path, http_s
 
 
 def test_unchanged_feed_costs_one_conditional_request_and_adds_nothing(
-    tmp_path: Path, http_server: LoopbackServer
+    tmp_path: Path, http_server: LoopbackServer, storage_url: str
 ) -> None:
-    http_server.route("/feed", Route(body=rss([("p1", *PARTNERSHIP, DATE)]), etag='"v1"',
-                                     last_modified="Mon, 23 May 2022 10:00:00 GMT",
-                                     headers={"Content-Type": "application/rss+xml"}))
-    config = write_config(tmp_path, {"outlet": http_server.url("/feed")})
+    http_server.route(
+        "/feed",
+        Route(
+            body=rss([("p1", *PARTNERSHIP, DATE)]),
+            etag='"v1"',
+            last_modified="Mon, 23 May 2022 10:00:00 GMT",
+            headers={"Content-Type": "application/rss+xml"},
+        ),
+    )
+    config = write_config(tmp_path, {"outlet": http_server.url("/feed")}, storage=storage_url)
     run(config, "crawl", "--json")
 
     code, lines, _ = run(config, "crawl", "--json")
@@ -143,11 +161,16 @@ def test_unchanged_feed_costs_one_conditional_request_and_adds_nothing(
 
 
 def test_polling_the_same_feed_twice_without_validators_adds_nothing(
-    tmp_path: Path, http_server: LoopbackServer
+    tmp_path: Path, http_server: LoopbackServer, storage_url: str
 ) -> None:
-    http_server.route("/feed", Route(body=rss([("p1", *PARTNERSHIP, DATE), ("o1", *OTHER, DATE)]),
-                                     headers={"Content-Type": "application/rss+xml"}))
-    config = write_config(tmp_path, {"outlet": http_server.url("/feed")})
+    http_server.route(
+        "/feed",
+        Route(
+            body=rss([("p1", *PARTNERSHIP, DATE), ("o1", *OTHER, DATE)]),
+            headers={"Content-Type": "application/rss+xml"},
+        ),
+    )
+    config = write_config(tmp_path, {"outlet": http_server.url("/feed")}, storage=storage_url)
     run(config, "crawl", "--json")
 
     _, lines, _ = run(config, "crawl", "--json")
@@ -158,14 +181,18 @@ def test_polling_the_same_feed_twice_without_validators_adds_nothing(
 
 
 def test_a_failing_source_is_reported_and_does_not_hide_the_others(
-    tmp_path: Path, http_server: LoopbackServer
+    tmp_path: Path, http_server: LoopbackServer, storage_url: str
 ) -> None:
     http_server.route("/good", Route(body=rss([("p1", *PARTNERSHIP, DATE)])))
     http_server.route("/broken", Route(status=500, body=b"oops"))
-    http_server.route("/html", Route(body=b"<html><body><h1>Not a feed</h1></body></html>",
-                                     headers={"Content-Type": "text/html"}))
-    config = write_config(tmp_path, {"good": http_server.url("/good"), "broken": http_server.url("/broken"),
-                                     "html": http_server.url("/html")})
+    http_server.route(
+        "/html", Route(body=b"<html><body><h1>Not a feed</h1></body></html>", headers={"Content-Type": "text/html"})
+    )
+    config = write_config(
+        tmp_path,
+        {"good": http_server.url("/good"), "broken": http_server.url("/broken"), "html": http_server.url("/html")},
+        storage=storage_url,
+    )
 
     code, lines, _ = run(config, "crawl", "--json")
 
@@ -180,12 +207,13 @@ def test_a_failing_source_is_reported_and_does_not_hide_the_others(
 
 
 def test_summary_only_entries_get_their_page_fetched_and_extracted(
-    tmp_path: Path, http_server: LoopbackServer
+    tmp_path: Path, http_server: LoopbackServer, storage_url: str
 ) -> None:
     page = (
         "<html lang='en'><head><title>Launch | Outlet</title></head><body><nav>Home · Phones · Cameras</nav>"
-        f"<article><h1>{LAUNCH[0]}</h1>" + "".join(f"<p>{s}.</p>" for s in LAUNCH[1].split(". ")) +
-        "</article><aside><h3>Related</h3><p>Best budget phones of the year</p></aside></body></html>"
+        f"<article><h1>{LAUNCH[0]}</h1>"
+        + "".join(f"<p>{s}.</p>" for s in LAUNCH[1].split(". "))
+        + "</article><aside><h3>Related</h3><p>Best budget phones of the year</p></aside></body></html>"
     ).encode()
     http_server.route("/story.html", Route(body=page, headers={"Content-Type": "text/html; charset=utf-8"}))
     link = http_server.url("/story.html")
@@ -196,7 +224,7 @@ def test_summary_only_entries_get_their_page_fetched_and_extracted(
         "</item></channel></rss>"
     ).encode()
     http_server.route("/feed", Route(body=feed))
-    config = write_config(tmp_path, {"outlet": http_server.url("/feed")})
+    config = write_config(tmp_path, {"outlet": http_server.url("/feed")}, storage=storage_url)
 
     _, lines, _ = run(config, "crawl", "--json")
 
@@ -205,9 +233,9 @@ def test_summary_only_entries_get_their_page_fetched_and_extracted(
     assert [r.path for r in http_server.requests] == ["/feed", "/story.html"]
 
 
-def test_dry_run_judges_but_stores_nothing(tmp_path: Path, http_server: LoopbackServer) -> None:
+def test_dry_run_judges_but_stores_nothing(tmp_path: Path, http_server: LoopbackServer, storage_url: str) -> None:
     http_server.route("/feed", Route(body=rss([("p1", *PARTNERSHIP, DATE)])))
-    config = write_config(tmp_path, {"outlet": http_server.url("/feed")})
+    config = write_config(tmp_path, {"outlet": http_server.url("/feed")}, storage=storage_url)
 
     _, lines, _ = run(config, "crawl", "--json", "--dry-run")
 
@@ -218,10 +246,12 @@ def test_dry_run_judges_but_stores_nothing(tmp_path: Path, http_server: Loopback
     assert states[0]["polls"] == 0
 
 
-def test_crawl_of_one_named_source_and_an_unknown_name(tmp_path: Path, http_server: LoopbackServer) -> None:
+def test_crawl_of_one_named_source_and_an_unknown_name(
+    tmp_path: Path, http_server: LoopbackServer, storage_url: str
+) -> None:
     http_server.route("/a", Route(body=rss([("p1", *PARTNERSHIP, DATE)])))
     http_server.route("/b", Route(body=rss([("o1", *OTHER, DATE)])))
-    config = write_config(tmp_path, {"a": http_server.url("/a"), "b": http_server.url("/b")})
+    config = write_config(tmp_path, {"a": http_server.url("/a"), "b": http_server.url("/b")}, storage=storage_url)
 
     _, lines, _ = run(config, "crawl", "--json", "--source", "b")
     assert set(sources(lines)) == {"b"}
@@ -232,10 +262,10 @@ def test_crawl_of_one_named_source_and_an_unknown_name(tmp_path: Path, http_serv
 
 
 def test_human_output_has_a_table_of_items_and_a_line_per_source(
-    tmp_path: Path, http_server: LoopbackServer
+    tmp_path: Path, http_server: LoopbackServer, storage_url: str
 ) -> None:
     http_server.route("/feed", Route(body=rss([("p1", *PARTNERSHIP, DATE)])))
-    config = write_config(tmp_path, {"outlet": http_server.url("/feed")})
+    config = write_config(tmp_path, {"outlet": http_server.url("/feed")}, storage=storage_url)
 
     code, _, output = run(config, "crawl")
 
@@ -256,13 +286,17 @@ def test_a_config_error_names_the_key_exits_2_and_writes_nothing(tmp_path: Path)
 
 
 def test_new_story_alerts_once_and_known_coverage_does_not(
-    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink, storage_url: str
 ) -> None:
     feed = [("p1", *PARTNERSHIP, DATE)]
     http_server.route("/feed", lambda request: Route(body=rss(feed)))
-    config = write_config(tmp_path, {"outlet": http_server.url("/feed")},
-                          channels={"hook": f"json://127.0.0.1:{json_sink.port}/hook?rto=2"},
-                          first_run_silent=False)
+    config = write_config(
+        tmp_path,
+        {"outlet": http_server.url("/feed")},
+        channels={"hook": f"json://127.0.0.1:{json_sink.port}/hook?rto=2"},
+        first_run_silent=False,
+        storage=storage_url,
+    )
     run(config, "crawl", "--json")
     assert len(json_sink.requests) == 1
     assert PARTNERSHIP[0] in json_sink.requests[0].json()["message"]

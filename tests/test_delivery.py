@@ -18,7 +18,6 @@ from monitor.records import NewAlert, NewArticle, NewStory
 from monitor.store import Store
 from tests.sinks import SMTP_PASSWORD, HttpSink, SmtpSink, slack_url
 
-
 NOW = datetime(2025, 12, 25, 14, 20, tzinfo=UTC)
 LATER = NOW + timedelta(hours=2)  # past any back-off of the first attempts (≤ 1 h)
 

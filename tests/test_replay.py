@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.httpserver import LoopbackServer, Route, http_server  # noqa: F401 - fixture
-from tests.sinks import HttpSink, SmtpSink, slack_sink, slack_url, smtp_sink  # noqa: F401 - fixtures
+from tests.httpserver import LoopbackServer, Route
+from tests.sinks import HttpSink, SmtpSink, slack_url
 from tests.test_cli_crawl import LAUNCH, items, rss, run, write_config
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -28,7 +28,7 @@ def syndicated_copy() -> tuple[str, str]:
 
 @needs_seeds
 def test_seeds_then_a_copy_then_a_launch(
-    tmp_path: Path, http_server: LoopbackServer, smtp_sink: SmtpSink, slack_sink: HttpSink
+    tmp_path: Path, http_server: LoopbackServer, smtp_sink: SmtpSink, slack_sink: HttpSink, storage_url: str
 ) -> None:
     feed: list[tuple[str, str, str, str]] = []
     http_server.route("/feed", lambda request: Route(body=rss(feed, title="New Outlet")))
@@ -37,6 +37,7 @@ def test_seeds_then_a_copy_then_a_launch(
         {"new-outlet": http_server.url("/feed")},
         channels={"mail": smtp_sink.url(), "slack": slack_url()},
         first_run_silent=False,
+        storage=storage_url,
     )
     code, imported, _ = run(config, "import", "--json", str(SEEDS))
     assert code == 0
