@@ -104,7 +104,8 @@ def run_service(
 
 
 def _refuse(message: str) -> int:
-    log.error("service.refused", error=message)
+    # The CLI's own form for errors (``monitor: error: …``), printed rather than logged: the one line a user
+    # starting a second service must see, whatever the log level and format.
     print(f"monitor: error: {message}", file=sys.stderr)
     return 1
 
