@@ -169,6 +169,9 @@ def deliver_now(app: App, *, as_json: bool) -> None:
     import os
     import random
 
+    if app.store.oldest_pending_alert(app.clock()) is None:
+        return  # nothing due: skip importing apprise (~0.25 s) on the common, quiet crawl
+
     from monitor.delivery import DEFAULT_LIMIT, deliver_due
     from monitor.notify import AppriseNotifier
 

@@ -19,9 +19,12 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 NUM_PERM = 128
 SEED = 20220523  # fixed: signatures stored yesterday must stay comparable with today's
@@ -83,6 +86,9 @@ def shingles(text: str) -> set[str]:
 
 def signature(text: str) -> bytes:
     """The text's MinHash as 512 bytes. An empty text gives the empty signature (similar to nothing)."""
+    from datasketch import MinHash  # imported on first use: it pulls in scipy (~0.7 s), which an unchanged
+    # crawl never needs (measured in docs/performance.md)
+
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
     minhash.update_batch(s.encode("utf-8") for s in shingles(text))
     return np.asarray(minhash.hashvalues, dtype=_DTYPE).tobytes()
@@ -108,6 +114,8 @@ def is_empty(sig: bytes) -> bool:
 
 
 def _lean(sig: bytes) -> LeanMinHash:
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=SEED, hashvalues=_values(sig), scheme=SCHEME)
 
 
@@ -121,8 +129,16 @@ class NearDuplicateIndex:
 
     def __init__(self, threshold: float = 0.5) -> None:
         self.threshold = threshold
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self._index: Any = None  # the datasketch MinHashLSH, built on first add (see signature() on imports)
         self._keys: set[int] = set()
+
+    @property
+    def _lsh(self) -> Any:
+        if self._index is None:
+            from datasketch import MinHashLSH
+
+            self._index = MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM)
+        return self._index
 
     def add(self, key: int, sig: bytes) -> None:
         if key in self._keys or is_empty(sig):
