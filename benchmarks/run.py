@@ -43,10 +43,11 @@ class Plan:
     cycle_polls: int = 2000  # polls per side in the unchanged cycle (cycles repeated until about this many)
 
 
-SHORT = Plan([50], (50, 5), 5, 3, ["--lookups", "500"], [], 300)
+SHORT = Plan([50], (50, 5), 5, 3, ["--lookups", "500"], ["--feeds", "10", "--cycles", "100", "--no-tracemalloc"], 300)
 FULL = Plan([100, 1000], (50, 20), 10, 10, ["--full"], ["--full"], 3600)
 # Toy sizes for the test suite: proves every section runs and prints figures, in seconds, not a measurement.
-SMOKE = Plan([10], (3, 2), 1, 1, ["--lookups", "100"], [], 120, cycle_polls=50)
+SMOKE = Plan([10], (3, 2), 1, 1, ["--lookups", "100"], ["--feeds", "3", "--cycles", "10", "--no-tracemalloc"], 120,
+             cycle_polls=50)
 SECTIONS = ("cycle", "burst", "lookup", "startup", "memory")
 
 
