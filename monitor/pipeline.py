@@ -9,7 +9,7 @@ the service is the only writer, and one transaction per article keeps a crash fr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -40,7 +40,7 @@ class ArticleStore(Protocol):
         self, article: NewArticle, story: NewStory | int | None, alerts: Sequence[NewAlert]
     ) -> SavedArticle: ...
 
-    def story_memory(self) -> Sequence[StoryMemoryRow] | object: ...
+    def story_memory(self, since: datetime | None = None, after_article_id: int = 0) -> Iterable[StoryMemoryRow]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,7 @@ class Pipeline:
     def load_memory(self) -> int:
         """Learn the stored relevant articles the index has not seen yet (e.g. other workers' writes)."""
         count = 0
-        for row in self.store.story_memory(after_article_id=self._memory_upto):  # type: ignore[attr-defined]
+        for row in self.store.story_memory(after_article_id=self._memory_upto):
             self._index.add_stored(row)
             self._memory_upto = max(self._memory_upto, row.article_id)
             count += 1
