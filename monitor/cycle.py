@@ -23,6 +23,10 @@ from monitor.sources.feeds import Fetcher, entry_document, poll_feed
 
 if TYPE_CHECKING:
     from monitor.config import Config, SourceConfig
+    from monitor.sources.crawl import SpiderRun
+
+# What a source hands the pipeline: documents to ingest, and entries already known (their outcome decided).
+Documents = list[RawDocument | ItemResult]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +68,7 @@ class Cycle:
     rng: random.Random = field(default_factory=random.Random)
     on_item: Callable[[ItemResult], None] | None = None
     on_source: Callable[[SourceResult], None] | None = None
-    spider_runner: Callable[..., object] | None = None
+    spider_runner: Callable[..., SpiderRun] | None = None
 
     async def run(self, sources: Sequence[SourceConfig]) -> CycleReport:
         report = CycleReport()
@@ -84,10 +88,8 @@ class Cycle:
         if source.type == "spider":
             record, documents = await self._spider_documents(source, state)
         else:
-            record, documents = await self._feed_documents(source, state, report)
-        results: list[ItemResult] = []
-        async for doc in documents:
-            results.append(self._ingest(doc, silent=silent))
+            record, documents = await self._feed_documents(source, state)
+        results = [self._ingest(doc, silent=silent) for doc in documents]
         report.items.extend(results)
         if not self.dry_run:
             self.store.record_poll(source.name, record)  # type: ignore[attr-defined]
@@ -118,41 +120,31 @@ class Cycle:
             self.on_item(item)
         return item
 
-    async def _feed_documents(self, source: SourceConfig, state: SourceState | None, report: CycleReport):  # type: ignore[no-untyped-def]
+    async def _feed_documents(self, source: SourceConfig, state: SourceState | None) -> tuple[PollRecord, Documents]:
         poll = await poll_feed(
             source, state, self.fetcher, now=self.clock(), jitter=self.config.service.jitter, rng=self.rng
         )
-        return poll.record, self._entry_documents(source, poll.entries)
-
-    async def _entry_documents(self, source: SourceConfig, entries):  # type: ignore[no-untyped-def]
+        known: Documents = []
         pending = []
-        for entry in entries:
+        for entry in poll.entries:  # a stored entry's page is never fetched again
             if self.pipeline.is_known(source.name, entry.guid, entry.url):
-                yield ItemResult(source.name, entry.url, entry.title, Outcome.DUPLICATE)
+                known.append(ItemResult(source.name, entry.url, entry.title, Outcome.DUPLICATE))
             else:
                 pending.append(entry)
         # Pages of summary-only entries are fetched concurrently; the fetcher's connector bounds the load.
-        documents = await asyncio.gather(*(entry_document(e, source, self.fetcher) for e in pending))
-        for doc in documents:
-            yield doc
+        pages = await asyncio.gather(*(entry_document(e, source, self.fetcher) for e in pending))
+        return poll.record, [*known, *pages]
 
-    async def _spider_documents(self, source: SourceConfig, state: SourceState | None):  # type: ignore[no-untyped-def]
+    async def _spider_documents(self, source: SourceConfig, state: SourceState | None) -> tuple[PollRecord, Documents]:
         from monitor.sources.crawl import run_spider  # only spider sources pay for it
 
         runner = self.spider_runner or run_spider
         deadline = self.config.service.spider_deadline.total_seconds()
         run = await asyncio.to_thread(runner, source, self.config.network, deadline=deadline)
         now = self.clock()
-        record: PollRecord
-        if run.error:  # type: ignore[attr-defined]
-            error = MonitorError(f"spider {source.name}: {run.error}")  # type: ignore[attr-defined]
-            record = after_failure(state, error, now=now, interval=source.interval, rng=self.rng)
-        else:
-            jitter = self.config.service.jitter
-            record = after_success_spider(now=now, interval=source.interval, jitter=jitter, rng=self.rng)
-
-        async def docs():  # type: ignore[no-untyped-def]
-            for doc in run.documents:  # type: ignore[attr-defined]
-                yield doc
-
-        return record, docs()
+        if run.error:
+            error = MonitorError(f"spider {source.name}: {run.error}")
+            return after_failure(state, error, now=now, interval=source.interval, rng=self.rng), list(run.documents)
+        jitter = self.config.service.jitter
+        record = after_success_spider(now=now, interval=source.interval, jitter=jitter, rng=self.rng)
+        return record, list(run.documents)

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.dedup import text_hash
 from monitor.model import RawDocument
 from monitor.pipeline import Pipeline
-from monitor.records import ArticleKeys
-from monitor.urls import canonical_url
 
 
 def explain(pipeline: Pipeline, doc: RawDocument) -> dict[str, Any]:
     """What ingesting ``doc`` would do, with the evidence: matched terms, event cues, nearest story."""
-    keys = ArticleKeys(doc.source, doc.guid, canonical_url(doc.canonical_url or doc.url), text_hash(doc.text))
-    duplicate_of = pipeline.store.find_duplicate(keys)
+    duplicate_of = pipeline.store.find_duplicate(pipeline.keys(doc))
     judgement = pipeline.judge.judge(doc)
     decision = pipeline.index.assign(judgement, doc.published) if judgement.relevant else None
     if duplicate_of is not None:

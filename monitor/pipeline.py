@@ -57,8 +57,6 @@ class ItemResult:
     known_story: bool = False  # joined a story that already existed
     alerts: int = 0
     error: str | None = None
-    similarity: float | None = None
-    reason: str | None = None
 
 
 def utcnow() -> datetime:
@@ -110,10 +108,14 @@ class Pipeline:
         keys = ArticleKeys(source, guid, canonical_url(url), None)
         return self.store.find_duplicate(keys) is not None
 
+    @staticmethod
+    def keys(doc: RawDocument) -> ArticleKeys:
+        """Every identity the document can be recognised by (GUID in its source, canonical URL, text)."""
+        return ArticleKeys(doc.source, doc.guid, canonical_url(doc.canonical_url or doc.url), text_hash(doc.text))
+
     def ingest(self, doc: RawDocument, *, silent: bool, dry_run: bool = False) -> ItemResult:
         """Judge and store one document. ``dry_run`` judges against what is stored and writes nothing."""
-        canonical = canonical_url(doc.canonical_url or doc.url)
-        keys = ArticleKeys(doc.source, doc.guid, canonical, text_hash(doc.text))
+        keys = self.keys(doc)
         if self.store.find_duplicate(keys) is not None:
             return ItemResult(doc.source, doc.url, doc.title, Outcome.DUPLICATE)
         judgement = self.judge.judge(doc)
@@ -147,8 +149,6 @@ class Pipeline:
             event=str(judgement.event) if judgement.relevant else None,
             known_story=decision is not None and decision.story_id is not None,
             alerts=alerts,
-            similarity=decision.nearest_score if decision else None,
-            reason=decision.reason if decision else None,
         )
 
     def _article(self, doc: RawDocument, keys: ArticleKeys, judgement: Judgement) -> NewArticle:
