@@ -409,7 +409,7 @@ def _check_document(app: App, target: str) -> Any:
 
     path = Path(target)
     if not path.exists():
-        raise ConfigError(f"no such file or URL: {target}")
+        raise click.BadParameter(f"no such file, and not an http(s) URL: {target}", param_hint="TARGET")
     for doc in read_paths([path]):
         if isinstance(doc, ImportFileError):
             raise doc
