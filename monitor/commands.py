@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.errors import ConfigError, ImportFileError, MonitorError
+from monitor.errors import ImportFileError, MonitorError
 from monitor.model import Outcome
 
 if TYPE_CHECKING:
