@@ -90,10 +90,13 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
+        # busy_timeout first: switching a fresh file to WAL needs a lock, and without a busy handler a
+        # process opening the database while another migrates it failed at once with "database is locked"
+        # (seen in test_workers_opening_a_fresh_database_together_migrate_it_once under load).
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         # WAL: readers (CLI status, health checks) never block the writer or each other.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         # NORMAL is durable against application crashes in WAL mode; only an OS crash can lose the last
         # transactions, which the next poll re-fetches anyway.
         cursor.execute("PRAGMA synchronous=NORMAL")
