@@ -181,7 +181,8 @@ def deliver_now(app: App, *, as_json: bool) -> None:
     totals = {"claimed": 0, "sent": 0, "retrying": 0, "failed": 0}
     errors: list[str] = []
     for _ in range(1000):  # bounded: each round claims up to DEFAULT_LIMIT due alerts
-        report = deliver_due(app.store, notifier, channels, app.clock(), worker, random.Random())
+        lease = app.config.service.delivery_lease
+        report = deliver_due(app.store, notifier, channels, app.clock(), worker, random.Random(), lease=lease)
         for key in totals:
             totals[key] += getattr(report, key)
         errors.extend(report.errors)

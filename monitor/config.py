@@ -75,6 +75,10 @@ class ServiceConfig:
     source_down_after: timedelta = timedelta(hours=6)
     operator_channel: str | None = None  # channel told about sources that stay down
     spider_deadline: timedelta = timedelta(minutes=10)  # a spider subprocess is stopped after this
+    # PostgreSQL workers: a claimed source's lease is the poll's own deadlines plus this slack; an alert being
+    # delivered is leased for delivery_lease. A dead worker's claims are taken over when they expire.
+    lease_slack: timedelta = timedelta(seconds=60)
+    delivery_lease: timedelta = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,6 +390,10 @@ def _service(table: _Table) -> ServiceConfig:
                                          maximum=timedelta(days=30)),
         operator_channel=table.get("operator_channel", str, "").strip() or None,
         spider_deadline=table.interval("spider_deadline", default.spider_deadline, maximum=timedelta(hours=6)),
+        lease_slack=table.interval("lease_slack", default.lease_slack,
+                                   minimum=timedelta(seconds=1), maximum=timedelta(hours=1)),
+        delivery_lease=table.interval("delivery_lease", default.delivery_lease,
+                                      minimum=timedelta(seconds=5), maximum=timedelta(hours=1)),
     )
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from monitor.errors import MonitorError
 from monitor.health import after_failure, after_success_spider
+from monitor.logs import get_logger
 from monitor.model import Outcome, RawDocument
 from monitor.pipeline import ItemResult, Pipeline
 from monitor.records import PollRecord, SourceState
@@ -24,6 +25,8 @@ from monitor.sources.feeds import Fetcher, entry_document, poll_feed
 if TYPE_CHECKING:
     from monitor.config import Config, SourceConfig
     from monitor.sources.crawl import SpiderRun
+
+log = get_logger(__name__)
 
 # What a source hands the pipeline: documents to ingest, and entries already known (their outcome decided).
 Documents = list[RawDocument | ItemResult]
@@ -81,7 +84,10 @@ class Cycle:
         await asyncio.gather(*(one(source) for source in sources))
         return report
 
-    async def poll_source(self, source: SourceConfig, report: CycleReport) -> SourceResult:
+    async def poll_source(
+        self, source: SourceConfig, report: CycleReport, *, worker: str | None = None
+    ) -> SourceResult:
+        """Poll one source and ingest what it delivered. ``worker``: the lease holder (see ``Store.record_poll``)."""
         state: SourceState | None = self.store.source_state(source.name)  # type: ignore[attr-defined]
         silent = self.config.alerts.first_run_silent and (state is None or state.polls == 0)
         started = time.perf_counter()
@@ -91,8 +97,8 @@ class Cycle:
             record, documents = await self._feed_documents(source, state)
         results = [self._ingest(doc, silent=silent) for doc in documents]
         report.items.extend(results)
-        if not self.dry_run:
-            self.store.record_poll(source.name, record)  # type: ignore[attr-defined]
+        if not self.dry_run and not self.store.record_poll(source.name, record, worker=worker):  # type: ignore[attr-defined]
+            log.warning("feed.lease_lost", source=source.name, worker=worker)  # another worker took over
         result = SourceResult(
             source=source.name,
             type=source.type,

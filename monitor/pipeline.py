@@ -4,12 +4,15 @@
 transaction (article + story + outbox rows) ─► the in-memory story index learns the article.
 
 The pipeline decides nothing itself: the pure stages decide, the store persists. It is synchronous on purpose:
-the service is the only writer, and one transaction per article keeps a crash from losing or doubling alerts.
+one transaction per article keeps a crash from losing or doubling alerts, and matching a relevant article to a
+story happens under the store's story lock (``Store.story_writes``) after catching up with what other workers
+stored, so several workers on one PostgreSQL never create the same story twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -41,6 +44,8 @@ class ArticleStore(Protocol):
     ) -> SavedArticle: ...
 
     def story_memory(self, since: datetime | None = None, after_article_id: int = 0) -> Iterable[StoryMemoryRow]: ...
+
+    def story_writes(self) -> AbstractContextManager[None]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,15 +124,29 @@ class Pipeline:
         if self.store.find_duplicate(keys) is not None:
             return ItemResult(doc.source, doc.url, doc.title, Outcome.DUPLICATE)
         judgement = self.judge.judge(doc)
-        decision = self.index.assign(judgement, doc.published) if judgement.relevant else None
         if dry_run:
+            decision = self.index.assign(judgement, doc.published) if judgement.relevant else None
             return self._result(doc, judgement, decision, story_id=decision.story_id if decision else None)
-        story, alerts = self._story_and_alerts(doc, judgement, decision, silent=silent)
-        saved = self.store.save_article(self._article(doc, keys, judgement), story, alerts)
+        if not judgement.relevant:
+            saved = self.store.save_article(self._article(doc, keys, judgement), None, ())
+            return self._saved(doc, judgement, None, saved)
+        # Match and save under the store's story lock, after learning what other workers stored meanwhile:
+        # two workers must never both create (and alert) the same story.
+        with self.store.story_writes():
+            self.load_memory()
+            decision = self.index.assign(judgement, doc.published)
+            story, alerts = self._story_and_alerts(doc, judgement, decision, silent=silent)
+            saved = self.store.save_article(self._article(doc, keys, judgement), story, alerts)
+            if saved.created:
+                self.index.add(saved.article_id, saved.story_id, judgement, doc.published)
+                self._memory_upto = max(self._memory_upto, saved.article_id)
+        return self._saved(doc, judgement, decision, saved)
+
+    def _saved(
+        self, doc: RawDocument, judgement: Judgement, decision: StoryDecision | None, saved: SavedArticle
+    ) -> ItemResult:
         if not saved.created:  # a concurrent writer stored it first
             return ItemResult(doc.source, doc.url, doc.title, Outcome.DUPLICATE)
-        if judgement.relevant:
-            self.index.add(saved.article_id, saved.story_id, judgement, doc.published)
         return self._result(doc, judgement, decision, story_id=saved.story_id, alerts=saved.alerts_created)
 
     @staticmethod

@@ -31,7 +31,7 @@ from monitor.logs import get_logger
 from monitor.records import NewAlert, SourceState
 
 if TYPE_CHECKING:
-    from monitor.config import Config, NetworkConfig, SourceConfig
+    from monitor.config import Config, NetworkConfig, ServiceConfig, SourceConfig
     from monitor.cycle import Cycle, SourceResult
     from monitor.pipeline import ItemResult
 
@@ -39,9 +39,6 @@ log = get_logger(__name__)
 
 FAILING = frozenset({"error", "gone"})
 NEVER = "never"  # the "since" of a source that has never succeeded
-# Slack over the longest a poll can take: the feed request and the concurrent page requests each have the
-# fetcher's deadline; ingest of a large feed adds seconds. Only used where leases matter (PostgreSQL).
-LEASE_SLACK = timedelta(seconds=60)
 
 
 # ----------------------------------------------------------------------------------------- pure: health
@@ -147,11 +144,15 @@ def _operator_payload(change: HealthChange) -> dict[str, object]:
     }
 
 
-def poll_lease(source: SourceConfig, network: NetworkConfig, spider_deadline: timedelta) -> timedelta:
-    """How long another worker must keep off a source we are polling (feed request + page requests)."""
+def poll_lease(source: SourceConfig, network: NetworkConfig, service: ServiceConfig) -> timedelta:
+    """How long another worker must keep off a source we are polling.
+
+    The feed request and the concurrent page requests each have the fetcher's deadline; ``lease_slack`` covers
+    ingest. Only used where leases matter (PostgreSQL).
+    """
     if source.type == "spider":
-        return spider_deadline + LEASE_SLACK
-    return timedelta(seconds=2 * network.timeout) + LEASE_SLACK
+        return service.spider_deadline + service.lease_slack
+    return timedelta(seconds=2 * network.timeout) + service.lease_slack
 
 
 # --------------------------------------------------------------------------------------------- polling
@@ -211,7 +212,7 @@ class PollScheduler:
         if not self._claim:
             return True
         config = self.cycle.config
-        lease = poll_lease(source, config.network, config.service.spider_deadline)
+        lease = poll_lease(source, config.network, config.service)
         return self.store.claim_source(source.name, self.worker, now, lease)
 
     async def _poll(self, source: SourceConfig) -> None:
@@ -219,7 +220,7 @@ class PollScheduler:
 
         report = CycleReport()
         try:
-            result = await self.cycle.poll_source(source, report)
+            result = await self.cycle.poll_source(source, report, worker=self.worker if self._claim else None)
         except MonitorError as exc:  # the store failed under this poll (e.g. database locked): next tick retries
             log.error("feed.poll_failed", source=source.name, error=str(exc))
             return

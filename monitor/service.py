@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import random
@@ -297,8 +298,9 @@ class Service:
         rng = random.Random()
         while True:
             self._deliver_again = False
+            lease = self.config.service.delivery_lease
             args = (self.app.store, self.notifier, self.channels, self.app.clock(), self.worker, rng)
-            self._delivering = _in_daemon_thread(deliver_due, *args)
+            self._delivering = _in_daemon_thread(functools.partial(deliver_due, lease=lease), *args)
             try:
                 report = await self._delivering
             except MonitorError as exc:

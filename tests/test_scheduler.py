@@ -147,11 +147,11 @@ def test_downs_and_ups_alternate_and_each_key_is_raised_once(history: list[tuple
 def test_poll_lease_covers_a_whole_poll() -> None:
     config = load_config(Path(__file__).resolve().parents[1] / "config.toml", env={})
     feed = config.sources[0]
-    assert poll_lease(feed, config.network, config.service.spider_deadline) >= 2 * timedelta(
+    assert poll_lease(feed, config.network, config.service) >= 2 * timedelta(
         seconds=config.network.timeout
     )
     spider = replace(feed, type="spider")
-    assert poll_lease(spider, config.network, config.service.spider_deadline) > config.service.spider_deadline
+    assert poll_lease(spider, config.network, config.service) > config.service.spider_deadline
 
 
 # ---------------------------------------------------------------------------------------------- the tick

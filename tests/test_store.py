@@ -432,6 +432,54 @@ def test_due_sources_and_claims(store: Store) -> None:
     assert store.claim_source("verge", "w1", T0 + 17 * MINUTE, 2 * MINUTE)
 
 
+def test_a_stale_workers_late_poll_record_changes_nothing(store: Store) -> None:
+    store.sync_sources(SOURCES)
+    assert store.claim_source("verge", "w1", T0, 2 * MINUTE)
+    assert store.claim_source("verge", "w2", T0 + 3 * MINUTE, 2 * MINUTE)  # w1 hung past its lease
+    assert store.record_poll("verge", ok_poll(T0 + 3 * MINUTE, etag='"w2"'), worker="w2")
+
+    late = dataclasses.replace(ok_poll(T0 + 4 * MINUTE, etag='"w1"'), status="error", error="late", failures=1)
+    assert not store.record_poll("verge", late, worker="w1")
+    state = {s.name: s for s in store.source_states()}["verge"]
+    assert (state.status, state.etag, state.polls, state.last_error) == ("ok", '"w2"', 1, None)
+
+    # A worker still holding its lease records normally, and releases it.
+    assert store.claim_source("verge", "w1", T0 + 20 * MINUTE, 2 * MINUTE)
+    assert store.record_poll("verge", ok_poll(T0 + 20 * MINUTE), worker="w1")
+    assert store.claim_source("verge", "w2", T0 + 40 * MINUTE, 2 * MINUTE)
+
+
+def test_story_writes_admit_one_holder_at_a_time(store: Store) -> None:
+    """Two stores on one database (two workers) never match-and-save stories at the same time."""
+    other = Store.open(url_of(store)) if store.dialect == "postgresql" else store
+    inside, release, entered = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with store.story_writes():
+            inside.set()
+            release.wait(timeout=10)
+
+    def second() -> None:
+        inside.wait(timeout=10)
+        with other.story_writes():
+            entered.set()
+
+    try:
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        assert inside.wait(timeout=10)
+        assert not entered.wait(timeout=0.5)  # held by the first
+        release.set()
+        assert entered.wait(timeout=10)  # and free once it is released
+        for thread in threads:
+            thread.join(timeout=10)
+    finally:
+        release.set()
+        if other is not store:
+            other.close()
+
+
 def test_concurrent_source_claims_have_one_winner(store: Store) -> None:
     store.sync_sources(SOURCES)
     wins = run_in_threads(6, lambda i: store.claim_source("verge", f"w{i}", T0, MINUTE))

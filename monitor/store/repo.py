@@ -13,13 +13,27 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Engine, Select, Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Engine,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy import insert as sql_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,6 +61,8 @@ from monitor.store.schema import Alert, Article, Delivery, Source, Story
 
 #: Rows per page when streaming ``story_memory``; each page is its own short read transaction.
 MEMORY_PAGE = 2000
+#: The advisory lock key of ``Store.story_writes`` (any constant; ours spells "monitor" in ASCII).
+STORY_LOCK_KEY = 0x6D6F6E69746F72
 
 
 def guid_key(source: str, guid: str | None) -> str | None:
@@ -118,6 +134,7 @@ class Store:
         self._reader = sessionmaker(engine, expire_on_commit=False)
         self._writer = sessionmaker(engine.execution_options(**{db.SQLITE_BEGIN: "IMMEDIATE"}), expire_on_commit=False)
         self._locks: list[RunLock] = []
+        self._story_lock = threading.Lock()
         self._sql = _Statements(postgresql.insert if self.dialect == "postgresql" else sqlite.insert)
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -229,8 +246,13 @@ class Store:
         with self._read("read sources") as s:
             return [_source_state(row) for row in s.scalars(select(Source).order_by(Source.name))]
 
-    def record_poll(self, name: str, poll: PollRecord) -> None:
-        """Store one poll's outcome, count it, and release the source's lease."""
+    def record_poll(self, name: str, poll: PollRecord, *, worker: str | None = None) -> bool:
+        """Store one poll's outcome, count it, and release the source's lease.
+
+        With ``worker`` (PostgreSQL workers, who claimed the source) the write only happens while that worker
+        still holds the lease: a worker whose lease expired and was taken over is stale, and its late record
+        changes nothing (returns False). Its articles were idempotent writes already.
+        """
         values: dict[str, Any] = {
             "status": poll.status,
             "last_polled_at": poll.polled_at,
@@ -247,10 +269,45 @@ class Store:
         values.update(_validator_values(poll))
         if poll.current_url is not None:
             values["current_url"] = poll.current_url
+        mine = Source.name == name if worker is None else and_(Source.name == name, Source.lease_owner == worker)
         with self._write("record poll") as s:
-            result = _cursor(s.execute(update(Source).where(Source.name == name).values(**values)))
-            if result.rowcount != 1:
+            result = _cursor(s.execute(update(Source).where(mine).values(**values)))
+            if result.rowcount == 1:
+                return True
+            if s.execute(select(Source.id).where(Source.name == name)).first() is None:
                 raise StoreError(f"{db.mask(self.url)}: record poll: unknown source {name!r}")
+            return False
+
+    @contextmanager
+    def story_writes(self) -> Iterator[None]:
+        """Hold the one lock under which relevant articles are matched to stories and saved.
+
+        Two workers that each see a new article about the same, not yet stored story would otherwise both
+        create it and both alert. On PostgreSQL this is a session-level advisory lock on a connection of its
+        own (released at the end, or by the server when the worker dies); on SQLite, where one process writes,
+        a lock between the threads of this process.
+        """
+        if self.dialect != "postgresql":
+            with self._story_lock:
+                yield
+            return
+        with db.translate(self.url, "lock stories"):
+            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                conn.execute(select(func.pg_advisory_lock(STORY_LOCK_KEY)))
+            except BaseException:
+                conn.close()
+                raise
+        try:
+            yield
+        finally:
+            try:
+                conn.execute(select(func.pg_advisory_unlock(STORY_LOCK_KEY)))
+            except BaseException:
+                conn.invalidate()  # never hand a connection that may still hold the lock back to the pool
+                raise
+            finally:
+                conn.close()
 
     def due_sources(self, now: datetime) -> list[str]:
         """Names of sources due at ``now`` whose lease is free, unscheduled first, then most overdue."""
