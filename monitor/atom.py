@@ -25,6 +25,9 @@ from lxml import etree
 
 ATOM = "http://www.w3.org/2005/Atom"
 GENERATOR = "monitor"
+#: What ``monitor feed`` and the service's ``/feed.atom`` say unless told otherwise (a ``tag:`` URI, RFC 4151).
+DEFAULT_FEED_ID = "tag:monitor.invalid,2025:stories"
+DEFAULT_LINK = "https://monitor.invalid/"
 #: XML 1.0 §2.2 Char: everything outside it must go (a C0 control, a surrogate, U+FFFE, U+FFFF).
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 SUMMARY_OUTLETS = 10
@@ -60,6 +63,16 @@ def rfc3339(moment: datetime) -> str:
 def entry_id(feed_id: str, story_key: str) -> str:
     digest = hashlib.sha256(story_key.encode("utf-8")).hexdigest()[:24]
     return f"{feed_id}/story/{digest}"
+
+
+def feed_title(topic: str | None) -> str:
+    return f"monitor: {topic or 'stories'}"
+
+
+def feed_updated(stories: Iterable[FeedStory], default: datetime) -> datetime:
+    """The feed's ``updated`` (RFC 4287 §4.2.15: when it last changed significantly): its newest entry's, or
+    ``default`` when it has none. Unlike "now", it stays put while nothing changes, so the document does too."""
+    return max((story.updated for story in stories), default=default)
 
 
 def summary(story: FeedStory) -> str:
@@ -132,4 +145,3 @@ def _link(parent: etree._Element, href: str, rel: str) -> bool:
         return False
     etree.SubElement(parent, f"{{{ATOM}}}link", rel=rel, href=href, type="text/html")
     return True
-

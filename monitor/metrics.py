@@ -18,13 +18,21 @@ there. Names carry the ``monitor_`` namespace, as Prometheus' naming guide asks 
 ``/healthz`` answers 200 with ``{"status": "ok", "last_tick": ...}`` while the scheduler loop ticks, 503 with
 ``"status": "stalled"`` when it has not ticked for ``stale_after`` seconds (a wedged event loop cannot tick,
 so a supervisor or a container health check can restart the service).
+
+``/feed.atom`` (``?topic=NAME`` for one configured topic) is the Atom document ``monitor feed`` writes: the 50
+most recently updated alert-worthy stories. Feed readers poll, so it carries a strong ``ETag`` (a digest of the
+body) and ``Last-Modified`` (the newest story's last coverage) and answers a matching conditional GET with 304.
+The store read and the serialisation run in a worker thread, and the result is kept ``FEED_CACHE_SECONDS``: a
+burst of readers costs one read, and a new story shows up at most that much later.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -32,18 +40,26 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from monitor.logs import get_logger
+
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from monitor.atom import FeedStory
     from monitor.cycle import SourceResult
     from monitor.delivery import DeliveryReport
     from monitor.pipeline import ItemResult
+
+log = get_logger(__name__)
 
 NAMESPACE = "monitor"
 # Feed polls on loopback take milliseconds; real outlets up to the fetcher's deadline (20 s by default), and a
 # spider crawl minutes. The buckets span both so a slow outlet shows up as a tail, not in +Inf.
 POLL_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600)
 POLL_OUTCOMES = ("ok", "not_modified", "error", "gone")
+FEED_PATH = "/feed.atom"
+FEED_CACHE_SECONDS = 5.0
+FEED_CONTENT_TYPE = "application/atom+xml"
 
 
 @dataclass
@@ -119,11 +135,78 @@ class Heartbeat:
         return 200, {"status": "ok", "last_tick": last, "age_seconds": round(age, 3)}
 
 
+@dataclass(frozen=True, slots=True)
+class FeedDocument:
+    body: bytes
+    etag: str  # strong, quoted: '"<digest of the body>"'
+    last_modified: datetime
+
+    def not_modified(self, request: web.Request) -> bool:
+        """RFC 9110 §13.2.2: If-None-Match (weak comparison) decides when present, else If-Modified-Since."""
+        if request.if_none_match is not None:
+            return any(tag.value in ("*", self.etag.strip('"')) for tag in request.if_none_match)
+        since = request.if_modified_since
+        return since is not None and self.last_modified.replace(microsecond=0) <= since
+
+
+class StoriesFeed:
+    """The Atom feed of alert-worthy stories, built from the store on demand and kept ``ttl`` seconds per topic.
+
+    ``load(topic)`` reads the stories (synchronous: it runs in a worker thread, never on the loop); ``started``
+    is the ``updated`` of a feed without entries (a fixed moment, so an empty feed's ETag holds too).
+    """
+
+    def __init__(
+        self,
+        load: Callable[[str | None], Sequence[FeedStory]],
+        *,
+        topics: Collection[str],
+        started: datetime,
+        ttl: float = FEED_CACHE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._load, self.topics, self.started = load, frozenset(topics), started
+        self.ttl, self.monotonic = ttl, monotonic
+        self._cache: dict[str | None, tuple[float, FeedDocument]] = {}
+        self._lock = asyncio.Lock()
+
+    async def document(self, topic: str | None) -> FeedDocument:
+        if (fresh := self._fresh(topic)) is not None:
+            return fresh
+        async with self._lock:  # concurrent requests share one read
+            if (fresh := self._fresh(topic)) is not None:
+                return fresh
+            document = await asyncio.to_thread(self._build, topic)
+            self._cache[topic] = (self.monotonic(), document)
+            return document
+
+    def _fresh(self, topic: str | None) -> FeedDocument | None:
+        cached = self._cache.get(topic)
+        if cached is None or self.monotonic() - cached[0] >= self.ttl:
+            return None
+        return cached[1]
+
+    def _build(self, topic: str | None) -> FeedDocument:
+        from monitor.atom import DEFAULT_FEED_ID, DEFAULT_LINK, feed_title, feed_updated, stories_feed
+
+        stories = self._load(topic)
+        updated = feed_updated(stories, self.started)
+        body = stories_feed(stories, title=feed_title(topic), feed_id=DEFAULT_FEED_ID, updated=updated,
+                            link=DEFAULT_LINK)  # fmt: skip
+        return FeedDocument(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', updated)
+
+
 def make_app(
-    metrics: Metrics, heartbeat: Heartbeat, before_scrape: Callable[[], None] | None = None
+    metrics: Metrics,
+    heartbeat: Heartbeat,
+    before_scrape: Callable[[], None] | None = None,
+    feed: StoriesFeed | None = None,
 ) -> web.Application:
-    """``/metrics`` and ``/healthz`` as an aiohttp application (served from the service's own loop)."""
+    """``/metrics``, ``/healthz`` and, given a feed, ``/feed.atom`` as an aiohttp application (served from the
+    service's own loop)."""
     from aiohttp import web
+
+    from monitor.errors import MonitorError
 
     async def scrape(_request: web.Request) -> web.Response:
         if before_scrape is not None:
@@ -135,9 +218,31 @@ def make_app(
         status, body = heartbeat.status()
         return web.Response(status=status, text=json.dumps(body), content_type="application/json")
 
+    async def atom(request: web.Request) -> web.Response:
+        assert feed is not None
+        topic = request.query.get("topic") or None
+        if topic is not None and topic not in feed.topics:
+            return web.Response(status=404, text=f"no topic {topic!r}\n")
+        try:
+            document = await feed.document(topic)
+        except MonitorError as exc:  # the database is unreachable; the reader retries later
+            log.error("feed.read_failed", error=str(exc))  # details for the operator, not for any reader
+            return web.Response(status=503, text="feed unavailable: the database cannot be read\n")
+        headers = {"ETag": document.etag, "Cache-Control": "no-cache"}
+        response = web.Response(headers=headers)
+        response.last_modified = document.last_modified
+        if document.not_modified(request):
+            response.set_status(304)
+            return response
+        response.body = document.body
+        response.content_type, response.charset = FEED_CONTENT_TYPE, "utf-8"
+        return response
+
     app = web.Application()
     app.router.add_get("/metrics", scrape)
     app.router.add_get("/healthz", healthz)
+    if feed is not None:
+        app.router.add_get(FEED_PATH, atom)
     return app
 
 

@@ -183,13 +183,16 @@ class Service:
         self.health = HealthWatch(store, self.config, self.app.clock, reported=reported_outages(operator_keys))
 
     async def _start_metrics(self) -> MetricsServer | None:
-        from monitor.metrics import MetricsServer, make_app
+        from monitor.exchange import feed_stories
+        from monitor.metrics import MetricsServer, StoriesFeed, make_app
 
         service = self.config.service
         if not service.metrics_port:
             return None
-        server = MetricsServer(make_app(self.metrics, self.heartbeat, self._refresh_gauges), service.metrics_host,
-                               service.metrics_port)  # fmt: skip
+        store, topics = self.app.store, [topic.name for topic in self.config.topics]
+        feed = StoriesFeed(lambda topic: feed_stories(store, topic=topic), topics=topics, started=self.app.clock())
+        app = make_app(self.metrics, self.heartbeat, self._refresh_gauges, feed)
+        server = MetricsServer(app, service.metrics_host, service.metrics_port)
         try:
             await server.start()
         except OSError as exc:

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
+import feedparser
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.cycle import SourceResult
 from monitor.delivery import DeliveryReport
-from monitor.metrics import Heartbeat, Metrics, MetricsServer, make_app
+from monitor.exchange import feed_stories
+from monitor.metrics import FEED_PATH, Heartbeat, Metrics, MetricsServer, StoriesFeed, make_app
 from monitor.model import Outcome
 from monitor.pipeline import ItemResult
+from monitor.store import Store, make_engine
+from tests.sinks import free_port
+from tests.test_exchange import T0, article, new_story
 
 
 def samples(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -131,3 +138,98 @@ def test_endpoint_serves_metrics_and_health_over_http() -> None:
         for text in (first, second)
     ]
     assert pending == [[1.0], [2.0]]
+
+
+# -- the Atom feed ----------------------------------------------------------------------------------------------
+
+
+def test_feed_serves_the_alert_worthy_stories_and_answers_conditional_gets(store: Store) -> None:
+    """What a feed reader sees polling ``/feed.atom`` of a store on each backend."""
+    store.save_article(article(1), new_story("Xiaomi 15 Ultra launches"))
+    store.save_article(article(2, outlet="The Verge", source="verge"), 1)
+    store.save_article(article(3, event="rumor"), new_story("Xiaomi 16 rumour", "rumor", alertable=False))
+    teaser = dataclasses.replace(new_story("Find X9 teaser", "teaser"), topic="oppo-hasselblad")
+    store.save_article(article(4, topic="oppo-hasselblad", fetched_at=T0 + timedelta(hours=1)), teaser)
+    clock = Ticker()
+    reads: list[str | None] = []
+
+    def load(topic: str | None) -> list[Any]:
+        reads.append(topic)
+        return feed_stories(store, topic=topic)
+
+    feed = StoriesFeed(load, topics=["xiaomi-leica", "oppo-hasselblad"], started=T0, ttl=5, monotonic=clock)
+
+    async def scenario() -> dict[str, Any]:
+        server = MetricsServer(make_app(Metrics(), Heartbeat(stale_after=30), feed=feed), "127.0.0.1", 0)
+        await server.start()
+        url = f"http://127.0.0.1:{server.port}{FEED_PATH}"
+        seen: dict[str, Any] = {}
+        try:
+            async with aiohttp.ClientSession() as session:
+
+                async def get(name: str, query: str = "", **headers: str) -> None:
+                    async with session.get(url + query, headers=headers) as answer:
+                        seen[name] = (answer.status, answer.headers.copy(), await answer.read())
+
+                await asyncio.gather(*(get(f"burst{n}") for n in range(5)))  # five readers at once
+                etag, modified = seen["burst0"][1]["ETag"], seen["burst0"][1]["Last-Modified"]
+                await get("by_etag", **{"If-None-Match": f'W/"other", {etag}'})
+                await get("by_date", **{"If-Modified-Since": modified})
+                await get("changed_etag", **{"If-None-Match": '"stale"', "If-Modified-Since": modified})
+                await get("one_topic", "?topic=oppo-hasselblad")
+                await get("no_topic", "?topic=nope")
+                store.save_article(
+                    article(5, fetched_at=T0 + timedelta(hours=2)), new_story("Xiaomi 16 teaser", "teaser")
+                )
+                await get("cached", **{"If-None-Match": etag})  # within the cache's 5 s: still the old document
+                clock.now += 5
+                await get("renewed", **{"If-None-Match": etag})
+        finally:
+            await server.stop()
+        return seen
+
+    seen = asyncio.run(scenario())
+
+    status, headers, body = seen["burst0"]
+    assert status == 200 and headers["Content-Type"] == "application/atom+xml; charset=utf-8"
+    assert all(seen[f"burst{n}"][2] == body for n in range(5)) and reads[0] is None
+    parsed = feedparser.parse(body)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert [e.title for e in parsed.entries] == ["Find X9 teaser", "Xiaomi 15 Ultra launches"]  # newest first
+    assert parsed.entries[1].link == "https://example.com/news/1"
+    assert parsed.feed.updated == "2025-03-01T13:00:00Z"  # the newest story's, not the time of the request
+    assert headers["Last-Modified"] == "Sat, 01 Mar 2025 13:00:00 GMT"
+    for name in ("by_etag", "by_date", "cached"):
+        assert seen[name][0] == 304 and seen[name][2] == b"" and seen[name][1]["ETag"] == headers["ETag"], name
+    assert seen["changed_etag"][0] == 200  # If-None-Match decides when both are sent
+    one_topic = feedparser.parse(seen["one_topic"][2])
+    assert [e.title for e in one_topic.entries] == [
+        "Find X9 teaser"
+    ] and one_topic.feed.title == "monitor: oppo-hasselblad"
+    assert seen["no_topic"][0] == 404
+    status, renewed_headers, renewed = seen["renewed"]
+    assert status == 200 and renewed_headers["ETag"] != headers["ETag"]
+    assert [e.title for e in feedparser.parse(renewed).entries][0] == "Xiaomi 16 teaser"
+    assert reads == [None, "oppo-hasselblad", None]  # the burst and the conditional GETs shared one read
+
+
+def test_feed_says_so_when_the_database_is_unreachable() -> None:
+    unreachable = Store(make_engine(f"postgresql+psycopg://monitor@127.0.0.1:{free_port()}/monitor"))
+    feed = StoriesFeed(lambda topic: feed_stories(unreachable, topic=topic), topics=[], started=T0)
+
+    async def scenario() -> tuple[int, str]:
+        server = MetricsServer(make_app(Metrics(), Heartbeat(stale_after=30), feed=feed), "127.0.0.1", 0)
+        await server.start()
+        try:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(f"http://127.0.0.1:{server.port}{FEED_PATH}") as answer,
+            ):
+                return answer.status, await answer.text()
+        finally:
+            await server.stop()
+            unreachable.close()
+
+    status, text = asyncio.run(scenario())
+    assert status == 503 and "database cannot be read" in text

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import feedparser
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -333,6 +334,11 @@ def test_metrics_and_healthz_are_served(
     assert samples[("monitor_sources_failing", ())] == 1
     assert samples[("monitor_alerts_pending", ())] == 0  # the first poll of a source is silent
     assert ("monitor_oldest_pending_alert_age_seconds", ()) in samples
+
+    feed = urllib.request.urlopen(f"http://127.0.0.1:{port}/feed.atom", timeout=2)
+    parsed = feedparser.parse(feed.read())  # the launch is alert-worthy though its first poll was silent
+    assert feed.headers["Content-Type"].startswith("application/atom+xml") and parsed.bozo == 0
+    assert [e.title for e in parsed.entries] == [launch(14)[1]]
     assert running.finish() == 0
 
 
