@@ -1,9 +1,11 @@
 """Shared fixtures. Database fixtures first; add others below in their own section.
 
-Databases: ``store`` and ``db_url`` run each test on SQLite (a file in tmp_path) and on the PostgreSQL server
-at 127.0.0.1:5432 (override with MONITOR_TEST_POSTGRES_URL). PostgreSQL tests get one fresh database per
-session (``monitor_test_<random>``, dropped at the end) and are skipped when the server is unreachable,
-unless MONITOR_REQUIRE_POSTGRES=1, when they fail instead.
+Databases: ``store``, ``storage_url`` and ``db_url`` run each test on SQLite (a file in tmp_path) and on the
+PostgreSQL server at 127.0.0.1:5432 (override with MONITOR_TEST_POSTGRES_URL); ``other_store`` is a second empty
+store on the same backend as ``store`` (``other_storage_url`` its URL). The non-``db_url`` fixtures reuse two migrated
+databases per session (``monitor_test_<random>``), emptied before each test; only ``db_url`` (an unmigrated
+database, for migration tests) creates one per test. All are dropped at the end. PostgreSQL tests are skipped
+when the server is unreachable, unless MONITOR_REQUIRE_POSTGRES=1, when they fail instead.
 """
 
 from __future__ import annotations
@@ -77,9 +79,19 @@ def postgres_server() -> Iterator[PostgresServer]:
 @pytest.fixture(scope="session")
 def postgres_store_url(postgres_server: PostgresServer) -> str:
     """One migrated database shared by the session's PostgreSQL ``store`` tests (emptied before each)."""
+    return _migrated_database(postgres_server)
+
+
+@pytest.fixture(scope="session")
+def postgres_other_url(postgres_server: PostgresServer) -> str:
+    """A second migrated database for tests that move data between two stores (``other_store``)."""
+    return _migrated_database(postgres_server)
+
+
+def _migrated_database(server: PostgresServer) -> str:
     from monitor.store import db
 
-    url = postgres_server.create_database()
+    url = server.create_database()
     db.upgrade(url)
     return url
 
@@ -109,6 +121,24 @@ def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def store(storage_url: str) -> Iterator[Store]:
     """An open, migrated, empty Store on each backend."""
     opened = Store.open(storage_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def other_storage_url(storage_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A second empty database on the same backend as ``storage_url`` (SQLite: not yet created)."""
+    if storage_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'other.db'}"
+    url: str = request.getfixturevalue("postgres_other_url")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def other_store(other_storage_url: str) -> Iterator[Store]:
+    """A second open, migrated, empty Store on the same backend as ``store`` (an export's import target)."""
+    opened = Store.open(other_storage_url)
     yield opened
     opened.close()
 

@@ -6,7 +6,6 @@ import dataclasses
 import io
 import re
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import feedparser
@@ -151,17 +150,17 @@ def test_any_text_gives_a_well_formed_feed(title: str, outlet: str) -> None:
     assert feedparser.parse(body).bozo == 0
 
 
-def test_entry_ids_survive_a_move_to_another_database(tmp_path: Path) -> None:
+def test_entry_ids_survive_a_move_to_another_database(store: Store, other_store: Store) -> None:
     # Story ids differ between databases; a reader must not see the same story twice after a migration.
-    with Store.open(f"sqlite:///{tmp_path / 'a.db'}") as first, Store.open(f"sqlite:///{tmp_path / 'b.db'}") as second:
-        second.save_article(_article(100, "https://example.com/other"), _story("Unrelated"))  # shifts ids
-        first.save_article(_article(1, "https://example.com/launch"), _story("Xiaomi 15 Ultra launches"))
-        out = io.StringIO()
-        export_jsonl(first, out)
-        import_export(second, out.getvalue().splitlines())
+    first, second = store, other_store
+    second.save_article(_article(100, "https://example.com/other"), _story("Unrelated"))  # shifts ids
+    first.save_article(_article(1, "https://example.com/launch"), _story("Xiaomi 15 Ultra launches"))
+    out = io.StringIO()
+    export_jsonl(first, out)
+    import_export(second, out.getvalue().splitlines())
 
-        ids_first = {e.id for e in feedparser.parse(feed(*feed_stories(first))).entries}
-        ids_second = {e.id for e in feedparser.parse(feed(*feed_stories(second))).entries}
+    ids_first = {e.id for e in feedparser.parse(feed(*feed_stories(first))).entries}
+    ids_second = {e.id for e in feedparser.parse(feed(*feed_stories(second))).entries}
 
     assert len(ids_first) == 1 and ids_first < ids_second
 

@@ -166,73 +166,73 @@ def test_export_pages_through_large_tables(store: Store, monkeypatch: pytest.Mon
 # -- idempotence ----------------------------------------------------------------------------------------------
 
 
-def test_importing_the_same_export_twice_adds_nothing(store: Store, sqlite_store: Store) -> None:
+def test_importing_the_same_export_twice_adds_nothing(store: Store, other_store: Store) -> None:
     fill(store)
     text = export_text(store)
-    import_export(sqlite_store, text.splitlines())
-    after_first = export_text(sqlite_store)
+    import_export(other_store, text.splitlines())
+    after_first = export_text(other_store)
 
-    again = import_export(sqlite_store, text.splitlines())
+    again = import_export(other_store, text.splitlines())
 
     assert again == {"stories": 0, "articles": 0, "alerts": 0, "present": 9, "skipped": 0}
-    assert export_text(sqlite_store) == after_first
-    assert sqlite_store.article_count() == 6 and len(sqlite_store.stories()) == 2
+    assert export_text(other_store) == after_first
+    assert other_store.article_count() == 6 and len(other_store.stories()) == 2
 
 
-def test_an_interrupted_import_completes_when_run_again(store: Store, sqlite_store: Store) -> None:
+def test_an_interrupted_import_completes_when_run_again(store: Store, other_store: Store) -> None:
     fill(store)
     lines = export_text(store).splitlines()
-    import_export(sqlite_store, lines[:5], resume_pending=True)  # meta, 2 stories, 2 articles
+    import_export(other_store, lines[:5], resume_pending=True)  # meta, 2 stories, 2 articles
 
-    rest = import_export(sqlite_store, lines, resume_pending=True)
+    rest = import_export(other_store, lines, resume_pending=True)
 
     assert rest["articles"] == 4 and rest["present"] == 2
-    assert export_text(sqlite_store) == "\n".join(lines) + "\n"
+    assert export_text(other_store) == "\n".join(lines) + "\n"
 
 
 # -- alerts are never re-sent ----------------------------------------------------------------------------------
 
 
-def test_imported_alerts_keep_status_and_pending_ones_are_held_unless_asked(store: Store, sqlite_store: Store) -> None:
+def test_imported_alerts_keep_status_and_pending_ones_are_held_unless_asked(store: Store, other_store: Store) -> None:
     fill(store)
-    import_export(sqlite_store, export_text(store).splitlines())
+    import_export(other_store, export_text(store).splitlines())
 
-    by_channel = {a.channel: a for a in sqlite_store.alerts()}
+    by_channel = {a.channel: a for a in other_store.alerts()}
     assert by_channel["mail"].status == "sent" and by_channel["mail"].sent_at == T0 + 3 * MINUTE
     assert by_channel["ops"].status == "failed" and by_channel["ops"].last_error == "unknown channel"
     assert by_channel["slack"].status == "failed" and by_channel["slack"].last_error == PENDING_NOTE
-    assert sqlite_store.claim_alerts(T0 + timedelta(days=365), "worker") == []  # nothing goes out
-    assert [ok for _, ok, _ in sqlite_store.deliveries(by_channel["mail"].id)] == [False, True]
+    assert other_store.claim_alerts(T0 + timedelta(days=365), "worker") == []  # nothing goes out
+    assert [ok for _, ok, _ in other_store.deliveries(by_channel["mail"].id)] == [False, True]
     # The user can still choose to send the held one:
-    assert sqlite_store.retry_failed([by_channel["slack"].id], now=T0) == 1
+    assert other_store.retry_failed([by_channel["slack"].id], now=T0) == 1
 
 
-def test_resume_pending_keeps_pending_alerts_due(store: Store, sqlite_store: Store) -> None:
+def test_resume_pending_keeps_pending_alerts_due(store: Store, other_store: Store) -> None:
     fill(store)
-    import_export(sqlite_store, export_text(store).splitlines(), resume_pending=True)
-    claimed = sqlite_store.claim_alerts(T0 + timedelta(days=1), "worker")
+    import_export(other_store, export_text(store).splitlines(), resume_pending=True)
+    claimed = other_store.claim_alerts(T0 + timedelta(days=1), "worker")
     assert [a.channel for a in claimed] == ["slack"]
 
 
-def test_alerts_follow_their_story_to_its_new_id(store: Store, sqlite_store: Store) -> None:
+def test_alerts_follow_their_story_to_its_new_id(store: Store, other_store: Store) -> None:
     # The target already has a story, so the imported ones get other ids; the alert's unique key must name
     # its own story's new id, or it would collide with (and be swallowed by) an alert of the other story.
-    other = sqlite_store.save_article(article(99), new_story("Another story"), [alert("mail"), alert("slack")])
+    other = other_store.save_article(article(99), new_story("Another story"), [alert("mail"), alert("slack")])
     fill(store)
-    import_export(sqlite_store, export_text(store).splitlines())
+    import_export(other_store, export_text(store).splitlines())
 
-    imported = [a for a in sqlite_store.alerts() if a.kind == "story" and a.story_id != other.story_id]
+    imported = [a for a in other_store.alerts() if a.kind == "story" and a.story_id != other.story_id]
     assert {a.channel for a in imported} == {"mail", "slack"}
-    assert all(a.dedup_key == f"story:{a.story_id}" for a in sqlite_store.alerts() if a.kind == "story")
+    assert all(a.dedup_key == f"story:{a.story_id}" for a in other_store.alerts() if a.kind == "story")
 
 
-def test_an_article_already_here_keeps_its_story_and_the_rest_join_it(store: Store, sqlite_store: Store) -> None:
-    here = sqlite_store.save_article(article(1), new_story("Known here"))
+def test_an_article_already_here_keeps_its_story_and_the_rest_join_it(store: Store, other_store: Store) -> None:
+    here = other_store.save_article(article(1), new_story("Known here"))
     fill(store)
-    counts = import_export(sqlite_store, export_text(store).splitlines())
+    counts = import_export(other_store, export_text(store).splitlines())
 
     assert counts["present"] == 1 and here.story_id is not None
-    joined = sqlite_store.story(here.story_id)
+    joined = other_store.story(here.story_id)
     assert joined is not None and joined.article_count == 3
     assert joined.outlets == ("GSMArena", "The Verge", "IT之家")
 
@@ -240,7 +240,9 @@ def test_an_article_already_here_keeps_its_story_and_the_rest_join_it(store: Sto
 # -- memory survives: the imported articles still deduplicate and group -------------------------------------
 
 
-def test_imported_seed_articles_are_recognised_as_duplicates(tmp_path: Path) -> None:
+def test_imported_seed_articles_are_recognised_as_duplicates(
+    tmp_path: Path, storage_url: str, other_storage_url: str
+) -> None:
     seeds = SHARED / "seeds"
     if not seeds.is_dir():
         pytest.skip(f"{seeds} absent")
@@ -251,11 +253,12 @@ def test_imported_seed_articles_are_recognised_as_duplicates(tmp_path: Path) -> 
 
     config_file = tmp_path / "config.toml"
     config_file.write_text(
+        '[storage]\nurl = "${STORAGE_URL}"\n'
         '[[topics]]\nname = "xiaomi-leica"\nquery = "xiaomi AND leica"\nalert_on = ["launch", "teaser"]\n'
     )
     docs = [d for d in read_paths(sorted(seeds.glob("*.txt"))) if isinstance(d, RawDocument)]
-    source = open_app(load_config(config_file, {"MONITOR_DATA_DIR": str(tmp_path / "a")}), sync_sources=False)
-    target = open_app(load_config(config_file, {"MONITOR_DATA_DIR": str(tmp_path / "b")}), sync_sources=False)
+    source = open_app(load_config(config_file, {"STORAGE_URL": storage_url}), sync_sources=False)
+    target = open_app(load_config(config_file, {"STORAGE_URL": other_storage_url}), sync_sources=False)
     try:
         for doc in docs:
             source.pipeline.ingest(doc, silent=True)
@@ -286,23 +289,23 @@ def test_imported_seed_articles_are_recognised_as_duplicates(tmp_path: Path) -> 
         ('{"kind": "meta", "format": "monitor-export", "version": 1}\n{"kind": "article"}', "line 2: bad article"),
     ],
 )
-def test_bad_input_is_refused_naming_the_line(sqlite_store: Store, text: str, message: str) -> None:
+def test_bad_input_is_refused_naming_the_line(store: Store, text: str, message: str) -> None:
     with pytest.raises(ImportFileError, match=message):
-        import_export(sqlite_store, text.splitlines())
+        import_export(store, text.splitlines())
 
 
-def test_an_article_naming_a_story_without_its_line_is_refused(store: Store, sqlite_store: Store) -> None:
+def test_an_article_naming_a_story_without_its_line_is_refused(store: Store, other_store: Store) -> None:
     fill(store)
     lines = [line for line in export_text(store).splitlines() if '"kind":"story"' not in line]
     with pytest.raises(ImportFileError, match="line 2: bad article line.*has no story line"):
-        import_export(sqlite_store, lines)
+        import_export(other_store, lines)
 
 
-def test_naive_times_are_refused(store: Store, sqlite_store: Store) -> None:
+def test_naive_times_are_refused(store: Store, other_store: Store) -> None:
     fill(store)
     lines = export_text(store).replace("+00:00", "").splitlines()
     with pytest.raises(ImportFileError, match="has no UTC offset"):
-        import_export(sqlite_store, lines)
+        import_export(other_store, lines)
 
 
 # -- the feed's read --------------------------------------------------------------------------------------------
