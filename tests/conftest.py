@@ -110,11 +110,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture(params=BACKENDS)
 def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty database on each backend (SQLite: not yet created; PostgreSQL: migrated)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'monitor.db'}"
-    url: str = request.getfixturevalue("postgres_store_url")
-    _empty_postgres(url)
-    return url
+    return _empty_database(request, request.param, tmp_path / "monitor.db", "postgres_store_url")
 
 
 @pytest.fixture
@@ -128,19 +124,23 @@ def store(storage_url: str) -> Iterator[Store]:
 @pytest.fixture
 def other_storage_url(storage_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A second empty database on the same backend as ``storage_url`` (SQLite: not yet created)."""
-    if storage_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'other.db'}"
-    url: str = request.getfixturevalue("postgres_other_url")
-    _empty_postgres(url)
-    return url
+    backend = "sqlite" if storage_url.startswith("sqlite") else "postgres"
+    return _empty_database(request, backend, tmp_path / "other.db", "postgres_other_url")
 
 
 @pytest.fixture
 def other_store(other_storage_url: str) -> Iterator[Store]:
     """A second open, migrated, empty Store on the same backend as ``store`` (an export's import target)."""
-    opened = Store.open(other_storage_url)
-    yield opened
-    opened.close()
+    with Store.open(other_storage_url) as opened:
+        yield opened
+
+
+def _empty_database(request: pytest.FixtureRequest, backend: str, sqlite_file: Path, postgres_fixture: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{sqlite_file}"
+    url: str = request.getfixturevalue(postgres_fixture)
+    _empty_postgres(url)
+    return url
 
 
 def _empty_postgres(url: str) -> None:
