@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from monitor.classify import classify_event, named_days
+from monitor.classify import CUES, LEAD_CHARS, _fired, classify_event, named_days
 from monitor.model import Event
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEEDS = SHARED / "seeds"
+DEV = SHARED / "judgement-dev" / "articles.jsonl"
 
 
 @pytest.mark.parametrize(
@@ -87,3 +92,52 @@ def test_seed_articles() -> None:
     events = {p.name[:3]: classify_event(*_seed(p), None).event for p in sorted(SEEDS.glob("*.txt"))}
     assert events == {"000": Event.TEASER, "001": Event.PARTNERSHIP, "002": Event.PARTNERSHIP,
                       "003": Event.PARTNERSHIP, "004": Event.PARTNERSHIP}
+
+
+# --- the cue matcher is a pre-filtered search: it must find exactly what searching every cue finds -----------
+
+
+def _every_cue(part: str) -> list[str]:
+    """The straightforward matcher: every cue's pattern searched in the part, in CUES order."""
+    return [cue.label for cue in CUES if part and cue.pattern.search(part)]
+
+
+def _parts(title: str, text: str) -> list[str]:
+    return [title, text[:LEAD_CHARS], text]
+
+
+@pytest.mark.skipif(not DEV.is_file(), reason="../shared/judgement-dev/articles.jsonl not present")
+def test_cue_matcher_finds_what_every_cue_finds_on_the_development_set() -> None:
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    parts = [p for row in rows for p in _parts(row["title"] or "", row["text"] or "")]
+    parts += [p.upper() for p in parts] + [p.swapcase() for p in parts]
+    fired = 0
+    for part in parts:
+        expected = _every_cue(part)
+        assert [cue.label for cue in _fired(part)] == expected, part[:200]
+        fired += len(expected)
+    assert fired > 500  # the texts do exercise the cues
+
+
+# Text made of cue phrases in any case, glued by the characters that decide word boundaries and tenses, with
+# the letters re.IGNORECASE treats specially ("İ", "ı" and "ſ" match "i" and "s"; the Kelvin sign matches "k").
+_PIECES = sorted({cue.label for cue in CUES}) + ["will ", "to be ", "official ", "Xiaomi", "14", "-", "video"]
+_GLUE = st.sampled_from([" ", "", "-", ":", ".", ", ", "\n", "x", "é", "_", "İ", "ı", "ſ", "\u212a", "发布"])
+
+
+@st.composite
+def _cue_text(draw: st.DrawFn) -> str:
+    out = []
+    for piece in draw(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12)):
+        case = draw(st.sampled_from([str, str.upper, str.title, str.swapcase]))
+        piece = case(piece)
+        if draw(st.booleans()):
+            piece = piece.replace("i", "ı").replace("s", "ſ").replace("k", "\u212a").replace("I", "İ")
+        out += [piece, draw(_GLUE)]
+    return "".join(out)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_cue_text())
+def test_cue_matcher_finds_what_every_cue_finds_on_generated_text(part: str) -> None:
+    assert [cue.label for cue in _fired(part)] == _every_cue(part)
