@@ -26,14 +26,14 @@ def test_notify_test_reports_each_channel(tmp_path: Path, json_sink: HttpSink) -
     assert code == 0 and [line["channel"] for line in lines] == ["good"]
 
 
-def test_failed_alerts_are_listed_and_requeued(tmp_path: Path) -> None:
+def test_failed_alerts_are_listed_and_requeued(tmp_path: Path, storage_url: str) -> None:
     from datetime import UTC, datetime
 
     from monitor.records import NewAlert
     from monitor.store import Store
 
-    config = write_config(tmp_path, {})
-    with Store.open(f"sqlite:///{tmp_path}/monitor.db") as store:
+    config = write_config(tmp_path, {}, storage=storage_url)
+    with Store.open(storage_url) as store:
         store.enqueue_alerts([NewAlert("test:1", "hook", None, "test", {"title": "Hello"}, datetime.now(UTC))])
         [alert] = store.claim_alerts(datetime.now(UTC), "w")
         store.record_delivery(alert.id, False, "HTTP 500 from hook", datetime.now(UTC), None, True)

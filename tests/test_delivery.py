@@ -1,11 +1,10 @@
-"""delivery: the outbox worker against a real SQLite store and real loopback sinks, with an injected clock."""
+"""delivery: the outbox worker against a real store (SQLite and PostgreSQL, see conftest) and real loopback sinks,
+with an injected clock."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,12 +19,6 @@ from tests.sinks import SMTP_PASSWORD, HttpSink, SmtpSink, slack_url
 
 NOW = datetime(2025, 12, 25, 14, 20, tzinfo=UTC)
 LATER = NOW + timedelta(hours=2)  # past any back-off of the first attempts (≤ 1 h)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(f"sqlite:///{tmp_path / 'monitor.db'}") as opened:
-        yield opened
 
 
 @pytest.fixture

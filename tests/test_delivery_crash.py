@@ -93,9 +93,9 @@ def payload(title: str) -> dict[str, object]:
 
 
 def test_kills_between_send_and_record_lose_nothing_and_repeat_at_most_once_each(
-    tmp_path: Path, receiver: KillingReceiver
+    storage_url: str, receiver: KillingReceiver
 ) -> None:
-    url = f"sqlite:///{tmp_path}/outbox.db"
+    url = storage_url
     titles = [f"alert-{n}" for n in range(6)]
     with Store.open(url) as store:
         store.enqueue_alerts([NewAlert(f"test:{t}", "hook", "t", "story", payload(t), BASE) for t in titles])

@@ -23,7 +23,7 @@ LAUNCH_PAGE = "/news/xiaomi-15-ultra-leica-launch.html"
 
 
 def test_the_same_article_from_a_spider_and_a_feed_is_stored_and_alerted_once(
-    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink, storage_url: str
 ) -> None:
     serve_site(http_server)
     link = http_server.url(LAUNCH_PAGE)
@@ -34,7 +34,8 @@ def test_the_same_article_from_a_spider_and_a_feed_is_stored_and_alerted_once(
     ).encode()
     http_server.route("/feed.xml", Route(body=feed, headers={"Content-Type": "application/rss+xml"}))
     path = write_config(tmp_path, {"ledger-feed": http_server.url("/feed.xml")},
-                        channels={"hook": f"json://127.0.0.1:{json_sink.port}/hook?rto=2"}, first_run_silent=False)
+                        channels={"hook": f"json://127.0.0.1:{json_sink.port}/hook?rto=2"}, first_run_silent=False,
+                        storage=storage_url)
     path.write_text(path.read_text() + "\n".join([
         "[[sources]]", 'name = "ledger-sitemap"', 'type = "spider"', 'spider = "sitemap"',
         f'url = "{http_server.url("/robots.txt")}"', 'interval = "1h"', "url_patterns = ['/news/']", "",
