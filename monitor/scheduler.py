@@ -189,6 +189,10 @@ class PollScheduler:
         # On SQLite the run lock already makes this process the only poller, and a lease would only keep the
         # sources of a killed process unpolled until it expired. PostgreSQL workers share sources: claim.
         self._claim = self.store.dialect != "sqlite"
+        # A worker that shares the database claims no more sources than it polls at once, so the other workers
+        # get the rest of a burst; when it is full, each poll that ends lets it look again at once.
+        self._room = 2 * self.cycle.config.network.concurrency if self._claim else None
+        self._full = False
 
     @property
     def enabled(self) -> list[str]:
@@ -198,7 +202,11 @@ class PollScheduler:
         """Start polls for every due, enabled, idle source; returns their names."""
         now = self.clock()
         started = []
+        self._full = False
         for name in self.store.due_sources(now):
+            if self._room is not None and len(self.running) >= self._room:
+                self._full = True
+                break
             source = self._by_name.get(name)
             if source is None or name in self.running or not self._take(source, now):
                 continue
@@ -236,6 +244,15 @@ class PollScheduler:
         if not task.cancelled() and (exc := task.exception()) is not None:
             # A bug, not an outlet's failure: make it loud, keep the other sources going.
             log.error("feed.poll_crashed", source=name, error=repr(exc), exc_info=exc)
+        if self._full:
+            self._full = False
+            asyncio.get_running_loop().call_soon(self._tick_again)
+
+    def _tick_again(self) -> None:
+        try:
+            self.tick()
+        except MonitorError as exc:  # as for the service's own tick: say so, the next tick asks again
+            log.error("service.tick_failed", error=str(exc))
 
     async def drain(self, grace: float) -> int:
         """Let running polls finish for ``grace`` seconds, then cancel the rest. Returns how many were cancelled.
