@@ -1,4 +1,5 @@
-"""``monitor run`` as a user runs it: the real service against loopback feeds, sinks and a SQLite file.
+"""``monitor run`` as a user runs it: the real service against loopback feeds, sinks and a database — the in-thread
+tests on SQLite and PostgreSQL, the subprocess ones on SQLite (tests/test_workers.py runs workers on PostgreSQL).
 
 In-thread tests pass an injected clock that the test moves forward (the configuration's minimum interval is
 30 s); the service's own ticks are real, 20 ms apart. Signal, lock and crash tests run ``python -m monitor run``
@@ -97,9 +98,11 @@ def write_config(
     service: str = "",
     first_run_silent: bool = True,
     timeout: float = 0.5,
+    storage: str | None = None,
 ) -> Path:
+    url = storage or f"sqlite:///{tmp_path / 'monitor.db'}"
     parts = [
-        f'[storage]\nurl = "sqlite:///{tmp_path / "monitor.db"}"\n',
+        f'[storage]\nurl = "{url}"\n',
         f"[network]\nallow_private = true\ntimeout = {timeout}\n",
         f"[alerts]\nfirst_run_silent = {str(first_run_silent).lower()}\n",
         f'[service]\njitter = 0.0\ndelivery_interval = "1s"\n{service or "metrics_port = 0"}\n',
@@ -175,9 +178,8 @@ def service(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     stores: list[Store] = []
 
     def start(config_path: Path, clock: FakeClock | None = None) -> Running:
-        url = f"sqlite:///{tmp_path / 'monitor.db'}"
         if not stores:
-            stores.append(Store.open(url))
+            stores.append(Store.open(load_config(config_path).storage.url))
         running = Running(config_path, clock or FakeClock(), stores[0]).start()
         started.append(running)
         return running
@@ -199,10 +201,12 @@ def paths(server: LoopbackServer, prefix: str) -> list[str]:
 
 def test_new_story_alerts_once_and_repeats_are_silent(
     tmp_path: Path, http_server: LoopbackServer, smtp_sink: SmtpSink, service: Callable[..., Running]
-) -> None:
+, storage_url: str) -> None:
     items: list[tuple[str, str, str]] = [FRIDGE]
     http_server.route("/feed", lambda _r: feed_route(*items))
-    config = write_config(tmp_path, {"news": http_server.url("/feed")}, channels={"mail": smtp_sink.url()})
+    config = write_config(
+        tmp_path, {"news": http_server.url("/feed")}, channels={"mail": smtp_sink.url()}, storage=storage_url
+    )
     running = service(config)
     running.wait_polls({"news": 1})  # the first poll is the backlog: stored, never alerted
     assert running.store.alert_counts() == {"pending": 0, "sent": 0, "failed": 0}
@@ -221,7 +225,7 @@ def test_new_story_alerts_once_and_repeats_are_silent(
 
 def test_each_outlet_failure_follows_its_policy_while_others_keep_their_rhythm(
     tmp_path: Path, http_server: LoopbackServer, service: Callable[..., Running]
-) -> None:
+, storage_url: str) -> None:
     arrivals: dict[str, list[float]] = {}
 
     def timed(name: str, route: Route) -> Callable[[RecordedRequest], Route]:
@@ -239,7 +243,7 @@ def test_each_outlet_failure_follows_its_policy_while_others_keep_their_rhythm(
     http_server.route("/new", feed_route(FRIDGE))
     http_server.route("/hang", timed("hang", Route(body=rss(FRIDGE), headers=FEED_HEADERS, hang=True)))
     names = {"good": "/good", "e500": "/e500", "e429": "/e429", "gone": "/gone", "moved": "/old", "hang": "/hang"}
-    config = write_config(tmp_path, {n: http_server.url(p) for n, p in names.items()}, timeout=0.3)
+    config = write_config(tmp_path, {n: http_server.url(p) for n, p in names.items()}, timeout=0.3, storage=storage_url)
     running = service(config)
     running.wait_polls({name: 1 for name in names})
     # The hung outlet held nobody up: the good feed's first poll came while the hang was still waiting.
@@ -269,7 +273,7 @@ def test_each_outlet_failure_follows_its_policy_while_others_keep_their_rhythm(
 
 def test_source_down_and_recovery_each_alert_once_across_a_restart(
     tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink, service: Callable[..., Running]
-) -> None:
+, storage_url: str) -> None:
     healthy = {"now": True}
     http_server.route("/feed", lambda _r: feed_route(FRIDGE) if healthy["now"] else Route(status=500))
     config = write_config(
@@ -277,6 +281,7 @@ def test_source_down_and_recovery_each_alert_once_across_a_restart(
         {"flaky": http_server.url("/feed")},
         channels={"ops": f"json://127.0.0.1:{json_sink.port}/hook"},
         service='source_down_after = "1m"\noperator_channel = "ops"\nmetrics_port = 0',
+        storage=storage_url,
     )
     clock = FakeClock()
     running = service(config, clock)
@@ -303,7 +308,7 @@ def test_source_down_and_recovery_each_alert_once_across_a_restart(
 
 def test_metrics_and_healthz_are_served(
     tmp_path: Path, http_server: LoopbackServer, service: Callable[..., Running]
-) -> None:
+, storage_url: str) -> None:
     http_server.route("/feed", feed_route(FRIDGE, launch(14), etag='"a"'))
     http_server.route("/broken", Route(status=500))
     port = free_port()
@@ -311,6 +316,7 @@ def test_metrics_and_healthz_are_served(
         tmp_path,
         {"news": http_server.url("/feed"), "broken": http_server.url("/broken")},
         service=f"metrics_port = {port}",
+        storage=storage_url,
     )
     running = service(config)
     running.wait_polls({"news": 1, "broken": 1})
