@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -86,3 +90,60 @@ def test_similarity_is_a_symmetric_fraction(a: list[str], b: list[str]) -> None:
     assert dedup.similarity(sa, sb) == dedup.similarity(sb, sa)
     assert 0.0 <= dedup.similarity(sa, sb) <= 1.0
     assert dedup.similarity(sa, sa) == 1.0
+
+
+# --- signatures and LSH are datasketch's, computed our way: stored signatures stay valid ---------------------
+
+MIXED = "xiaomi leica 小米 徕卡 camera phone 14 ultra launch été Straße İstanbul ſ 12S Ultra, Pro+ !"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(MIXED.split()), max_size=80))
+def test_signature_is_datasketchs_minhash(words: list[str]) -> None:
+    datasketch = pytest.importorskip("datasketch")
+    text = " ".join(words)
+    minhash = datasketch.MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, scheme=dedup.SCHEME)
+    minhash.update_batch(s.encode("utf-8") for s in dedup.shingles(text))
+    assert dedup.signature(text) == np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
+
+
+def test_lsh_bands_are_the_ones_datasketch_chooses() -> None:
+    lsh = pytest.importorskip("datasketch.lsh")
+    for threshold in (0.1, 0.3, 0.5, 0.7, 0.9):
+        assert dedup.lsh_bands(threshold) == lsh._optimal_param(threshold, dedup.NUM_PERM, 0.5, 0.5)
+
+
+def _variants(rng: random.Random, count: int) -> list[str]:
+    """Texts in families: each a base text with a few words changed, so that some pairs share bands."""
+    vocabulary = [f"w{i}" for i in range(400)]
+    texts = []
+    while len(texts) < count:
+        base = rng.choices(vocabulary, k=60)
+        for _ in range(rng.randint(1, 4)):
+            words = list(base)
+            for _ in range(rng.randint(0, 12)):
+                words[rng.randrange(len(words))] = rng.choice(vocabulary)
+            texts.append(" ".join(words))
+    return texts[:count]
+
+
+def test_index_returns_the_candidates_datasketchs_lsh_returns(monkeypatch: pytest.MonkeyPatch) -> None:
+    datasketch = pytest.importorskip("datasketch")
+    monkeypatch.setattr(dedup, "_MERGE_EVERY", 37)  # exercise the merged arrays and the buffer together
+    rng = random.Random(3)
+    texts = _variants(rng, 400)
+    ours, theirs = dedup.NearDuplicateIndex(0.5), datasketch.MinHashLSH(threshold=0.5, num_perm=dedup.NUM_PERM)
+    for key, text in enumerate(texts[:300]):
+        sig = dedup.signature(text)
+        ours.add(key, sig)
+        theirs.insert(key, datasketch.LeanMinHash(seed=dedup.SEED, hashvalues=np.frombuffer(sig, dtype="<u4"),
+                                                  scheme=dedup.SCHEME))
+    found = 0
+    for text in texts:
+        sig = dedup.signature(text)
+        expected = sorted(theirs.query(datasketch.LeanMinHash(seed=dedup.SEED, hashvalues=np.frombuffer(
+            sig, dtype="<u4"), scheme=dedup.SCHEME)))
+        assert sorted(ours.query(sig)) == expected
+        assert dict(ours.similar(sig)) == {k: dedup.similarity(sig, dedup.signature(texts[k])) for k in expected}
+        found += len(expected)
+    assert found > 400  # near duplicates were found, not only the texts themselves
