@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -111,6 +111,20 @@ def stories_feed(
     for story in sorted(stories, key=lambda s: (s.updated, s.key), reverse=True):
         _entry(feed, story, feed_id)
     return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def topic_feed(
+    stories: Sequence[FeedStory],
+    topic: str | None,
+    *,
+    empty_updated: datetime,
+    feed_id: str = DEFAULT_FEED_ID,
+    link: str = DEFAULT_LINK,
+) -> bytes:
+    """The stories feed as ``monitor feed`` writes it and the service serves it (``empty_updated``: the feed's
+    ``updated`` while it has no entries)."""
+    updated = feed_updated(stories, empty_updated)
+    return stories_feed(stories, title=feed_title(topic), feed_id=feed_id, updated=updated, link=link)
 
 
 def _entry(feed: etree._Element, story: FeedStory, feed_id: str) -> None:

@@ -199,18 +199,20 @@ def export(ctx: click.Context, output: Path | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--topic", default=None)
 @click.option("--limit", type=int, default=50, show_default=True)
-@click.option("--feed-id", default="tag:monitor.invalid,2025:stories", show_default=True,
-              help="A tag: URI (RFC 4151) naming this feed; keep it stable.")
-@click.option("--link", default="https://monitor.invalid/", show_default=True, help="The feed's web page.")
+@click.option("--feed-id", default=None, help="A tag: URI (RFC 4151) naming this feed; keep it stable.")
+@click.option("--link", default=None, help="The feed's web page.")
 @click.pass_context
-def feed(ctx: click.Context, output: Path | None, topic: str | None, limit: int, feed_id: str, link: str) -> None:
-    """Atom feed of the stories worth an alert, newest first."""
-    from monitor.atom import stories_feed
+def feed(
+    ctx: click.Context, output: Path | None, topic: str | None, limit: int, feed_id: str | None, link: str | None
+) -> None:
+    """Atom feed of the stories worth an alert, newest first: the document the service serves at /feed.atom."""
+    from monitor.atom import DEFAULT_FEED_ID, DEFAULT_LINK, topic_feed
     from monitor.exchange import feed_stories
 
     app = open_app(ctx, sync_sources=False)
-    body = stories_feed(feed_stories(app.store, topic=topic, limit=limit), title=f"monitor: {topic or 'stories'}",
-                        feed_id=feed_id, updated=app.clock(), link=link)
+    stories = feed_stories(app.store, topic=topic, limit=limit)
+    body = topic_feed(stories, topic, empty_updated=app.clock(), feed_id=feed_id or DEFAULT_FEED_ID,
+                      link=link or DEFAULT_LINK)  # fmt: skip
     with click.open_file(str(output) if output else "-", "wb") as out:
         out.write(body)
 

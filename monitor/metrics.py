@@ -187,12 +187,11 @@ class StoriesFeed:
         return cached[1]
 
     def _build(self, topic: str | None) -> FeedDocument:
-        from monitor.atom import DEFAULT_FEED_ID, DEFAULT_LINK, feed_title, feed_updated, stories_feed
+        from monitor.atom import feed_updated, topic_feed
 
         stories = self._load(topic)
         updated = feed_updated(stories, self.started)
-        body = stories_feed(stories, title=feed_title(topic), feed_id=DEFAULT_FEED_ID, updated=updated,
-                            link=DEFAULT_LINK)  # fmt: skip
+        body = topic_feed(stories, topic, empty_updated=self.started)
         return FeedDocument(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', updated)
 
 

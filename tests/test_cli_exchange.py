@@ -36,3 +36,7 @@ def test_export_then_import_elsewhere_round_trips_and_the_feed_lists_the_stories
     parsed = feedparser.parse(atom.read_bytes())
     assert parsed.bozo == 0 and parsed.version == "atom10"
     assert {e.title for e in parsed.entries} >= {"Excitement Surrounds Xiaomi’s Upcoming Smartphone Imaging Evolution"}
+    # The feed changes only when its stories do (its updated is the newest entry's), so readers see no churn.
+    assert parsed.feed.updated == max(e.updated for e in parsed.entries)
+    run(second, "feed", "-o", str(tmp_path / "later.atom"))
+    assert (tmp_path / "later.atom").read_bytes() == atom.read_bytes()
