@@ -25,9 +25,6 @@ from lxml import etree
 
 ATOM = "http://www.w3.org/2005/Atom"
 GENERATOR = "monitor"
-#: What ``monitor feed`` and the service's ``/feed.atom`` say unless told otherwise (a ``tag:`` URI, RFC 4151).
-DEFAULT_FEED_ID = "tag:monitor.invalid,2025:stories"
-DEFAULT_LINK = "https://monitor.invalid/"
 #: XML 1.0 §2.2 Char: everything outside it must go (a C0 control, a surrogate, U+FFFE, U+FFFF).
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 SUMMARY_OUTLETS = 10
@@ -118,8 +115,8 @@ def topic_feed(
     topic: str | None,
     *,
     empty_updated: datetime,
-    feed_id: str = DEFAULT_FEED_ID,
-    link: str = DEFAULT_LINK,
+    feed_id: str,
+    link: str,
 ) -> bytes:
     """The stories feed as ``monitor feed`` writes it and the service serves it (``empty_updated``: the feed's
     ``updated`` while it has no entries)."""

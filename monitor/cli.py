@@ -199,20 +199,22 @@ def export(ctx: click.Context, output: Path | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--topic", default=None)
 @click.option("--limit", type=int, default=50, show_default=True)
-@click.option("--feed-id", default=None, help="A tag: URI (RFC 4151) naming this feed; keep it stable.")
-@click.option("--link", default=None, help="The feed's web page.")
+@click.option("--feed-id", default=None, help="A tag: URI (RFC 4151) naming this feed.  [default: service.feed_id]")
+@click.option("--link", default=None, help="The feed's web page.  [default: service.feed_link]")
 @click.pass_context
 def feed(
     ctx: click.Context, output: Path | None, topic: str | None, limit: int, feed_id: str | None, link: str | None
 ) -> None:
     """Atom feed of the stories worth an alert, newest first: the document the service serves at /feed.atom."""
-    from monitor.atom import DEFAULT_FEED_ID, DEFAULT_LINK, topic_feed
+    from monitor.atom import topic_feed
+    from monitor.config import check_tag_uri
     from monitor.exchange import feed_stories
 
     app = open_app(ctx, sync_sources=False)
+    service = app.config.service
     stories = feed_stories(app.store, topic=topic, limit=limit)
-    body = topic_feed(stories, topic, empty_updated=app.clock(), feed_id=feed_id or DEFAULT_FEED_ID,
-                      link=link or DEFAULT_LINK)  # fmt: skip
+    body = topic_feed(stories, topic, empty_updated=app.clock(), feed_id=check_tag_uri(feed_id or service.feed_id),
+                      link=link or service.feed_link)  # fmt: skip
     with click.open_file(str(output) if output else "-", "wb") as out:
         out.write(body)
 

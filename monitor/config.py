@@ -79,6 +79,9 @@ class ServiceConfig:
     # delivered is leased for delivery_lease. A dead worker's claims are taken over when they expire.
     lease_slack: timedelta = timedelta(seconds=60)
     delivery_lease: timedelta = timedelta(minutes=5)
+    # The stories feed (/feed.atom, `monitor feed`): its permanent id (entry ids extend it) and its web page.
+    feed_id: str = "tag:monitor.invalid,2025:stories"
+    feed_link: str = "https://monitor.invalid/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,6 +397,8 @@ def _service(table: _Table) -> ServiceConfig:
                                    minimum=timedelta(seconds=1), maximum=timedelta(hours=1)),
         delivery_lease=table.interval("delivery_lease", default.delivery_lease,
                                       minimum=timedelta(seconds=5), maximum=timedelta(hours=1)),
+        feed_id=table.wrap("feed_id", lambda: check_tag_uri(table.text("feed_id", default.feed_id))),
+        feed_link=table.wrap("feed_link", lambda: check_web_url(table.text("feed_link", default.feed_link))),
     )
 
 
@@ -458,7 +463,14 @@ def _spider_options(table: _Table) -> dict[str, Any]:
     )
 
 
-def check_web_url(url: str) -> None:
+def check_tag_uri(uri: str) -> str:
+    """A feed id is a ``tag:`` URI (RFC 4151), e.g. ``tag:example.org,2026:monitor``: permanent, never a URL."""
+    if not re.fullmatch(r"tag:[^,\s]+,\d{4}(-\d\d){0,2}:\S*", uri):
+        raise ConfigError(f"{uri!r} is not a tag: URI (RFC 4151), e.g. 'tag:example.org,2026:monitor'")
+    return uri
+
+
+def check_web_url(url: str) -> str:
     """Sources are fetched over HTTP(S) only: file://, ftp:// and friends are errors, not surprises."""
     try:
         parts = urlsplit(url)
@@ -469,6 +481,7 @@ def check_web_url(url: str) -> None:
         raise ConfigError(f"bad URL scheme {parts.scheme or '(none)'!r} in {url!r} (use http or https)")
     if not parts.hostname:
         raise ConfigError(f"URL {url!r} has no host")
+    return url
 
 
 def _outlet_of(url: str) -> str:

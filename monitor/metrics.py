@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from monitor.config import ServiceConfig
 from monitor.logs import get_logger
 
 if TYPE_CHECKING:
@@ -149,6 +150,9 @@ class FeedDocument:
         return since is not None and self.last_modified.replace(microsecond=0) <= since
 
 
+_DEFAULTS = ServiceConfig()
+
+
 class StoriesFeed:
     """The Atom feed of alert-worthy stories, built from the store on demand and kept ``ttl`` seconds per topic.
 
@@ -162,10 +166,13 @@ class StoriesFeed:
         *,
         topics: Collection[str],
         started: datetime,
+        feed_id: str = _DEFAULTS.feed_id,
+        link: str = _DEFAULTS.feed_link,
         ttl: float = FEED_CACHE_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._load, self.topics, self.started = load, frozenset(topics), started
+        self.feed_id, self.link = feed_id, link
         self.ttl, self.monotonic = ttl, monotonic
         self._cache: dict[str | None, tuple[float, FeedDocument]] = {}
         self._lock = asyncio.Lock()
@@ -191,7 +198,7 @@ class StoriesFeed:
 
         stories = self._load(topic)
         updated = feed_updated(stories, self.started)
-        body = topic_feed(stories, topic, empty_updated=self.started)
+        body = topic_feed(stories, topic, empty_updated=self.started, feed_id=self.feed_id, link=self.link)
         return FeedDocument(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', updated)
 
 

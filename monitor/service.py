@@ -190,7 +190,13 @@ class Service:
         if not service.metrics_port:
             return None
         store, topics = self.app.store, [topic.name for topic in self.config.topics]
-        feed = StoriesFeed(lambda topic: feed_stories(store, topic=topic), topics=topics, started=self.app.clock())
+        feed = StoriesFeed(
+            lambda topic: feed_stories(store, topic=topic),
+            topics=topics,
+            started=self.app.clock(),
+            feed_id=service.feed_id,
+            link=service.feed_link,
+        )
         app = make_app(self.metrics, self.heartbeat, self._refresh_gauges, feed)
         server = MetricsServer(app, service.metrics_host, service.metrics_port)
         try:

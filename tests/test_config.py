@@ -115,7 +115,10 @@ def test_config_values_are_frozen(tmp_path: Path) -> None:
 
 
 def test_full_spider_source_and_channel_are_read(tmp_path: Path) -> None:
-    config = load(tmp_path, MINIMAL + """
+    config = load(
+        tmp_path,
+        MINIMAL
+        + """
 [[sources]]
 name = "mi-news"
 type = "spider"
@@ -137,14 +140,18 @@ mode = "daily"
 quiet_hours = "22:00-07:30"
 timezone = "Europe/Berlin"
 max_attempts = 3
-""")
+""",
+    )
     spider = config.sources[1]
     assert (spider.type, spider.spider, spider.outlet) == ("spider", "listing", "Xiaomi")
     assert spider.interval == timedelta(hours=1, minutes=30)
     assert spider.max_age == timedelta(days=3)
     assert spider.url_patterns == (r"/newsroom/\d+",)
     assert (spider.link_selector, spider.next_selector, spider.max_pages) == (
-        "a.item::attr(href)", "a.next::attr(href)", 3)
+        "a.item::attr(href)",
+        "a.next::attr(href)",
+        3,
+    )
     assert spider.topics == ("xiaomi-leica",)
     (channel,) = config.channels
     assert channel.quiet_hours == (time(22, 0), time(7, 30))
@@ -181,11 +188,17 @@ def test_toml_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
         ("[service]\nmetrics_prot = 1", "service.metrics_prot", "metrics_port"),
         ("[alerts]\nfirst_run_silnt = false", "alerts.first_run_silnt", "first_run_silent"),
         ("[storage]\nurl_ = 'sqlite://'", "storage.url_", "url"),
-        (MINIMAL.replace('name = "gsmarena"', 'name = "gsmarena"\nintervall = "15m"'),
-         "sources[0].intervall", "interval"),
-        (MINIMAL.replace('query =', 'alert_onn = []\nquery ='), "topics[0].alert_onn", "alert_on"),
-        ('[[channels]]\nname = "x"\nurl = "json://localhost"\nquiet_hour = "22:00-07:00"',
-         "channels[0].quiet_hour", "quiet_hours"),
+        (
+            MINIMAL.replace('name = "gsmarena"', 'name = "gsmarena"\nintervall = "15m"'),
+            "sources[0].intervall",
+            "interval",
+        ),
+        (MINIMAL.replace("query =", "alert_onn = []\nquery ="), "topics[0].alert_onn", "alert_on"),
+        (
+            '[[channels]]\nname = "x"\nurl = "json://localhost"\nquiet_hour = "22:00-07:00"',
+            "channels[0].quiet_hour",
+            "quiet_hours",
+        ),
     ],
 )
 def test_misspelt_key_is_an_error_with_the_closest_known_key(
@@ -212,10 +225,16 @@ def test_unknown_key_without_a_close_match_lists_the_known_keys(tmp_path: Path) 
         ("network = 5", "network", "expected a table"),
         ("[topics]\nname = 'x'", "topics", "expected an array of tables ([[topics]])"),
         (MINIMAL.replace('query = "xiaomi AND leica"', "query = 5"), "topics[0].query", "expected a string"),
-        (MINIMAL + "\n[[topics]]\nname = 'b'\nquery = 'x'\nchannels = 'mail'", "topics[1].channels",
-         "expected an array"),
-        (MINIMAL + "\n[[topics]]\nname = 'b'\nquery = 'x'\nalert_on = [1]", "topics[1].alert_on[0]",
-         "expected a string, got integer 1"),
+        (
+            MINIMAL + "\n[[topics]]\nname = 'b'\nquery = 'x'\nchannels = 'mail'",
+            "topics[1].channels",
+            "expected an array",
+        ),
+        (
+            MINIMAL + "\n[[topics]]\nname = 'b'\nquery = 'x'\nalert_on = [1]",
+            "topics[1].alert_on[0]",
+            "expected a string, got integer 1",
+        ),
     ],
 )
 def test_wrong_type_is_an_error(tmp_path: Path, text: str, key: str, expected: str) -> None:
@@ -246,13 +265,14 @@ def test_out_of_range_values_are_errors(tmp_path: Path, text: str, key: str, exp
 
 
 def test_bad_interval_names_file_key_and_the_accepted_form(tmp_path: Path) -> None:
-    text = MINIMAL + "".join(
-        f'\n[[sources]]\nname = "s{index}"\nurl = "https://example.com/{index}"\n' for index in range(1, 4)
-    ) + 'interval = "15 minutes"\n'
+    text = (
+        MINIMAL
+        + "".join(f'\n[[sources]]\nname = "s{index}"\nurl = "https://example.com/{index}"\n' for index in range(1, 4))
+        + 'interval = "15 minutes"\n'
+    )
     error = error_of(tmp_path, text)
     assert str(error) == (
-        f"{tmp_path / 'config.toml'}, key 'sources[3].interval': "
-        "bad interval '15 minutes' (use e.g. 30s, 15m, 2h, 1d)"
+        f"{tmp_path / 'config.toml'}, key 'sources[3].interval': bad interval '15 minutes' (use e.g. 30s, 15m, 2h, 1d)"
     )
 
 
@@ -261,8 +281,10 @@ def test_bad_interval_names_file_key_and_the_accepted_form(tmp_path: Path) -> No
     [
         ('[service]\nsource_down_after = "10s"', "service.source_down_after", "shorter than the minimum 30s"),
         ('[service]\ndelivery_interval = "2h"', "service.delivery_interval", "longer than the maximum 1h"),
-        ('[service]\ndelivery_interval = 60', "service.delivery_interval", "expected a string"),
+        ("[service]\ndelivery_interval = 60", "service.delivery_interval", "expected a string"),
         ('[service]\nspider_deadline = "7h"', "service.spider_deadline", "longer than the maximum 6h"),
+        ('[service]\nlease_slack = "0s"', "service.lease_slack", "shorter than the minimum 1s"),
+        ('[service]\ndelivery_lease = "2s"', "service.delivery_lease", "shorter than the minimum 5s"),
         (MINIMAL + 'interval = "8d"', "sources[0].interval", "longer than the maximum 7d"),
     ],
 )
@@ -302,7 +324,7 @@ def test_duplicate_names_are_errors(tmp_path: Path, table: str) -> None:
 
 
 def test_topic_naming_an_unknown_channel_is_an_error(tmp_path: Path) -> None:
-    text = MINIMAL.replace('query =', 'channels = ["team-slak"]\nquery =') + (
+    text = MINIMAL.replace("query =", 'channels = ["team-slak"]\nquery =') + (
         '[[channels]]\nname = "team-slack"\nurl = "json://localhost"\n'
     )
     error = error_of(tmp_path, text)
@@ -323,7 +345,7 @@ def test_operator_channel_must_exist(tmp_path: Path) -> None:
 
 
 def test_alert_on_value_must_be_an_event(tmp_path: Path) -> None:
-    error = error_of(tmp_path, MINIMAL.replace('query =', 'alert_on = ["launch", "lauch"]\nquery ='))
+    error = error_of(tmp_path, MINIMAL.replace("query =", 'alert_on = ["launch", "lauch"]\nquery ='))
     assert_located(error, tmp_path, "topics[0].alert_on[1]")
     assert "unknown event 'lauch'" in str(error) and "teaser" in str(error)
 
@@ -334,11 +356,14 @@ def test_alert_on_value_must_be_an_event(tmp_path: Path) -> None:
         ('type = "crawler"', "sources[0].type", "bad value 'crawler'"),
         ('fetch_pages = "sometimes"', "sources[0].fetch_pages", "one of 'auto' | 'always' | 'never'"),
         ('spider = "sitemap"', "sources[0].spider", "only spider sources take this key"),
-        ('max_pages = 2', "sources[0].max_pages", "only spider sources take this key"),
+        ("max_pages = 2", "sources[0].max_pages", "only spider sources take this key"),
         ('type = "spider"', "sources[0].spider", 'required for type = "spider"'),
         ('type = "spider"\nspider = "rss"', "sources[0].spider", "bad value 'rss'"),
-        ('type = "spider"\nspider = "sitemap"\nurl_patterns = ["(unclosed"]', "sources[0].url_patterns[0]",
-         "bad regular expression '(unclosed'"),
+        (
+            'type = "spider"\nspider = "sitemap"\nurl_patterns = ["(unclosed"]',
+            "sources[0].url_patterns[0]",
+            "bad regular expression '(unclosed'",
+        ),
         ('name = "twice"', None, "TOML syntax error"),  # TOML itself rejects a repeated key
     ],
 )
@@ -469,16 +494,31 @@ def test_format_interval_round_trips(seconds: int) -> None:
 @pytest.mark.parametrize(
     ("url", "secrets", "shown"),
     [
-        ("mailtos://alice:pa55word@smtp.example.com:587?to=news@example.com",
-         ["alice", "pa55word", "news@example.com"], "mailtos://***@smtp.example.com:587?to=***"),
-        ("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#camera",
-         ["T1JJ3T3L2", "A1BRTD4JD", "TIiajkdnlazkcOXrIdevi7FQ", "camera"], "slack://***/***#***"),
-        ("json://hooks.example.com/monitor/abcdef123?token=s3cr3t",
-         ["abcdef123", "s3cr3t", "monitor"], "json://hooks.example.com/***?token=***"),
-        ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-100123",
-         ["123456789", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "100123"], "tgram://***/***"),
-        ("discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js", ["4174216298", "JHMHI8qBe7bk2ZwO5U711o3dV_js"],
-         "discord://***/***"),
+        (
+            "mailtos://alice:pa55word@smtp.example.com:587?to=news@example.com",
+            ["alice", "pa55word", "news@example.com"],
+            "mailtos://***@smtp.example.com:587?to=***",
+        ),
+        (
+            "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#camera",
+            ["T1JJ3T3L2", "A1BRTD4JD", "TIiajkdnlazkcOXrIdevi7FQ", "camera"],
+            "slack://***/***#***",
+        ),
+        (
+            "json://hooks.example.com/monitor/abcdef123?token=s3cr3t",
+            ["abcdef123", "s3cr3t", "monitor"],
+            "json://hooks.example.com/***?token=***",
+        ),
+        (
+            "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-100123",
+            ["123456789", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "100123"],
+            "tgram://***/***",
+        ),
+        (
+            "discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js",
+            ["4174216298", "JHMHI8qBe7bk2ZwO5U711o3dV_js"],
+            "discord://***/***",
+        ),
         ("json://[::1]:8080/x", ["/x"], "json://[::1]:8080/***"),
         ("not a url with secret", ["secret"], "***"),
     ],
@@ -492,7 +532,9 @@ def test_mask_url_hides_credentials_tokens_and_path_secrets(url: str, secrets: l
 
 def test_describe_is_json_ready_and_hides_every_secret(tmp_path: Path) -> None:
     env = {"SMTP_PW": "mail-secret-1", "SLACK_C": "slack-secret-2", "DB_PW": "db-secret-3"}
-    text = MINIMAL.replace('query =', 'channels = ["mail", "slack"]\nquery =') + """
+    text = (
+        MINIMAL.replace("query =", 'channels = ["mail", "slack"]\nquery =')
+        + """
 [storage]
 url = "postgresql+psycopg://monitor:${DB_PW}@db.internal:5432/monitor"
 
@@ -505,6 +547,7 @@ quiet_hours = "22:00-07:00"
 name = "slack"
 url = "slack://TAAAA/BBBBB/${SLACK_C}"
 """
+    )
     config = load(tmp_path, text, env=env)
     dumped = json.dumps(describe(config), ensure_ascii=False)
 
@@ -544,8 +587,18 @@ def test_shipped_config_commented_examples_are_valid(tmp_path: Path) -> None:
     """The commented channel and spider examples must load once uncommented and their secrets are set."""
     lines = (REPO / "config.toml").read_text(encoding="utf-8").splitlines()
     uncommented = [line[2:] if line.startswith("# ") and _example_line(line[2:]) else line for line in lines]
-    env = {name: "x" for name in ("MONITOR_DB_PASSWORD", "SMTP_USER", "SMTP_PASSWORD", "SLACK_TOKEN_A",
-                                  "SLACK_TOKEN_B", "SLACK_TOKEN_C", "WEBHOOK_TOKEN")}
+    env = {
+        name: "x"
+        for name in (
+            "MONITOR_DB_PASSWORD",
+            "SMTP_USER",
+            "SMTP_PASSWORD",
+            "SLACK_TOKEN_A",
+            "SLACK_TOKEN_B",
+            "SLACK_TOKEN_C",
+            "WEBHOOK_TOKEN",
+        )
+    }
     config = load(tmp_path, "\n".join(uncommented), env=env)
     assert {channel.name for channel in config.channels} == {"team-mail", "team-slack", "webhook"}
     assert [source.spider for source in config.sources if source.type == "spider"] == ["sitemap", "sitemap", "listing"]
@@ -553,12 +606,28 @@ def test_shipped_config_commented_examples_are_valid(tmp_path: Path) -> None:
 
 
 def _example_line(text: str) -> bool:
-    return text.startswith(("[", "name", "url", "mode", "quiet_hours", "timezone", "max_", "type", "spider",
-                            "interval", "outlet", "link_", "next_", "enabled"))
+    return text.startswith(
+        (
+            "[",
+            "name",
+            "url",
+            "mode",
+            "quiet_hours",
+            "timezone",
+            "max_",
+            "type",
+            "spider",
+            "interval",
+            "outlet",
+            "link_",
+            "next_",
+            "enabled",
+        )
+    )
 
 
 def test_repeated_list_values_are_kept_once_in_order(tmp_path: Path) -> None:
-    config = load(tmp_path, MINIMAL.replace('query =', 'alert_on = ["teaser", "launch", "teaser"]\nquery ='))
+    config = load(tmp_path, MINIMAL.replace("query =", 'alert_on = ["teaser", "launch", "teaser"]\nquery ='))
     assert config.topics[0].alert_on == (Event.TEASER, Event.LAUNCH)
 
 
@@ -596,3 +665,19 @@ def test_shipped_topic_query_is_the_measured_one() -> None:
 
     shipped = load_config(REPO / "config.toml", env={}).topics[0].query
     assert " ".join(shipped.split()) == " ".join(XIAOMI_LEICA_QUERY.split())
+
+
+def test_the_stories_feed_id_must_be_a_tag_uri_and_its_link_a_web_url(tmp_path: Path) -> None:
+    config = load(
+        tmp_path, '[service]\nfeed_id = "tag:news.example.org,2026:phones"\nfeed_link = "https://news.example.org/"'
+    )
+    assert (config.service.feed_id, config.service.feed_link) == (
+        "tag:news.example.org,2026:phones",
+        "https://news.example.org/",
+    )
+    error = error_of(tmp_path, '[service]\nfeed_id = "https://news.example.org/feed"')
+    assert_located(error, tmp_path, "service.feed_id")
+    assert "not a tag: URI (RFC 4151)" in str(error)
+    assert_located(
+        error_of(tmp_path, '[service]\nfeed_link = "ftp://news.example.org/"'), tmp_path, "service.feed_link"
+    )
