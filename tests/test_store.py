@@ -386,6 +386,56 @@ def test_recording_a_poll_of_an_unknown_source_fails(store: Store) -> None:
         store.record_poll("nope", ok_poll(T0))
 
 
+def test_many_poll_records_are_stored_together_each_as_if_alone(store: Store) -> None:
+    names = [f"feed-{i}" for i in range(7)]
+    store.sync_sources([(n, "feed", f"https://example.com/{n}.xml") for n in names])
+    store.record_polls([(n, ok_poll(T0, etag=f'"{n}"', current_url=f"https://m.example.com/{n}")) for n in names])
+    # A 304 without validators, a 304 with a new ETag, a failure and a 200 without validators, in one batch.
+    later = T0 + 15 * MINUTE
+    failure = PollRecord("error", later, later + 30 * MINUTE, error="HTTP 503", failures=1, success=False)
+    batch = [
+        ("feed-0", PollRecord("not_modified", later, later + 15 * MINUTE)),
+        ("feed-1", PollRecord("not_modified", later, later + 15 * MINUTE, etag='"new"')),
+        ("feed-2", failure),
+        ("feed-3", ok_poll(later, etag=None, last_modified=None)),
+        ("feed-4", PollRecord("not_modified", later, later + 15 * MINUTE)),
+    ]
+    assert store.record_polls(batch) == [True] * 5
+
+    states = {s.name: s for s in store.source_states()}
+    assert (states["feed-0"].status, states["feed-0"].etag, states["feed-0"].polls) == ("not_modified", '"feed-0"', 2)
+    assert states["feed-0"].current_url == "https://m.example.com/feed-0"  # a 304 keeps where the feed moved
+    assert (states["feed-0"].last_success_at, states["feed-0"].next_due_at) == (later, later + 15 * MINUTE)
+    assert states["feed-1"].etag == '"new"'
+    assert (states["feed-2"].status, states["feed-2"].etag, states["feed-2"].last_error) == (
+        "error",
+        '"feed-2"',
+        "HTTP 503",
+    )
+    assert (states["feed-2"].last_success_at, states["feed-2"].failures) == (T0, 1)
+    assert (states["feed-3"].etag, states["feed-3"].last_modified) == (None, None)
+    assert states["feed-4"].polls == 2 and states["feed-5"].polls == 1  # only the batch's sources were counted
+    assert store.record_polls([]) == []
+
+
+def test_a_batch_of_poll_records_skips_a_stale_workers_and_names_unknown_sources(store: Store) -> None:
+    store.sync_sources(SOURCES)
+    assert store.claim_source("verge", "w1", T0, 2 * MINUTE)
+    assert store.claim_source("gsmarena", "w1", T0, 2 * MINUTE)
+    assert store.claim_source("verge", "w2", T0 + 3 * MINUTE, 2 * MINUTE)  # w1 hung past its lease on verge
+    late = [("verge", ok_poll(T0 + 4 * MINUTE, etag='"w1"')), ("gsmarena", ok_poll(T0 + 4 * MINUTE))]
+    assert store.record_polls(late, worker="w1") == [False, True]
+    states = {s.name: s for s in store.source_states()}
+    assert (states["verge"].polls, states["verge"].etag) == (0, None)
+    assert (states["gsmarena"].polls, states["gsmarena"].etag) == (1, '"v1"')
+
+    # A record for a source that is not (or no longer) configured is an error naming it; the others are kept.
+    mixed = [("verge", ok_poll(T0 + 5 * MINUTE)), ("gone", ok_poll(T0 + 5 * MINUTE))]
+    with pytest.raises(StoreError, match="unknown source 'gone'"):
+        store.record_polls(mixed)
+    assert store.source_state("verge").polls == 1  # type: ignore[union-attr]
+
+
 def test_sync_sources_keeps_state_resets_a_moved_feed_and_prunes(store: Store) -> None:
     store.sync_sources(SOURCES)
     store.record_poll("gsmarena", ok_poll(T0))

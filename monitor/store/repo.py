@@ -22,6 +22,7 @@ from typing import IO, Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     CursorResult,
     Engine,
     Select,
@@ -51,7 +52,6 @@ from monitor.records import (
     PollRecord,
     SavedArticle,
     SourceState,
-    SourceStatus,
     StoredArticle,
     StoredStory,
     StoryMemoryRow,
@@ -124,6 +124,35 @@ class _Statements:
             .order_by(Article.id)
             .limit(1)
         )
+        sources = cast(Table, Source.__table__)
+        self.sources = sources
+        # Exactly SourceState's fields, in its order: a row becomes SourceState(*row), nothing else converted.
+        state_columns = [sources.c[name] for name in SourceState.__dataclass_fields__]
+        self.source_states = select(*state_columns).order_by(sources.c.name)
+        self.source_state = select(*state_columns).where(sources.c.name == bindparam("name"))
+        self.source_id = select(sources.c.id).where(sources.c.name == bindparam("name"))
+        self._record_poll: dict[tuple[tuple[str, ...], bool], Any] = {}
+
+    def record_poll(self, columns: tuple[str, ...], by_worker: bool) -> Any:
+        """The UPDATE of one poll record setting ``columns`` (bound as ``b_<column>``), cached per shape."""
+        statement = self._record_poll.get((columns, by_worker))
+        if statement is None:
+            c = self.sources.c
+            mine = c.name == bindparam("b_name")
+            if by_worker:
+                mine = and_(mine, c.lease_owner == bindparam("b_worker"))
+            values = {column: bindparam("b_" + column) for column in columns}
+            statement = (
+                update(self.sources)
+                .where(mine)
+                .values(polls=c.polls + 1, lease_owner=None, lease_expires_at=None, **values)
+            )
+            self._record_poll[(columns, by_worker)] = statement
+        return statement
+
+
+class _NotAllWritten(Exception):
+    """A batch of poll records matched fewer rows than it has records: redo them one by one."""
 
 
 class Store:
@@ -131,8 +160,9 @@ class Store:
         self.engine = engine
         self.url = engine.url
         self.dialect = engine.dialect.name
+        self._write_engine = engine.execution_options(**{db.SQLITE_BEGIN: "IMMEDIATE"})
         self._reader = sessionmaker(engine, expire_on_commit=False)
-        self._writer = sessionmaker(engine.execution_options(**{db.SQLITE_BEGIN: "IMMEDIATE"}), expire_on_commit=False)
+        self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
         self._locks: list[RunLock] = []
         self._story_lock = threading.Lock()
         self._sql = _Statements(postgresql.insert if self.dialect == "postgresql" else sqlite.insert)
@@ -198,6 +228,14 @@ class Store:
     def _write(self, doing: str) -> AbstractContextManager[Session]:
         return self._tx(doing, write=True)
 
+    @contextmanager
+    def _core(self, doing: str, *, write: bool) -> Iterator[Connection]:
+        """A transaction on a plain connection: for the hot paths, where an ORM Session only adds cost
+        (profiled: a one-row lookup took ~410 µs through a Session, ~160 µs on a connection)."""
+        engine = self._write_engine if write else self.engine
+        with db.translate(self.url, doing), engine.begin() as connection:
+            yield connection
+
     def _insert(self, model: type[Any]) -> Any:
         """INSERT with ON CONFLICT support for the engine's dialect."""
         return self._sql.insert(model)
@@ -238,13 +276,13 @@ class Store:
                 s.execute(delete(Source).where(Source.name.not_in([name for name, _, _ in sources])))
 
     def source_state(self, name: str) -> SourceState | None:
-        with self._read("read source") as s:
-            row = s.scalars(select(Source).where(Source.name == name)).one_or_none()
-            return _source_state(row) if row else None
+        with self._core("read source", write=False) as c:
+            row = c.execute(self._sql.source_state, {"name": name}).first()
+            return SourceState(*row) if row else None
 
     def source_states(self) -> list[SourceState]:
-        with self._read("read sources") as s:
-            return [_source_state(row) for row in s.scalars(select(Source).order_by(Source.name))]
+        with self._core("read sources", write=False) as c:
+            return [SourceState(*row) for row in c.execute(self._sql.source_states)]
 
     def record_poll(self, name: str, poll: PollRecord, *, worker: str | None = None) -> bool:
         """Store one poll's outcome, count it, and release the source's lease.
@@ -253,30 +291,46 @@ class Store:
         still holds the lease: a worker whose lease expired and was taken over is stale, and its late record
         changes nothing (returns False). Its articles were idempotent writes already.
         """
-        values: dict[str, Any] = {
-            "status": poll.status,
-            "last_polled_at": poll.polled_at,
-            "next_due_at": poll.next_due_at,
-            "last_error": poll.error,
-            "failures": poll.failures,
-            "polls": Source.polls + 1,
-            "lease_owner": None,
-            "lease_expires_at": None,
-            "updated_at": poll.polled_at,
-        }
-        if poll.success:
-            values["last_success_at"] = poll.polled_at
-        values.update(_validator_values(poll))
-        if poll.current_url is not None:
-            values["current_url"] = poll.current_url
-        mine = Source.name == name if worker is None else and_(Source.name == name, Source.lease_owner == worker)
-        with self._write("record poll") as s:
-            result = _cursor(s.execute(update(Source).where(mine).values(**values)))
-            if result.rowcount == 1:
-                return True
-            if s.execute(select(Source.id).where(Source.name == name)).first() is None:
-                raise StoreError(f"{db.mask(self.url)}: record poll: unknown source {name!r}")
-            return False
+        return self.record_polls([(name, poll)], worker=worker)[0]
+
+    def record_polls(self, records: Sequence[tuple[str, PollRecord]], *, worker: str | None = None) -> list[bool]:
+        """``record_poll`` for many sources in ONE write transaction; one bool per record, in order.
+
+        Records are grouped by the columns they set (a 200, a 304 and a failure replace different
+        validators) and each group is one executemany of a prepared UPDATE. When a group updates fewer rows
+        than it has records (a stale ``worker``, an unknown source) the transaction is rolled back and the
+        records are written one by one, so each gets ``record_poll``'s outcome: the known sources' records are
+        stored, then a ``StoreError`` names every unknown source.
+        """
+        if not records:
+            return []
+        by_worker = worker is not None
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for name, poll in records:
+            values = _poll_values(poll)
+            groups.setdefault(tuple(values), []).append(_poll_params(name, worker, values))
+        try:
+            with self._core("record polls", write=True) as c:
+                for columns, rows in groups.items():
+                    statement = self._sql.record_poll(columns, by_worker)
+                    if _cursor(c.execute(statement, rows)).rowcount != len(rows):
+                        raise _NotAllWritten
+            return [True] * len(records)
+        except _NotAllWritten:
+            pass
+        written, unknown = [], []
+        with self._core("record polls", write=True) as c:
+            for name, poll in records:
+                values = _poll_values(poll)
+                statement = self._sql.record_poll(tuple(values), by_worker)
+                done = _cursor(c.execute(statement, _poll_params(name, worker, values))).rowcount == 1
+                if not done and c.execute(self._sql.source_id, {"name": name}).first() is None:
+                    unknown.append(name)
+                written.append(done)
+        if unknown:
+            names = ", ".join(map(repr, unknown))
+            raise StoreError(f"{db.mask(self.url)}: record poll: unknown source {names}")
+        return written
 
     @contextmanager
     def story_writes(self) -> Iterator[None]:
@@ -342,8 +396,8 @@ class Store:
 
     def find_duplicate(self, keys: ArticleKeys) -> int | None:
         """The id of a stored article with the same GUID (per source), canonical URL or text hash."""
-        with self._read("find duplicate") as s:
-            return s.execute(self._sql.find_duplicate, _key_params(keys)).scalar()
+        with self._core("find duplicate", write=False) as c:
+            return c.execute(self._sql.find_duplicate, _key_params(keys)).scalar()
 
     def save_article(
         self, article: NewArticle, story: NewStory | int | None, alerts: Sequence[NewAlert] = ()
@@ -573,6 +627,32 @@ def _lease_free(model: type[Source] | type[Alert], now: datetime, worker: str | 
     return or_(*free)
 
 
+def _poll_values(poll: PollRecord) -> dict[str, Any]:
+    """The columns a poll record sets, besides the poll count and the released lease (always the same)."""
+    values: dict[str, Any] = {
+        "status": poll.status,
+        "last_polled_at": poll.polled_at,
+        "next_due_at": poll.next_due_at,
+        "last_error": poll.error,
+        "failures": poll.failures,
+        "updated_at": poll.polled_at,
+    }
+    if poll.success:
+        values["last_success_at"] = poll.polled_at
+    values.update(_validator_values(poll))
+    if poll.current_url is not None:
+        values["current_url"] = poll.current_url
+    return values
+
+
+def _poll_params(name: str, worker: str | None, values: dict[str, Any]) -> dict[str, Any]:
+    params = {"b_" + column: value for column, value in values.items()}
+    params["b_name"] = name
+    if worker is not None:
+        params["b_worker"] = worker
+    return params
+
+
 def _validator_values(poll: PollRecord) -> dict[str, Any]:
     """Which cache validators a poll replaces.
 
@@ -674,24 +754,6 @@ def _memory_row(row: Any) -> StoryMemoryRow:
         bytes(row.signature),
         row.published,
         row.first_published,
-    )
-
-
-def _source_state(row: Source) -> SourceState:
-    return SourceState(
-        row.name,
-        row.type,
-        row.url,
-        row.current_url,
-        row.etag,
-        row.last_modified,
-        cast(SourceStatus, row.status),
-        row.last_error,
-        row.last_polled_at,
-        row.last_success_at,
-        row.next_due_at,
-        row.failures,
-        row.polls,
     )
 
 
