@@ -9,8 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
+from monitor import cycle
 from monitor.cli import main
 from monitor.config import load_config
 from tests.httpserver import LoopbackServer, Route
@@ -310,3 +312,35 @@ def test_new_story_alerts_once_and_known_coverage_does_not(
     assert len(json_sink.requests) == 1  # coverage of a known story never alerts again
     _, alerts, _ = run(config, "alerts", "--json")
     assert [a["status"] for a in alerts] == ["sent"]
+
+
+def test_every_poll_of_a_crawl_bigger_than_one_batch_is_recorded(
+    tmp_path: Path, http_server: LoopbackServer, storage_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # More unchanged sources than Cycle.run writes in one batch of poll records, plus one with news and one failing.
+    monkeypatch.setattr(cycle, "RECORD_BATCH", 8)  # the real batch (200) works the same, only slower to test
+    count = 2 * cycle.RECORD_BATCH + 3
+    feeds = {}
+    for n in range(count):
+        feeds[f"s{n:03}"] = http_server.route(f"/f{n}", Route(body=rss([]), etag=f'"e{n}"'))
+    feeds["news"] = http_server.route("/news", lambda request: Route(body=rss(news)))
+    feeds["broken"] = http_server.route("/broken", Route(status=503, body=b"busy"))
+    news = [("p1", *PARTNERSHIP, DATE)]
+    config = write_config(tmp_path, feeds, storage=storage_url)
+    run(config, "crawl", "--json")
+    news.append(("l1", *LAUNCH, DATE))
+
+    code, lines, _ = run(config, "crawl", "--json")
+
+    assert code == 0
+    assert sources(lines)["news"]["new"] == 1
+    _, states, _ = run(config, "sources", "--json")
+    by_name = {s["source"]: s for s in states}
+    assert {by_name[f"s{n:03}"]["status"] for n in range(count)} == {"not_modified"}
+    assert {by_name[name]["polls"] for name in feeds} == {2}
+    assert by_name["broken"]["failures"] == 2
+    third = len(http_server.requests)
+    run(config, "crawl", "--json")
+    revalidated = [r for r in http_server.requests[third:] if r.path.startswith("/f")]
+    assert len(revalidated) == count
+    assert all(r.header("If-None-Match") == f'"e{r.path[2:]}"' for r in revalidated)  # validators were stored
