@@ -36,7 +36,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import insert as sql_insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StoreError
@@ -165,7 +164,7 @@ class Store:
         self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
         self._locks: list[RunLock] = []
         self._story_lock = threading.Lock()
-        self._sql = _Statements(postgresql.insert if self.dialect == "postgresql" else sqlite.insert)
+        self._sql = _Statements(_dialect_insert(self.dialect))
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -251,29 +250,37 @@ class Store:
         """
         now = _now()
         with self._write("sync sources") as s:
+            # Read first and write only what differs: at every start the configuration usually matches.
+            stored = {row.name: row for row in s.execute(select(Source.name, Source.type, Source.url))}
             for name, type_, url in sources:
-                s.execute(
-                    self._insert(Source)
-                    .values(name=name, type=type_, url=url, status="new", failures=0, polls=0, updated_at=now)
-                    .on_conflict_do_nothing(index_elements=["name"])
-                )
-                s.execute(update(Source).where(Source.name == name, Source.type != type_).values(type=type_))
-                s.execute(
-                    update(Source)
-                    .where(Source.name == name, Source.url != url)
-                    .values(
-                        url=url,
-                        current_url=None,
-                        etag=None,
-                        last_modified=None,
-                        polls=0,
-                        next_due_at=None,
-                        status="new",
-                        updated_at=now,
+                known = stored.get(name)
+                if known is None:
+                    s.execute(
+                        self._insert(Source)
+                        .values(name=name, type=type_, url=url, status="new", failures=0, polls=0, updated_at=now)
+                        .on_conflict_do_nothing(index_elements=["name"])
                     )
-                )
-            if prune:
-                s.execute(delete(Source).where(Source.name.not_in([name for name, _, _ in sources])))
+                    continue
+                if known.type != type_:
+                    s.execute(update(Source).where(Source.name == name, Source.type != type_).values(type=type_))
+                if known.url != url:
+                    s.execute(
+                        update(Source)
+                        .where(Source.name == name, Source.url != url)  # still different: another opener may race
+                        .values(
+                            url=url,
+                            current_url=None,
+                            etag=None,
+                            last_modified=None,
+                            polls=0,
+                            next_due_at=None,
+                            status="new",
+                            updated_at=now,
+                        )
+                    )
+            configured = {name for name, _, _ in sources}
+            if prune and not configured.issuperset(stored):
+                s.execute(delete(Source).where(Source.name.not_in(configured)))
 
     def source_state(self, name: str) -> SourceState | None:
         with self._core("read source", write=False) as c:
@@ -605,6 +612,15 @@ class Store:
 
 
 # -- query pieces and row conversion (pure) -------------------------------------------------------------
+
+
+def _dialect_insert(dialect: str) -> Callable[..., Any]:
+    """The dialect's INSERT (with ON CONFLICT); only the one in use is imported (PostgreSQL's costs ~30 ms)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def _key_params(keys: ArticleKeys) -> dict[str, str | None]:
