@@ -20,7 +20,7 @@ from monitor.health import after_failure, after_success_spider
 from monitor.logs import get_logger
 from monitor.model import Outcome, RawDocument
 from monitor.pipeline import ItemResult, Pipeline
-from monitor.records import PollRecord, SourceState
+from monitor.records import ArticleKeys, PollRecord, SourceState
 from monitor.sources.feeds import Fetcher, entry_document, poll_feed
 
 if TYPE_CHECKING:
@@ -32,8 +32,9 @@ log = get_logger(__name__)
 #: ``Cycle.run`` writes the poll records of sources that stored nothing this many at a time (one transaction).
 RECORD_BATCH = 200
 
-# What a source hands the pipeline: documents to ingest, and entries already known (their outcome decided).
-Documents = list[RawDocument | ItemResult]
+# What a source hands the pipeline: documents to ingest, each with the keys already found unknown (feed entries,
+# see ``Pipeline.ingest``), and entries already known (their outcome decided).
+Documents = list[tuple[RawDocument | ItemResult, ArticleKeys | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +145,7 @@ class Cycle:
             record, documents = await self._spider_documents(source, state)
         else:
             record, documents = await self._feed_documents(source, state)
-        results = [self._ingest(doc, silent=silent) for doc in documents]
+        results = [self._ingest(doc, silent=silent, checked=checked) for doc, checked in documents]
         report.items.extend(results)
         result = SourceResult(
             source=source.name,
@@ -164,12 +165,12 @@ class Cycle:
         if self.on_source:
             self.on_source(result)
 
-    def _ingest(self, doc: RawDocument | ItemResult, *, silent: bool) -> ItemResult:
+    def _ingest(self, doc: RawDocument | ItemResult, *, silent: bool, checked: ArticleKeys | None) -> ItemResult:
         if isinstance(doc, ItemResult):
             item = doc
         else:
             try:
-                item = self.pipeline.ingest(doc, silent=silent, dry_run=self.dry_run)
+                item = self.pipeline.ingest(doc, silent=silent, dry_run=self.dry_run, checked=checked)
             except MonitorError as exc:  # e.g. a document the judgement cannot read: that item's error
                 item = ItemResult(doc.source, doc.url, doc.title, Outcome.ERROR, error=str(exc))
         if self.on_item:
@@ -183,13 +184,14 @@ class Cycle:
         known: Documents = []
         pending = []
         for entry in poll.entries:  # a stored entry's page is never fetched again
-            if self.pipeline.is_known(source.name, entry.guid, entry.url):
-                known.append(ItemResult(source.name, entry.url, entry.title, Outcome.DUPLICATE))
+            keys = self.pipeline.entry_keys(source.name, entry.guid, entry.url)
+            if self.pipeline.is_known(keys):
+                known.append((ItemResult(source.name, entry.url, entry.title, Outcome.DUPLICATE), None))
             else:
-                pending.append(entry)
+                pending.append((entry, keys))
         # Pages of summary-only entries are fetched concurrently; the fetcher's connector bounds the load.
-        pages = await asyncio.gather(*(entry_document(e, source, self.fetcher) for e in pending))
-        return poll.record, [*known, *pages]
+        pages = await asyncio.gather(*(entry_document(e, source, self.fetcher) for e, _ in pending))
+        return poll.record, [*known, *zip(pages, (keys for _, keys in pending), strict=True)]
 
     async def _spider_documents(self, source: SourceConfig, state: SourceState | None) -> tuple[PollRecord, Documents]:
         from monitor.sources.crawl import run_spider  # only spider sources pay for it
@@ -200,7 +202,8 @@ class Cycle:
         now = self.clock()
         if run.error:
             error = MonitorError(f"spider {source.name}: {run.error}")
-            return after_failure(state, error, now=now, interval=source.interval, rng=self.rng), list(run.documents)
+            record = after_failure(state, error, now=now, interval=source.interval, rng=self.rng)
+            return record, [(doc, None) for doc in run.documents]
         jitter = self.config.service.jitter
         record = after_success_spider(now=now, interval=source.interval, jitter=jitter, rng=self.rng)
-        return record, list(run.documents)
+        return record, [(doc, None) for doc in run.documents]

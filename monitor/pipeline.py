@@ -64,6 +64,15 @@ class ItemResult:
     error: str | None = None
 
 
+def _covers(checked: ArticleKeys | None, keys: ArticleKeys) -> bool:
+    """``checked`` looked for every key of ``keys`` except, at most, the text hash."""
+    return checked is not None and (checked.source, checked.guid, checked.canonical_url) == (
+        keys.source,
+        keys.guid,
+        keys.canonical_url,
+    )
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -108,9 +117,13 @@ class Pipeline:
         self._memory_loaded = True
         return count
 
-    def is_known(self, source: str, guid: str | None, url: str) -> bool:
-        """Cheap check before fetching an entry's page: the same GUID or canonical URL is stored."""
-        keys = ArticleKeys(source, guid, canonical_url(url), None)
+    @staticmethod
+    def entry_keys(source: str, guid: str | None, url: str) -> ArticleKeys:
+        """What a feed entry can be recognised by before its page is fetched: GUID and canonical URL."""
+        return ArticleKeys(source, guid, canonical_url(url), None)
+
+    def is_known(self, keys: ArticleKeys) -> bool:
+        """Cheap check before fetching an entry's page (``entry_keys``): the same GUID or canonical URL is stored."""
         return self.store.find_duplicate(keys) is not None
 
     @staticmethod
@@ -118,10 +131,19 @@ class Pipeline:
         """Every identity the document can be recognised by (GUID in its source, canonical URL, text)."""
         return ArticleKeys(doc.source, doc.guid, canonical_url(doc.canonical_url or doc.url), text_hash(doc.text))
 
-    def ingest(self, doc: RawDocument, *, silent: bool, dry_run: bool = False) -> ItemResult:
-        """Judge and store one document. ``dry_run`` judges against what is stored and writes nothing."""
+    def ingest(
+        self, doc: RawDocument, *, silent: bool, dry_run: bool = False, checked: ArticleKeys | None = None
+    ) -> ItemResult:
+        """Judge and store one document. ``dry_run`` judges against what is stored and writes nothing.
+
+        ``checked``: the ``entry_keys`` that ``is_known`` has just found nowhere. When they are still the
+        document's GUID and canonical URL (its page did not name another), looking up again would only add the
+        text hash, and ``save_article`` checks that too (unique key): a copy under another URL is then
+        reported duplicate all the same, after being judged for nothing, and a new article, by far the common
+        case, saves a round trip. A dry run writes nothing, so it always looks.
+        """
         keys = self.keys(doc)
-        if self.store.find_duplicate(keys) is not None:
+        if (dry_run or not _covers(checked, keys)) and self.store.find_duplicate(keys) is not None:
             return ItemResult(doc.source, doc.url, doc.title, Outcome.DUPLICATE)
         judgement = self.judge.judge(doc)
         if dry_run:

@@ -93,6 +93,12 @@ def write_config(
     return path
 
 
+def alerting_config(tmp_path: Path, sources: dict[str, str], sink: HttpSink, storage: str) -> Path:
+    """A config whose topic alerts the JSON sink from the first run on."""
+    hook = {"hook": f"json://127.0.0.1:{sink.port}/hook?rto=2"}
+    return write_config(tmp_path, sources, channels=hook, first_run_silent=False, storage=storage)
+
+
 def run(config: Path, *args: str) -> tuple[int, list[dict[str, Any]], str]:
     result = CliRunner().invoke(main, ["--config", str(config), *args], catch_exceptions=False)
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
@@ -292,13 +298,7 @@ def test_new_story_alerts_once_and_known_coverage_does_not(
 ) -> None:
     feed = [("p1", *PARTNERSHIP, DATE)]
     http_server.route("/feed", lambda request: Route(body=rss(feed)))
-    config = write_config(
-        tmp_path,
-        {"outlet": http_server.url("/feed")},
-        channels={"hook": f"json://127.0.0.1:{json_sink.port}/hook?rto=2"},
-        first_run_silent=False,
-        storage=storage_url,
-    )
+    config = alerting_config(tmp_path, {"outlet": http_server.url("/feed")}, json_sink, storage_url)
     run(config, "crawl", "--json")
     assert len(json_sink.requests) == 1
     assert PARTNERSHIP[0] in json_sink.requests[0].json()["message"]
@@ -344,3 +344,23 @@ def test_every_poll_of_a_crawl_bigger_than_one_batch_is_recorded(
     revalidated = [r for r in http_server.requests[third:] if r.path.startswith("/f")]
     assert len(revalidated) == count
     assert all(r.header("If-None-Match") == f'"e{r.path[2:]}"' for r in revalidated)  # validators were stored
+
+
+def test_the_same_text_under_another_url_is_a_duplicate_and_alerts_nothing(
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink, storage_url: str
+) -> None:
+    http_server.route("/wire", Route(body=rss([("wire-1", *PARTNERSHIP, DATE)])))
+    copy = [("copy-9", "Syndicated: " + PARTNERSHIP[0], PARTNERSHIP[1], DATE)]  # new GUID and link, same text
+    http_server.route("/copy", Route(body=rss(copy)))
+    config = alerting_config(tmp_path, {"wire": http_server.url("/wire")}, json_sink, storage_url)
+    run(config, "crawl", "--json")
+    config.write_text(config.read_text() + f'[[sources]]\nname = "copy"\nurl = "{http_server.url("/copy")}"\n')
+
+    _, dry, _ = run(config, "crawl", "--json", "--dry-run", "--source", "copy")
+    _, lines, _ = run(config, "crawl", "--json", "--source", "copy")
+
+    assert [i["outcome"] for i in items(dry)] == ["duplicate"]
+    assert [i["outcome"] for i in items(lines)] == ["duplicate"]
+    _, articles, _ = run(config, "articles", "--json", "--all")
+    assert [a["source"] for a in articles] == ["wire"]
+    assert len(json_sink.requests) == 1  # the wire's story alerted once; the copy added nothing
