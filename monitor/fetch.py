@@ -20,6 +20,7 @@ import asyncio
 import email.utils
 import functools
 import ipaddress
+import math
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -205,9 +206,12 @@ class Fetcher:
         self, url: str, validators: Validators = NO_VALIDATORS, *, accept: str = DEFAULT_ACCEPT
     ) -> Response | NotModified:
         """Fetch ``url``; NotModified when the validators still match, Response for any 2xx."""
+        # One deadline for every hop: each request gets what is left of it as aiohttp's total timeout, which
+        # covers connecting, the headers and reading the body. (An asyncio.timeout around the whole get() did
+        # the same with a second timer per request: ~14 µs, a tenth of a 304 poll's CPU.)
+        deadline = asyncio.get_running_loop().time() + self._network.timeout
         try:
-            async with asyncio.timeout(self._network.timeout):
-                return await self._follow(_start_url(url), _request_headers(validators, accept), validators)
+            return await self._follow(_start_url(url), _request_headers(validators, accept), validators, deadline)
         except TimeoutError as exc:
             raise FetchTimeoutError(f"no complete answer within {self._network.timeout:g} s", url=url) from exc
 
@@ -232,10 +236,12 @@ class Fetcher:
             auto_decompress=True,
         )
 
-    async def _follow(self, start: URL, headers: dict[str, str], sent: Validators) -> Response | NotModified:
+    async def _follow(
+        self, start: URL, headers: dict[str, str], sent: Validators, deadline: float
+    ) -> Response | NotModified:
         hop = _Hop(start)
         while True:
-            next_url, status = await self._one_hop(hop, headers, sent)
+            next_url, status = await self._one_hop(hop, headers, sent, deadline)
             if isinstance(next_url, Response | NotModified):
                 return next_url
             if hop.count >= self._network.max_redirects:
@@ -243,14 +249,19 @@ class Fetcher:
             hop = _Hop(next_url, hop.count + 1, hop.permanent and status in PERMANENT_STATUSES)
 
     async def _one_hop(
-        self, hop: _Hop, headers: dict[str, str], sent: Validators
+        self, hop: _Hop, headers: dict[str, str], sent: Validators, deadline: float
     ) -> tuple[URL | Response | NotModified, int]:
         """One request: the redirect target and its status, or the final result."""
         url = str(hop.url)
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise TimeoutError
+        # ceil_threshold: aiohttp would round a timeout of 5 s or more up to a whole second of loop time.
+        timeout = aiohttp.ClientTimeout(total=left, ceil_threshold=math.inf)
         try:
             if not self._network.allow_private:
                 _check_literal_host(hop.url)
-            async with self._client().get(hop.url, headers=headers, allow_redirects=False) as resp:
+            async with self._client().get(hop.url, headers=headers, allow_redirects=False, timeout=timeout) as resp:
                 if resp.status in REDIRECT_STATUSES:
                     return _redirect_target(resp, hop.url), resp.status
                 return await self._final(resp, hop, sent), resp.status
