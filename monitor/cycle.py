@@ -189,6 +189,8 @@ class Cycle:
                 known.append((ItemResult(source.name, entry.url, entry.title, Outcome.DUPLICATE), None))
             else:
                 pending.append((entry, keys))
+        if not pending:  # the common case (304, or nothing new): no gather to build and await
+            return poll.record, known
         # Pages of summary-only entries are fetched concurrently; the fetcher's connector bounds the load.
         pages = await asyncio.gather(*(entry_document(e, source, self.fetcher) for e, _ in pending))
         return poll.record, [*known, *zip(pages, (keys for _, keys in pending), strict=True)]

@@ -31,6 +31,8 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    literal_column,
+    null,
     or_,
     select,
     update,
@@ -141,11 +143,9 @@ class _Statements:
             if by_worker:
                 mine = and_(mine, c.lease_owner == bindparam("b_worker"))
             values = {column: bindparam("b_" + column) for column in columns}
-            statement = (
-                update(self.sources)
-                .where(mine)
-                .values(polls=c.polls + 1, lease_owner=None, lease_expires_at=None, **values)
-            )
+            # The constant parts are SQL literals, not parameters: each parameter is processed once per row.
+            fixed = {"polls": c.polls + literal_column("1"), "lease_owner": null(), "lease_expires_at": null()}
+            statement = update(self.sources).where(mine).values(**fixed, **values)
             self._record_poll[(columns, by_worker)] = statement
         return statement
 
