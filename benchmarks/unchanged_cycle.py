@@ -15,6 +15,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,18 +45,18 @@ def repeats_for(sources: int, polls: int = 2000) -> int:
     return max(5, polls // sources)
 
 
-async def _timed_rounds(run_once, rounds: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    walls, cpus = [], []
-    for _ in range(rounds):
-        wall, cpu = time.perf_counter(), time.process_time()
-        await run_once()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
+Once = Callable[[], Awaitable[None]]
 
 
-async def monitor_cycle(config_path: Path, rounds: int) -> tuple[float, float]:
-    """Median wall and CPU seconds of one unchanged ``Cycle.run`` over every configured source."""
+async def _timed(once: Once) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    await once()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+@asynccontextmanager
+async def monitor_cycle(config_path: Path) -> AsyncIterator[Once]:
+    """One unchanged ``Cycle.run`` over every configured source, after a first cycle stored the ETags."""
     from monitor.app import open_app
     from monitor.config import load_config
     from monitor.cycle import Cycle
@@ -65,13 +67,12 @@ async def monitor_cycle(config_path: Path, rounds: int) -> tuple[float, float]:
     try:
         async with Fetcher(config.network) as fetcher:
             cycle = Cycle(config, app.store, app.pipeline, fetcher, app.clock)
-            first = await cycle.run(config.sources)  # stores every source's ETag
-            _expect(first, "ok")
+            _expect(await cycle.run(config.sources), "ok")
 
             async def once() -> None:
                 _expect(await cycle.run(config.sources), "not_modified")
 
-            return await _timed_rounds(once, rounds)
+            yield once
     finally:
         app.close()
 
@@ -82,7 +83,8 @@ def _expect(report, status: str) -> None:  # type: ignore[no-untyped-def]
         raise RuntimeError(f"expected every source {status}, got {wrong[0]}")
 
 
-async def raw_client(urls: list[str], concurrency: int, rounds: int) -> tuple[float, float]:
+@asynccontextmanager
+async def raw_client(urls: list[str], concurrency: int) -> AsyncIterator[Once]:
     """The same conditional GETs with aiohttp alone: one session, ``concurrency`` connections, ETags in a dict.
 
     ``concurrency`` worker tasks share the list of URLs, as ``Cycle.run`` does. (A task per URL behind an
@@ -113,7 +115,21 @@ async def raw_client(urls: list[str], concurrency: int, rounds: int) -> tuple[fl
             await asyncio.gather(*(worker() for _ in range(min(concurrency, len(urls)))))
 
         await once()  # first poll: learn the ETags
-        return await _timed_rounds(once, rounds)
+        yield once
+
+
+async def side_by_side(config: Path, urls: list[str], concurrency: int, rounds: int) -> list[tuple[float, float]]:
+    """Median (wall, CPU) seconds per cycle of monitor, then of the raw client, their rounds alternating.
+
+    Alternating keeps both sides under the same load on a shared machine (one side after the other, the
+    load could change in between and move the ratio by 2×).
+    """
+    timings: tuple[list[tuple[float, float]], list[tuple[float, float]]] = ([], [])
+    async with monitor_cycle(config) as monitor, raw_client(urls, concurrency) as raw:
+        for _ in range(rounds):
+            timings[1].append(await _timed(raw))
+            timings[0].append(await _timed(monitor))
+    return [(statistics.median(w for w, _ in side), statistics.median(c for _, c in side)) for side in timings]
 
 
 def measure(sources: int, concurrency: int = 16, polls: int = 2000) -> CycleFigures:
@@ -124,10 +140,9 @@ def measure(sources: int, concurrency: int = 16, polls: int = 2000) -> CycleFigu
             feeds = write_old_feeds(www, server.url("").rstrip("/"), sources)
             server.reload()
             config = write_config(root, feeds, concurrency=concurrency)
-            rounds = repeats_for(sources, polls)
             urls = [url for _, url in feeds]
-            raw_wall, raw_cpu = asyncio.run(raw_client(urls, concurrency, rounds))
-            mon_wall, mon_cpu = asyncio.run(monitor_cycle(config, rounds))
+            rounds = repeats_for(sources, polls)
+            (mon_wall, mon_cpu), (raw_wall, raw_cpu) = asyncio.run(side_by_side(config, urls, concurrency, rounds))
     return CycleFigures(sources, sources / mon_wall, sources / raw_wall, mon_cpu / sources, raw_cpu / sources)
 
 
