@@ -167,6 +167,8 @@ class PollStore(Protocol):
 
     def claim_source(self, name: str, worker: str, now: datetime, lease: timedelta) -> bool: ...
 
+    def release_source(self, name: str, worker: str) -> None: ...
+
     def source_states(self) -> list[SourceState]: ...
 
     def enqueue_alerts(self, alerts: Sequence[NewAlert]) -> int: ...
@@ -231,13 +233,27 @@ class PollScheduler:
             result = await self.cycle.poll_source(source, report, worker=self.worker if self._claim else None)
         except MonitorError as exc:  # the store failed under this poll (e.g. database locked): next tick retries
             log.error("feed.poll_failed", source=source.name, error=str(exc))
+            self._release(source.name)
             return
+        except BaseException:  # cancelled at shutdown (drain), or a bug (logged by _finished)
+            self._release(source.name)
+            raise
         log.info(
             "feed.polled", source=source.name, status=result.status, items=result.items, new=result.new,
             error=result.error, seconds=round(result.duration, 3),
         )  # fmt: skip
         if self.on_polled is not None:
             self.on_polled(result, report.items)
+
+    def _release(self, name: str) -> None:
+        """A poll that ends without its record gives its lease back: the source is due again at once for every
+        worker, instead of for none until the lease expires (minutes, for a spider)."""
+        if not self._claim:
+            return
+        try:
+            self.store.release_source(name, self.worker)
+        except MonitorError as exc:  # the lease then simply expires
+            log.error("feed.release_failed", source=name, error=str(exc))
 
     def _finished(self, name: str, task: asyncio.Task[None]) -> None:
         self.running.pop(name, None)

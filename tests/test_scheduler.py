@@ -211,14 +211,8 @@ def test_tick_polls_each_due_source_once_and_never_twice_at_once(
     assert opened.store.source_state("slow").polls == 2  # type: ignore[union-attr]
 
 
-def test_drain_cancels_a_poll_that_outlives_the_grace(
-    app: tuple[App, Clock], http_server: LoopbackServer, request: pytest.FixtureRequest
-) -> None:
+def test_drain_cancels_a_poll_that_outlives_the_grace(app: tuple[App, Clock], http_server: LoopbackServer) -> None:
     opened, clock = app
-    if opened.store.dialect != "sqlite":
-        # A real bug, reported to the lead: drain() cancels the poll but not its lease, so after a clean stop the
-        # next worker skips the source until the lease expires (2 × timeout + 60 s; spiders 11 min by default).
-        request.applymarker(pytest.mark.xfail(strict=True, reason="a cancelled poll keeps its PostgreSQL lease"))
     http_server.route("/slow", Route(body=b"x" * 100, hang=True))  # headers, then silence
 
     async def scenario() -> tuple[int, float]:

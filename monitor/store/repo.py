@@ -399,6 +399,17 @@ class Store:
             )
             return True
 
+    def release_source(self, name: str, worker: str) -> None:
+        """Give up ``worker``'s lease on a source it did not finish polling (a cancelled or failed poll), so
+        another worker, or this one after a restart, polls it at once rather than when the lease expires."""
+        with self._write("release source") as s:
+            s.execute(
+                update(Source)
+                .where(Source.name == name, Source.lease_owner == worker)
+                .values(lease_owner=None, lease_expires_at=None)
+                .execution_options(synchronize_session=False)
+            )
+
     # -- articles and stories ----------------------------------------------------------------------
 
     def find_duplicate(self, keys: ArticleKeys) -> int | None:
