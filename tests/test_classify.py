@@ -141,3 +141,26 @@ def _cue_text(draw: st.DrawFn) -> str:
 @given(_cue_text())
 def test_cue_matcher_finds_what_every_cue_finds_on_generated_text(part: str) -> None:
     assert [cue.label for cue in _fired(part)] == _every_cue(part)
+
+
+_DATE_PIECES = ["July", "jul", "JUNE", "4", "12", "2nd", "21st", "of", "am", "4.", "Juli", "März", "août", "déc",
+                "septembre", "ſept", "JUİLLET", "Dez.", "7 月 4 日", "月", "日", "3", "x", "1999"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_DATE_PIECES), st.sampled_from([" ", "", ".", "  ", "\n", ", "])),
+                max_size=10))
+def test_named_days_are_those_the_plain_date_patterns_find(pieces: list[tuple[str, str]]) -> None:
+    import re
+
+    from monitor.classify import _MONTH_WORD
+
+    text = "".join(piece + glue for piece, glue in pieces)
+    month_day = re.compile(rf"(?<!\w){_MONTH_WORD}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d)", re.IGNORECASE)
+    day_month = re.compile(rf"(?<!\d)(\d{{1,2}})(?:\.|er|st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}(?!\w)", re.IGNORECASE)
+    cjk = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+    from monitor.classify import _month
+
+    found = {(_month(m), int(d)) for m, d in month_day.findall(text)} | {
+        (_month(m), int(d)) for d, m in day_month.findall(text)} | {(int(m), int(d)) for m, d in cjk.findall(text)}
+    assert named_days(text) == {(m, d) for m, d in found if 1 <= m <= 12 and 1 <= d <= 31}
