@@ -38,6 +38,7 @@ MIN_HASH_WORDS = 40  # fewer words than this is a blurb, not an article: no exac
 
 _DTYPE = np.dtype("<u4")
 _EMPTY = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=_DTYPE)  # what MinHash holds before any update
+_EMPTY_BYTES = _EMPTY.tobytes()
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"  # kana, han, hangul
 _CJK = re.compile(f"[{_CJK_CLASS}]")
@@ -138,7 +139,8 @@ def similarity(a: bytes, b: bytes) -> float:
 
 
 def is_empty(sig: bytes) -> bool:
-    return bool(np.array_equal(_values(sig), _EMPTY))
+    _values(sig)  # the length check
+    return sig == _EMPTY_BYTES
 
 
 # --- LSH ---------------------------------------------------------------------------------------------------
@@ -163,7 +165,10 @@ def lsh_bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
     return best
 
 
-_MERGE_EVERY = 20_000  # articles kept in the insertion buffer before it is merged into the sorted arrays
+_MERGE_EVERY = 20_000  # signatures kept in the insertion buffer before it is merged into the sorted arrays
+_CHUNK = 1 << 14  # signatures per storage chunk: growing never copies what is stored
+_WINDOW = 16  # sorted hashes a lookup reads from the start of a directory slot (which holds two on average)
+_STEPS = np.arange(_WINDOW, dtype=np.intp)
 
 
 class NearDuplicateIndex:
@@ -174,10 +179,12 @@ class NearDuplicateIndex:
     approximate, so callers that need a score re-check with ``similarity`` (``similar`` does, from the stored
     signatures). Empty signatures are not indexed: they would all collide with each other.
 
-    Memory is arrays, about 0.9 kB per stored signature: the signatures (512 bytes), and one 64-bit hash per
-    band in a sorted array (with the row it came from) searched with ``np.searchsorted``. New rows go to a small
-    dict first and are merged into the sorted arrays every ``_MERGE_EVERY`` rows. A band hash is only a pointer:
-    candidates are checked against the stored values, so a hash collision costs time, never a wrong answer.
+    Memory is arrays, about 0.9 kB per stored signature: the signature (512 bytes), and one 64-bit hash per
+    band in a sorted array (with the row it came from). A lookup reads the slot of a directory on the hashes'
+    top bits (two hashes per slot on average), then the few hashes from there: constant time, whatever the
+    size. New rows go to a dict first and are merged into the sorted arrays every ``_MERGE_EVERY`` rows. A band
+    hash is only a pointer: candidates are checked against the stored values, so a hash collision costs time,
+    never a wrong answer.
     """
 
     def __init__(self, threshold: float = 0.5) -> None:
@@ -189,12 +196,15 @@ class NearDuplicateIndex:
         self._mix = gen.integers(0, 2**63, (self._bands, self._rows_per_band), dtype=np.uint64) * 2 + 1
         self._salt = gen.integers(0, 2**63, self._bands, dtype=np.uint64)
         self._ids: set[int] = set()
-        self._keys = np.zeros(0, dtype=np.int64)  # row -> key
-        self._sigs = np.zeros((0, NUM_PERM), dtype=_DTYPE)  # row -> signature (capacity grows by half)
+        self._sigs: list[np.ndarray] = []  # chunks of _CHUNK signatures; row r is _sigs[r // _CHUNK][r % _CHUNK]
+        self._keys: list[np.ndarray] = []  # likewise the key of each row
         self._size = 0
-        self._sorted_hashes = np.zeros(0, dtype=np.uint64)
-        self._sorted_rows = np.zeros(0, dtype=np.int32)
-        self._recent: dict[int, list[int]] = {}  # band hash -> rows, not yet merged
+        self._sorted_hashes = np.zeros(0, dtype=np.uint64)  # merged band hashes, sorted, then padding
+        self._sorted_rows = np.zeros(0, dtype=np.int32)  # the row of each
+        self._directory = np.zeros(2, dtype=np.int32)  # slot (a hash's top bits) -> its first index
+        self._shift = np.uint64(63)  # hash >> shift is its directory slot
+        self._crowded = False  # whether a slot holds more than _WINDOW hashes
+        self._recent: dict[int, int | list[int]] = {}  # band hash -> row(s), not yet merged
         self._recent_rows = 0
 
     def _hashes(self, values: np.ndarray) -> np.ndarray:
@@ -203,19 +213,25 @@ class NearDuplicateIndex:
 
     def add(self, key: int, sig: bytes) -> None:
         values = _values(sig)
-        if key in self._ids or np.array_equal(values, _EMPTY):
+        if key in self._ids or sig == _EMPTY_BYTES:
             return  # adding twice is a no-op, so rebuilding from storage and live ingest can overlap
         row = self._size
-        if row == len(self._sigs):
-            capacity = max(1024, row + row // 2)
-            self._sigs = np.resize(self._sigs, (capacity, NUM_PERM))
-            self._keys = np.resize(self._keys, capacity)
-        self._sigs[row] = values
-        self._keys[row] = key
+        chunk, offset = divmod(row, _CHUNK)
+        if chunk == len(self._sigs):
+            self._sigs.append(np.empty((_CHUNK, NUM_PERM), dtype=_DTYPE))
+            self._keys.append(np.empty(_CHUNK, dtype=np.int64))
+        self._sigs[chunk][offset] = values
+        self._keys[chunk][offset] = key
         self._size += 1
         self._ids.add(key)
+        recent = self._recent
         for h in self._hashes(values).tolist():
-            self._recent.setdefault(h, []).append(row)
+            rows = recent.setdefault(h, row)
+            if rows != row:
+                if isinstance(rows, int):
+                    recent[h] = [rows, row]
+                else:
+                    rows.append(row)
         self._recent_rows += 1
         if self._recent_rows >= _MERGE_EVERY:
             self._merge()
@@ -225,43 +241,70 @@ class NearDuplicateIndex:
             self.add(key, sig)
 
     def _merge(self) -> None:
-        hashes = np.fromiter((h for h, rows in self._recent.items() for _ in rows), dtype=np.uint64)
-        rows = np.fromiter((r for rs in self._recent.values() for r in rs), dtype=np.int32)
+        pairs = [(h, r) for h, rows in self._recent.items() for r in ((rows,) if isinstance(rows, int) else rows)]
+        hashes = np.fromiter((h for h, _ in pairs), dtype=np.uint64, count=len(pairs))
+        rows = np.fromiter((r for _, r in pairs), dtype=np.int32, count=len(pairs))
         order = np.argsort(hashes, kind="stable")
-        at = np.searchsorted(self._sorted_hashes, hashes[order], side="right")
-        self._sorted_hashes = np.insert(self._sorted_hashes, at, hashes[order])
-        self._sorted_rows = np.insert(self._sorted_rows, at, rows[order])
+        size = len(self._sorted_hashes) - _WINDOW if len(self._sorted_hashes) else 0  # without the padding
+        at = np.searchsorted(self._sorted_hashes[:size], hashes[order], side="right")
+        merged = np.insert(self._sorted_hashes[:size], at, hashes[order])
+        merged_rows = np.insert(self._sorted_rows[:size], at, rows[order])
         self._recent, self._recent_rows = {}, 0
+        bits = max(1, (len(merged) // 2).bit_length() - 1)  # about two hashes per directory slot
+        self._shift = np.uint64(64 - bits)
+        counts = np.bincount((merged >> self._shift).astype(np.intp), minlength=1 << bits)
+        self._directory = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
+        self._crowded = bool(counts.max() > _WINDOW)
+        # A lookup reads _WINDOW hashes from the start of its slot; the padding lets it read past the last one.
+        padding = np.zeros(_WINDOW, dtype=np.uint64)
+        self._sorted_hashes = np.concatenate((merged, padding))
+        self._sorted_rows = np.concatenate((merged_rows, padding.astype(np.int32)))
 
-    def _candidate_rows(self, values: np.ndarray) -> np.ndarray:
+    def _sorted_matches(self, hashes: np.ndarray) -> list[int]:
+        """Rows whose merged band hashes equal one of ``hashes``. A window may run into the next slots, whose
+        hashes differ in their top bits, so comparing with the slot's own hash is enough."""
+        slots = hashes >> self._shift
+        at = self._directory.take(slots)[:, None] + _STEPS
+        found = self._sorted_hashes.take(at) == hashes[:, None]
+        rows = self._sorted_rows[at[found]].tolist() if np.count_nonzero(found) else []
+        if self._crowded:  # some slot holds more than the window (copies of one text share band hashes)
+            start, end = self._directory.take(slots), self._directory.take(slots + np.uint64(1))
+            for i in np.flatnonzero(end - start > _WINDOW).tolist():
+                rest = np.arange(start[i] + _WINDOW, end[i])
+                rows += self._sorted_rows[rest[self._sorted_hashes[rest] == hashes[i]]].tolist()
+        return rows
+
+    def _candidate_rows(self, values: np.ndarray) -> list[int]:
         hashes = self._hashes(values)
         found: list[int] = []
-        for h in hashes.tolist():
-            found.extend(self._recent.get(h, ()))
+        if self._recent:
+            for h in hashes.tolist():
+                rows = self._recent.get(h)
+                if rows is not None:
+                    found += [rows] if isinstance(rows, int) else rows
         if len(self._sorted_hashes):
-            lo = np.searchsorted(self._sorted_hashes, hashes, side="left")
-            hi = np.searchsorted(self._sorted_hashes, hashes, side="right")
-            for i in np.flatnonzero(hi > lo).tolist():
-                found.extend(self._sorted_rows[lo[i] : hi[i]].tolist())
+            found += self._sorted_matches(hashes)
         if not found:
-            return np.zeros(0, dtype=np.int64)
-        rows = np.unique(np.asarray(found, dtype=np.int64))
-        # Keep the rows that really share a band (a hash collision is not a candidate).
-        shape = (len(rows), self._bands, self._rows_per_band)
-        stored = self._sigs[rows, : self._width].reshape(shape)
-        same_band = (stored == values[: self._width].reshape(shape[1:])).all(axis=2).any(axis=1)
-        return rows[same_band]
+            return []
+        # Keep the rows that really share a band (a hash collision is not a candidate), in row order.
+        rows = sorted(set(found))
+        stored = np.stack([self._row(r) for r in rows])[:, : self._width].reshape(-1, self._bands, self._rows_per_band)
+        same_band = (stored == values[: self._width].reshape(self._bands, self._rows_per_band)).all(axis=2).any(axis=1)
+        return [r for r, same in zip(rows, same_band.tolist(), strict=True) if same]
+
+    def _row(self, row: int) -> np.ndarray:
+        return self._sigs[row // _CHUNK][row % _CHUNK]
 
     def similar(self, sig: bytes) -> list[tuple[int, float]]:
         """(key, estimated similarity) of each candidate, in the order the keys were added."""
         values = _values(sig)
-        if not self._size or np.array_equal(values, _EMPTY):
+        if not self._size or sig == _EMPTY_BYTES:
             return []
-        rows = self._candidate_rows(values)
-        if not len(rows):
-            return []
-        same = np.count_nonzero(self._sigs[rows] == values, axis=1) / NUM_PERM
-        return list(zip(self._keys[rows].tolist(), same.tolist(), strict=True))
+        out = []
+        for row in self._candidate_rows(values):
+            same = int(np.count_nonzero(self._row(row) == values)) / NUM_PERM
+            out.append((int(self._keys[row // _CHUNK][row % _CHUNK]), same))
+        return out
 
     def query(self, sig: bytes) -> list[int]:
         return [key for key, _ in self.similar(sig)]

@@ -132,6 +132,7 @@ def test_index_returns_the_candidates_datasketchs_lsh_returns(monkeypatch: pytes
     monkeypatch.setattr(dedup, "_MERGE_EVERY", 37)  # exercise the merged arrays and the buffer together
     rng = random.Random(3)
     texts = _variants(rng, 400)
+    texts[100:300:5] = [texts[7]] * 40  # forty copies of one text: a crowded slot in the sorted band hashes
     ours, theirs = dedup.NearDuplicateIndex(0.5), datasketch.MinHashLSH(threshold=0.5, num_perm=dedup.NUM_PERM)
     for key, text in enumerate(texts[:300]):
         sig = dedup.signature(text)
