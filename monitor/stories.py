@@ -20,23 +20,27 @@ product generation, the same named day ("March 2" / "2. März" / "3 月 2 日"),
 partnership, the event itself. Model numbers, event and dates carry across languages, which is how a German
 or Chinese article of the same launch joins the English coverage.
 
-Lookup is sub-linear in stored articles: candidates come from the near-duplicate LSH and from a bucket per
-(topic, event, generation) keyed by week, never from a scan of every story.
+Lookup cost does not grow with stored articles: candidates come from the near-duplicate LSH and from a bucket
+per (topic, event, generation) keyed by the day of a story's first article, never from a scan of every story;
+the bucket gives only stories within the window (at most ``WINDOW_CANDIDATES``, the nearest in time; for an
+undated article the ``UNDATED_CANDIDATES`` most recent), and the region gate runs before any score. Memory is a
+few hundred bytes per story and about a kilobyte per article (mostly its MinHash, in ``dedup``'s arrays).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
 from monitor import dedup
-from monitor.classify import named_days
+from monitor.classify import folded, named_days
 from monitor.model import Event
 
 if TYPE_CHECKING:
@@ -50,6 +54,9 @@ JOIN_SCORE = 0.5
 UNDATED_EXTRA = 0.2
 ANY_GENERATION = "*"  # the bucket of every story of one (topic, event), whatever its product
 UNDATED_CANDIDATES = 50  # an undated article is compared with the most recent stories of its bucket only
+# A dated article is compared with at most this many stories of its bucket whose first article is within the
+# window, the nearest in time: real coverage has a handful; the bound keeps a flood from making lookups slow.
+WINDOW_CANDIDATES = 50
 LEAD_CHARS = 1500
 TITLE_WEIGHT = 3
 
@@ -126,6 +133,11 @@ _REGION_PATTERNS = {
     region: [re.compile(rf"(?<!\w){cue}(?!\w)" if cue.isascii() else cue, re.IGNORECASE) for cue in cues]
     for region, cues in _REGION_CUES.items()
 }
+# What each cue's matches must contain ("globalen?" -> "globale", "international(?:ly)?" -> "international"):
+# a cue is searched only in a part whose folded text holds it (the same counts, much cheaper).
+_REGION_LITERALS = {
+    region: [re.sub(r"\(\?:[^)]*\)\?|.\?|\\b", "", cue) for cue in cues] for region, cues in _REGION_CUES.items()
+}
 REGION_MARGIN = 2.0  # one region must outweigh the other this many times to count
 
 _STOP_WORDS = (  # function words, and words every article of the topic shares
@@ -198,14 +210,22 @@ def _primary(generations: Counter[str]) -> str | None:
 def _region(title: str, lead: str) -> str | None:
     score = {region: 0.0 for region in _REGION_PATTERNS}
     for part, weight in ((title, TITLE_WEIGHT), (lead, 1)):
-        for region, patterns in _REGION_PATTERNS.items():
-            score[region] += weight * sum(1 for p in patterns if p.search(part))
+        for region, hits in _region_hits(part).items():
+            score[region] += weight * hits
     china, world = score["china"], score["global"]
     if china >= REGION_MARGIN * world and china > 0:
         return "china"
     if world >= REGION_MARGIN * china and world > 0:
         return "global"
     return None
+
+
+def _region_hits(part: str) -> dict[str, int]:
+    """How many of each region's cues the part names (each counts once)."""
+    text = folded(part)
+    return {region: sum(1 for p, literal in zip(patterns, _REGION_LITERALS[region], strict=True)
+                        if literal in text and p.search(part))
+            for region, patterns in _REGION_PATTERNS.items()}
 
 
 def _title_tokens(title: str) -> tuple[str, ...]:
@@ -220,7 +240,9 @@ class StoryDecision:
     """Where an article belongs. ``story_id`` None means "start a new story" (or: not relevant).
 
     ``nearest_story``/``nearest_score`` name the best candidate even when it was rejected, so a wrong
-    split can be explained from the log.
+    split can be explained from the log: a near-duplicate's story whatever gate it failed, or a story of the
+    same topic, event and product that passed the region and date gates but lacked the evidence. (Stories that
+    differ in product, region or date are not looked at unless their text is a near duplicate.)
     """
 
     story_id: int | None
@@ -230,39 +252,144 @@ class StoryDecision:
     nearest_score: float = 0.0
 
 
-@dataclass(slots=True)
-class _Story:
-    """Accumulated features of one stored story (internal, mutable while coverage arrives)."""
+def _day_bits(days: Iterable[tuple[int, int]]) -> int:
+    """(month, day) pairs as one bit each (month * 32 + day), so "a day in common" is one ``&``."""
+    bits = 0
+    for month, day in days:
+        bits |= 1 << ((month & 15) * 32 + (day & 31))
+    return bits
 
-    story_id: int
-    topic: str
-    event: Event
-    first: date | None = None
-    generations: Counter[str] = field(default_factory=Counter)
-    regions: Counter[str] = field(default_factory=Counter)
-    models: set[str] = field(default_factory=set)
-    days: set[tuple[int, int]] = field(default_factory=set)
-    title_tokens: Counter[str] = field(default_factory=Counter)
-    size: int = 0
-    generation: str | None = None  # the members' majority generation, kept current by absorb
-    region: str | None = None  # likewise the majority region (None on a tie)
+
+# A tally of values (generations, regions) as one story accumulates them: None, a single (value, count), or a
+# dict once a second value arrives. Most stories have one generation and one region; a Counter each would be
+# two dicts per story.
+_Tally = tuple[str, int] | dict[str, int] | None
+
+
+def _count(tally: _Tally, value: str) -> _Tally:
+    if tally is None:
+        return (value, 1)
+    if isinstance(tally, tuple):
+        return (value, tally[1] + 1) if tally[0] == value else {tally[0]: tally[1], value: 1}
+    tally[value] = tally.get(value, 0) + 1
+    return tally
+
+
+def _majority(tally: _Tally) -> str | None:
+    """The value counted most; None when two lead equally (as ``_primary``)."""
+    if tally is None or isinstance(tally, tuple):
+        return tally[0] if tally else None
+    best = max(tally.values())
+    leaders = [value for value, n in tally.items() if n == best]
+    return leaders[0] if len(leaders) == 1 else None
+
+
+_NO_TOKENS: frozenset[str] = frozenset()
+
+
+class _Story:
+    """Accumulated features of one stored story (internal, mutable while coverage arrives).
+
+    Slots and plain values (days as bits, a tally instead of a Counter, interned headline words): story memory
+    is kept for every stored relevant article, a million of them in the benchmark.
+    """
+
+    __slots__ = ("story_id", "topic", "event", "first", "generation", "region", "days", "title_tokens", "size",
+                 "seq", "_generations", "_regions")
+
+    def __init__(self, story_id: int, topic: str, event: Event) -> None:
+        self.story_id = story_id
+        self.topic = topic
+        self.event = event
+        self.first: int | None = None  # ordinal of the earliest publication date among the members
+        self.generation: str | None = None  # the members' majority generation, kept current by absorb
+        self.region: str | None = None  # likewise the majority region (None on a tie)
+        self.days = 0  # _day_bits of every day the members name
+        self.title_tokens: frozenset[str] | set[str] = _NO_TOKENS
+        self.size = 0
+        self.seq = 0  # when it was last filed under a new bucket or week: orders candidates of equal score
+        self._generations: _Tally = None
+        self._regions: _Tally = None
 
     def absorb(self, features: StoryFeatures) -> None:
         self.size += 1
         if features.generation:
-            self.generations[features.generation] += 1
+            self._generations = _count(self._generations, features.generation)
+            self.generation = _majority(self._generations)
         if features.region:
-            self.regions[features.region] += 1
-        self.models.update(features.models)
-        self.days.update(features.days)
-        self.title_tokens.update(features.title_tokens)
-        if features.published and (self.first is None or features.published < self.first):
-            self.first = features.published
-        self.generation = _primary(self.generations)
-        self.region = _primary(self.regions)
+            self._regions = _count(self._regions, features.region)
+            self.region = _majority(self._regions)
+        self.days |= _day_bits(features.days)
+        if features.title_tokens:
+            if not self.title_tokens:
+                self.title_tokens = set()
+            self.title_tokens.update(map(sys.intern, features.title_tokens))  # type: ignore[union-attr]
+        if features.published:
+            day = features.published.toordinal()
+            if self.first is None or day < self.first:
+                self.first = day
 
 
-_Bucket = tuple[str, Event, str | None]
+_BucketKey = tuple[str, Event, str | None]
+
+
+class _Bucket:
+    """The stories of one (topic, event, generation): by the day of their first article, the undated ones, and
+    all of them in the order they were filed (an undated article is compared with the most recent only).
+    Stories are held directly (not by id): a lookup touches each candidate once."""
+
+    __slots__ = ("by_day", "undated", "recent")
+
+    def __init__(self) -> None:
+        self.by_day: dict[int, _Story | list[_Story]] = {}  # one story on a day is itself, more a list
+        self.undated: dict[int, _Story] = {}  # by story id; dicts keep insertion order: most recently filed last
+        self.recent: dict[int, _Story] = {}
+
+    def put(self, story: _Story, first: int | None) -> None:
+        if first is None:
+            self.undated[story.story_id] = story
+            return
+        held = self.by_day.setdefault(first, story)
+        if held is not story:
+            if isinstance(held, list):
+                held.append(story)
+            else:
+                self.by_day[first] = [held, story]
+
+    def take(self, story: _Story, first: int | None) -> None:
+        if first is None:
+            self.undated.pop(story.story_id, None)
+            return
+        held = self.by_day.get(first)
+        if held is story:
+            del self.by_day[first]
+        elif isinstance(held, list) and story in held:
+            held.remove(story)
+            if len(held) == 1:
+                self.by_day[first] = held[0]
+
+    def undated_recent(self) -> Iterator[_Story]:
+        return islice(reversed(self.undated.values()), UNDATED_CANDIDATES)
+
+    def most_recent(self) -> Iterator[_Story]:
+        return islice(reversed(self.recent.values()), UNDATED_CANDIDATES)
+
+    def near(self, day: int, offsets: tuple[int, ...]) -> list[_Story]:
+        """Stories whose first article is ``day`` plus one of ``offsets`` (nearest first), at most
+        ``WINDOW_CANDIDATES``."""
+        out: list[_Story] = []
+        by_day = self.by_day
+        for offset in offsets:
+            held = by_day.get(day + offset)
+            if held is None:
+                continue
+            if isinstance(held, list):
+                out += held
+            else:
+                out.append(held)
+            if len(out) >= WINDOW_CANDIDATES:
+                return out[:WINDOW_CANDIDATES]
+        return out
 
 
 class StoredArticle(Protocol):
@@ -279,18 +406,26 @@ class StoredArticle(Protocol):
 
 class StoryIndex:
     """In-memory story memory: near-duplicate LSH over articles plus story buckets. Rebuilt at start-up by
-    calling ``add`` for every stored relevant article (``Store.story_memory()``)."""
+    calling ``add`` for every stored relevant article (``Store.story_memory()``).
+
+    A lookup scores the stories of near-duplicate articles, and the stories of its (topic, event, generation)
+    buckets whose first article is within the window (or, for an undated article, the most recent ones) and
+    whose region does not differ. Its cost depends on how much coverage falls in the window (bounded), not on
+    how much is stored. Decisions are those of scoring every candidate of the earlier, week-keyed index in its
+    order; only ``nearest_story`` no longer names a bucket story that failed the region or date gate, and more
+    than ``WINDOW_CANDIDATES`` stories of one bucket within the window are cut to the nearest in time.
+    """
 
     def __init__(self, *, window: timedelta = WINDOW, join_score: float = JOIN_SCORE) -> None:
         self.window = window
         self.join_score = join_score
         self._near = dedup.NearDuplicateIndex(NEAR_DUPLICATE)
         self._article_story: dict[int, int] = {}
-        self._signatures: dict[int, bytes] = {}
         self._stories: dict[int, _Story] = {}
-        # bucket -> week of the story's first article (None: undated) -> story ids; dicts keep insertion order
-        self._by_week: dict[_Bucket, dict[int | None, dict[int, None]]] = defaultdict(lambda: defaultdict(dict))
-        self._recent: dict[_Bucket, dict[int, None]] = defaultdict(dict)  # bucket -> story ids, oldest first
+        self._buckets: dict[_BucketKey, _Bucket] = {}
+        self._filed = 0  # filings so far: the next _Story.seq
+        span = max(window.days, 0)  # |Δ| > window ⇔ |Δ| > window.days, for dates (whole days)
+        self._offsets = (0, *(d for n in range(1, span + 1) for d in (-n, n)))  # the window, nearest days first
 
     def __len__(self) -> int:
         return len(self._article_story)
@@ -323,91 +458,146 @@ class StoryIndex:
         story = self._stories.get(story_id)
         if story is None:
             story = self._stories[story_id] = _Story(story_id, topic, features.event)
-        old_keys = self._keys(story)
+        old = (self._bucket_key(story), story.first)
         story.absorb(features)
-        self._file(story, old_keys)
-        self._article_story[article_id] = story_id
-        self._signatures[article_id] = signature
+        self._file(story, *old)
+        self._article_story[article_id] = story.story_id  # one int object per story, not per article
         self._near.add(article_id, signature)
 
     def assign(self, judgement: Judgement, published: datetime | None) -> StoryDecision:
-        """The story this article is more coverage of, or ``story_id=None`` for a new story."""
+        """The story this article is more coverage of, or ``story_id=None`` for a new story.
+
+        The best-scoring candidate that passed every gate joins when its score is enough (``_needed``). Between
+        equal scores the first candidate wins: near duplicates first, then the bucket order (undated stories
+        most recent first, then by week of their first article, then in the order they were filed).
+        """
         if not judgement.relevant:
             return StoryDecision(None, 0.0, "not relevant")
-        features = _with_date(judgement.features, published)
-        best: tuple[float, str, int] | None = None
+        probe = _Probe(judgement.topic or "", _with_date(judgement.features, published))
+        stories = self._stories
+        best: tuple[float, int, str] | None = None  # (score, story id, reason) of the best join
         nearest: tuple[float, int] | None = None
-        for story_id, copy_score in self._candidates(judgement, features).items():
-            story = self._stories[story_id]
-            score, reason = _score(story, judgement.topic or "", features, copy_score, self.window)
+
+        copies: dict[int, float] = {}  # story -> best near-duplicate similarity
+        for article_id, sim in self._near.similar(judgement.signature):
+            story_id = self._article_story[article_id]
+            copies[story_id] = max(copies.get(story_id, 0.0), sim)
+        for story_id, copy in copies.items():
+            score, reason = _score(stories[story_id], probe, copy, self.window)
             if nearest is None or score > nearest[0]:
                 nearest = (score, story_id)
             if reason.startswith("join") and (best is None or score > best[0]):
-                best = (score, reason, story_id)
+                best = (score, story_id, reason)
+
+        # Stories of the article's buckets: topic, event and product cannot differ (that is what a bucket is), and
+        # the date is within the window (that is what the bucket gives); the region is gated before any score.
+        # Scoring is _evidence(story, probe, 0.0), inlined: this loop is the lookup's cost. Only the winner's reason
+        # is written. Between equal scores the earlier candidate wins, in the order documented above.
+        top_score, top_id, top_dated = -1.0, 0, None  # top_dated: (bucket, week, seq) of a window winner
+        generation, region, day = probe.generation, probe.region, probe.day
+        partnership, bits, mine = probe.event is Event.PARTNERSHIP, probe.day_bits, probe.title_tokens
+        size = len(mine)
+        for b, bucket in enumerate(self._buckets_for(probe)):
+            groups = ((False, bucket.most_recent()),) if day is None else (
+                (False, bucket.undated_recent()), (True, bucket.near(day, self._offsets)))
+            for dated, candidates in groups:
+                for story in candidates:
+                    theirs = story.region
+                    if region and theirs and theirs != region:
+                        continue
+                    story_id = story.story_id
+                    if copies and story_id in copies:
+                        continue
+                    score = W_SAME_GENERATION if generation and generation == story.generation else 0.0
+                    if partnership:
+                        score += W_PARTNERSHIP
+                    if story.days & bits:
+                        score += W_SHARED_DAY
+                    if region and region == theirs:
+                        score += W_SAME_REGION
+                    tokens = story.title_tokens
+                    overlap = 0.0 if mine.isdisjoint(tokens) else len(mine.intersection(tokens)) / size
+                    score = score + W_TITLE_OVERLAP * overlap
+                    if score < top_score:
+                        continue
+                    # Lists are walked in candidate order, except the window (nearest days first), which is
+                    # ordered by week of the first article, then filing.
+                    if score > top_score:
+                        top_score, top_id = score, story_id
+                        top_dated = (b, story.first // 7, story.seq) if dated else None  # type: ignore[operator]
+                    elif dated and top_dated is not None and top_dated[0] == b:
+                        order = (b, story.first // 7, story.seq)  # type: ignore[operator]
+                        if order < top_dated:
+                            top_id, top_dated = story_id, order
+        if top_score >= 0.0:
+            if nearest is None or top_score > nearest[0]:
+                nearest = (top_score, top_id)
+            if best is None or top_score > best[0]:
+                best = (top_score, top_id, f"join: evidence {top_score:.2f}")
+
         near_id, near_score = (nearest[1], nearest[0]) if nearest else (None, 0.0)
-        if best is not None and best[0] >= self._needed(features, self._stories[best[2]]):
-            return StoryDecision(best[2], best[0], best[1], near_id, near_score)
+        if best is not None and best[0] >= self._needed(probe.published, stories[best[1]]):
+            return StoryDecision(best[1], best[0], best[2], near_id, near_score)
         return StoryDecision(None, 0.0, "new story", near_id, near_score)
 
-    def _needed(self, features: StoryFeatures, story: _Story) -> float:
-        dated = features.published is not None and story.first is not None
+    def _needed(self, published: date | None, story: _Story) -> float:
+        dated = published is not None and story.first is not None
         return self.join_score if dated else self.join_score + UNDATED_EXTRA
 
     # -- candidates ------------------------------------------------------------------------------------------
 
-    def _candidates(self, judgement: Judgement, features: StoryFeatures) -> dict[int, float]:
-        """Story id -> best near-duplicate similarity (0.0 for bucket candidates)."""
-        found: dict[int, float] = {}
-        for article_id in self._near.query(judgement.signature):
-            sim = dedup.similarity(judgement.signature, self._signatures[article_id])
-            story_id = self._article_story[article_id]
-            found[story_id] = max(found.get(story_id, 0.0), sim)
-        for bucket in self._query_buckets(judgement.topic or "", features):
-            for story_id in self._in_window(bucket, features.published):
-                found.setdefault(story_id, 0.0)
-        return found
+    def _buckets_for(self, probe: _Probe) -> list[_Bucket]:
+        found = (self._buckets.get(key) for key in self._query_buckets(probe.topic, probe.event, probe.generation))
+        return [bucket for bucket in found if bucket is not None]
 
-    def _query_buckets(self, topic: str, features: StoryFeatures) -> list[_Bucket]:
-        if features.event is Event.REVIEW:
+    @staticmethod
+    def _query_buckets(topic: str, event: Event, generation: str | None) -> list[_BucketKey]:
+        if event is Event.REVIEW:
             return []  # reviews join only as near duplicates
-        if features.event is Event.PARTNERSHIP or features.generation is None:
-            return [(topic, features.event, ANY_GENERATION)]  # no product to narrow by
-        return [(topic, features.event, features.generation), (topic, features.event, None)]
+        if event is Event.PARTNERSHIP or generation is None:
+            return [(topic, event, ANY_GENERATION)]  # no product to narrow by
+        return [(topic, event, generation), (topic, event, None)]
 
-    def _in_window(self, bucket: _Bucket, published: date | None) -> list[int]:
-        weeks = self._by_week.get(bucket)
-        if not weeks:
-            return []
-        if published is None:
-            return list(islice(reversed(self._recent[bucket]), UNDATED_CANDIDATES))
-        out = list(islice(reversed(weeks.get(None, {})), UNDATED_CANDIDATES))
-        span = self.window.days // 7 + 1
-        week = _week(published)
-        for w in range(week - span, week + span + 1):
-            out.extend(weeks.get(w, ()))
-        return out
-
-    def _keys(self, story: _Story) -> tuple[_Bucket, int | None]:
+    def _bucket_key(self, story: _Story) -> _BucketKey:
         # Partnership stories are about the companies: filed without a product.
         generation = None if story.event is Event.PARTNERSHIP else story.generation
-        return (story.topic, story.event, generation), _week(story.first) if story.first else None
+        return story.topic, story.event, generation
 
-    def _file(self, story: _Story, old: tuple[_Bucket, int | None]) -> None:
-        """(Re-)file the story under its bucket and week, and under the event's all-generations bucket (for
-        articles that name no product); bucket and week can move as coverage arrives."""
-        new = self._keys(story)
-        everything = (story.topic, story.event, ANY_GENERATION)
-        if new != old:
-            self._by_week[old[0]][old[1]].pop(story.story_id, None)
-            self._recent[old[0]].pop(story.story_id, None)
-            self._by_week[everything][old[1]].pop(story.story_id, None)
-        for bucket in (new[0], everything):
-            self._by_week[bucket][new[1]][story.story_id] = None
-            self._recent[bucket][story.story_id] = None  # re-inserting keeps the order of first filing
+    def _bucket(self, key: _BucketKey) -> _Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = _Bucket()
+        return bucket
+
+    def _file(self, story: _Story, old_key: _BucketKey, old_first: int | None) -> None:
+        """(Re-)file the story under its bucket and first day, and under the event's all-generations bucket (for
+        articles that name no product); bucket and first day can move as coverage arrives. A move to another
+        bucket or week counts as a new filing (``seq``, and the bucket's recent order)."""
+        key, first, sid = self._bucket_key(story), story.first, story.story_id
+        everything = self._bucket((story.topic, story.event, ANY_GENERATION))
+        new = self._bucket(key)
+        moved = (key, _week(first)) != (old_key, _week(old_first))
+        if moved or story.size == 1:
+            self._filed += 1
+            story.seq = self._filed
+        if (key, first) != (old_key, old_first):
+            old = self._buckets.get(old_key)
+            if old is not None:
+                old.take(story, old_first)
+                if moved:
+                    old.recent.pop(sid, None)
+            everything.take(story, old_first)
+            new.put(story, first)
+            everything.put(story, first)
+        elif story.size == 1:
+            new.put(story, first)
+            everything.put(story, first)
+        new.recent[sid] = story  # re-inserting keeps the order of first filing
+        everything.recent[sid] = story
 
 
-def _week(day: date) -> int:
-    return day.toordinal() // 7
+def _week(day: int | None) -> int | None:
+    return None if day is None else day // 7
 
 
 def _with_date(features: StoryFeatures, published: datetime | None) -> StoryFeatures:
@@ -416,9 +606,25 @@ def _with_date(features: StoryFeatures, published: datetime | None) -> StoryFeat
     return replace(features, published=published.date())
 
 
-def _score(story: _Story, topic: str, f: StoryFeatures, copy: float, window: timedelta) -> tuple[float, str]:
+class _Probe:
+    """The article being looked up, with what scoring compares precomputed once."""
+
+    __slots__ = ("topic", "event", "generation", "region", "published", "day", "day_bits", "title_tokens")
+
+    def __init__(self, topic: str, features: StoryFeatures) -> None:
+        self.topic = topic
+        self.event = features.event
+        self.generation = features.generation
+        self.region = features.region
+        self.published = features.published
+        self.day = features.published.toordinal() if features.published else None
+        self.day_bits = _day_bits(features.days)
+        self.title_tokens = frozenset(features.title_tokens)
+
+
+def _score(story: _Story, f: _Probe, copy: float, window: timedelta) -> tuple[float, str]:
     """(score, reason). Reasons starting with "join" passed every gate; others name the gate that failed."""
-    if story.topic != topic:
+    if story.topic != f.topic:
         return 0.0, "other topic"
     score = _evidence(story, f, copy)
     if copy >= NEAR_DUPLICATE:
@@ -431,7 +637,7 @@ def _score(story: _Story, topic: str, f: StoryFeatures, copy: float, window: tim
     return (score, gate) if gate else (score, f"join: evidence {score:.2f}")
 
 
-def _gate(story: _Story, f: StoryFeatures, window: timedelta, *, event: bool) -> str | None:
+def _gate(story: _Story, f: _Probe, window: timedelta, *, event: bool) -> str | None:
     if event and story.event is not f.event:
         return f"event differs ({f.event} vs {story.event})"
     if event and f.event is Event.REVIEW:
@@ -441,26 +647,26 @@ def _gate(story: _Story, f: StoryFeatures, window: timedelta, *, event: bool) ->
         return f"product differs ({f.generation} vs {story.generation})"
     if f.region and story.region and f.region != story.region:
         return f"region differs ({f.region} vs {story.region})"
-    if f.published and story.first and abs(f.published - story.first) > window:
+    if f.day is not None and story.first is not None and abs(f.day - story.first) > window.days:
         return f"outside the {window.days}-day window"
     return None
 
 
-def _evidence(story: _Story, f: StoryFeatures, copy: float) -> float:
+def _evidence(story: _Story, f: _Probe, copy: float) -> float:
+    # The order of the additions is part of the result: scores are compared for equality and with thresholds.
     score = copy
     if f.generation and f.generation == story.generation:
         score += W_SAME_GENERATION
     if f.event is Event.PARTNERSHIP:
         score += W_PARTNERSHIP
-    if story.days.intersection(f.days):
+    if story.days & f.day_bits:
         score += W_SHARED_DAY
     if f.region and f.region == story.region:
         score += W_SAME_REGION
     return score + W_TITLE_OVERLAP * _overlap(story.title_tokens, f.title_tokens)
 
 
-def _overlap(story_tokens: Counter[str], tokens: Iterable[str]) -> float:
-    mine = set(tokens)
+def _overlap(story_tokens: frozenset[str] | set[str], mine: frozenset[str]) -> float:
     if not mine or not story_tokens:
         return 0.0
     return len(mine.intersection(story_tokens)) / len(mine)

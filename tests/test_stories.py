@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+import json
+import random
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from monitor import dedup
+from monitor import dedup, stories
 from monitor.classify import classify_event
 from monitor.judge import Judgement
 from monitor.model import Event
@@ -217,3 +221,97 @@ def test_judge_picks_the_first_matching_topic_and_signs_irrelevant_documents() -
                                     text="Plant tulips in autumn for colour in April.", source="s", outlet="o"))
     assert not other.relevant and other.topic is None
     assert len(other.signature) == dedup.NUM_PERM * 4
+
+
+# --- the index finds what scoring every stored story would find ---------------------------------------------
+
+
+def _random_stream(seed: int, count: int) -> list[tuple[Judgement, datetime | None]]:
+    """Relevant articles of a few products, events, regions and days, some of them copies of earlier texts."""
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(30)]
+    texts = [" ".join(rng.choices(words, k=60)) for _ in range(20)]
+    out = []
+    for _ in range(count):
+        published = None if rng.random() < 0.2 else datetime(2024, 3, 1) + timedelta(days=rng.randrange(60))
+        event = rng.choice([Event.LAUNCH, Event.TEASER, Event.RUMOR, Event.PARTNERSHIP, Event.REVIEW])
+        features = StoryFeatures(
+            generation=rng.choice([None, "14", "15"]), region=rng.choice(["china", "global", None]), event=event,
+            title_tokens=tuple(sorted(set(rng.sample(words, rng.randint(0, 5))))),
+            days=tuple({(3, rng.randint(1, 28)) for _ in range(rng.randint(0, 2))}),
+            published=published.date() if published and rng.random() < 0.8 else None,
+        )
+        text = rng.choice(texts) + " " + " ".join(rng.choices(words, k=rng.choice([0, 5, 60])))
+        out.append((Judgement(True, rng.choice([TOPIC, "other"]), (), event, (), features, dedup.signature(text)),
+                    published))
+    return out
+
+
+def _every_story(index: StoryIndex, judgement: Judgement, published: datetime | None) -> list[tuple[float, int, str]]:
+    """(score, story, reason) of every stored story that passes every gate: a scan, no buckets, no LSH shortcut."""
+    probe = stories._Probe(judgement.topic or "", stories._with_date(judgement.features, published))
+    copies: dict[int, float] = {}
+    for article_id, similarity in index._near.similar(judgement.signature):
+        story_id = index._article_story[article_id]
+        copies[story_id] = max(copies.get(story_id, 0.0), similarity)
+    scored = [(*stories._score(story, probe, copies.get(story_id, 0.0), index.window), story_id)
+              for story_id, story in index._stories.items()]
+    return [(score, story_id, reason) for score, reason, story_id in scored if reason.startswith("join")]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_index_finds_the_story_that_scoring_every_story_finds(seed: int) -> None:
+    index = StoryIndex()
+    unique = 0
+    for article_id, (judgement, published) in enumerate(_random_stream(seed, 300), 1):
+        decision = index.assign(judgement, published)
+        joins = _every_story(index, judgement, published)
+        best = max((score for score, _, _ in joins), default=None)
+        if best is None:
+            assert decision.story_id is None
+        else:
+            winners = [(story_id, reason) for score, story_id, reason in joins if score == best]
+            if decision.story_id is not None:
+                assert decision.score == best and (decision.story_id, decision.reason) in winners
+            if len(winners) == 1:  # equal scores are settled by candidate order, which a scan does not have
+                unique += 1
+                story = index._stories[winners[0][0]]
+                dated = judgement.features.published is not None or published is not None
+                needed = index.join_score + (0.0 if dated and story.first is not None else stories.UNDATED_EXTRA)
+                assert (decision.story_id is not None) == (best >= needed)
+        index.add(article_id, decision.story_id or 1000 + article_id, judgement, published)
+    assert unique > 100 and index.story_count > 40  # joins and new stories both happened
+
+
+# --- region cues are pre-filtered by a literal each must contain: the same counts as searching every cue ---------
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "judgement-dev" / "articles.jsonl"
+
+
+def _every_region_cue(part: str) -> dict[str, int]:
+    return {region: sum(1 for p in patterns if p.search(part)) for region, patterns in stories._REGION_PATTERNS.items()}
+
+
+@pytest.mark.skipif(not DEV.is_file(), reason="../shared/judgement-dev/articles.jsonl not present")
+def test_region_cues_found_as_searching_every_cue_finds_on_the_development_set() -> None:
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    parts = [p for row in rows for p in (row["title"] or "", (row["text"] or "")[: stories.LEAD_CHARS])]
+    parts += [p.upper() for p in parts]
+    hits = 0
+    for part in parts:
+        expected = _every_region_cue(part)
+        assert stories._region_hits(part) == expected, part[:200]
+        hits += sum(expected.values())
+    assert hits > 30
+
+
+_REGION_PIECES = [lit for lits in stories._REGION_LITERALS.values() for lit in lits] + [
+    "globalen", "internationally", "internationale", "mondiale", "ın chına", "İN CHİNA", "MWC", "x", "-"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_REGION_PIECES), st.sampled_from([str, str.upper, str.title]),
+                          st.sampled_from([" ", "", "-", ".", "x", "\n", "ſ"])), max_size=10))
+def test_region_cues_found_as_searching_every_cue_finds_on_generated_text(pieces: list) -> None:  # type: ignore[type-arg]
+    part = "".join(case(piece) + glue for piece, case, glue in pieces)
+    assert stories._region_hits(part) == _every_region_cue(part)
