@@ -500,8 +500,9 @@ def test_a_stale_workers_late_poll_record_changes_nothing(store: Store) -> None:
 
 
 def test_story_writes_admit_one_holder_at_a_time(store: Store) -> None:
-    """Two stores on one database (two workers) never match-and-save stories at the same time."""
-    other = Store.open(url_of(store)) if store.dialect == "postgresql" else store
+    """Two stores on one database (two workers, or the service and a `monitor crawl`) never match-and-save
+    stories at the same time."""
+    other = Store.open(url_of(store))
     inside, release, entered = threading.Event(), threading.Event(), threading.Event()
 
     def first() -> None:
@@ -526,8 +527,7 @@ def test_story_writes_admit_one_holder_at_a_time(store: Store) -> None:
             thread.join(timeout=10)
     finally:
         release.set()
-        if other is not store:
-            other.close()
+        other.close()
 
 
 def test_concurrent_source_claims_have_one_winner(store: Store) -> None:

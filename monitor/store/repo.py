@@ -345,11 +345,12 @@ class Store:
 
         Two workers that each see a new article about the same, not yet stored story would otherwise both
         create it and both alert. On PostgreSQL this is a session-level advisory lock on a connection of its
-        own (released at the end, or by the server when the worker dies); on SQLite, where one process writes,
-        a lock between the threads of this process.
+        own (released at the end, or by the server when the worker dies). On SQLite a `monitor crawl` or
+        `monitor import` may write beside the service: an OS lock on ``<dbfile>.stories.lock`` (released by the
+        kernel if the process dies), taken under a lock between this process's threads.
         """
         if self.dialect != "postgresql":
-            with self._story_lock:
+            with self._story_lock, self._story_file_lock():
                 yield
             return
         with db.translate(self.url, "lock stories"):
@@ -411,6 +412,19 @@ class Store:
             )
 
     # -- articles and stories ----------------------------------------------------------------------
+
+    @contextmanager
+    def _story_file_lock(self) -> Iterator[None]:
+        path = db.sqlite_path(self.url)
+        if path is None:  # in-memory: one process by definition
+            yield
+            return
+        with open(path.with_name(path.name + ".stories.lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def find_duplicate(self, keys: ArticleKeys) -> int | None:
         """The id of a stored article with the same GUID (per source), canonical URL or text hash."""
@@ -522,8 +536,8 @@ class Store:
         """
         last = after_article_id
         while True:
-            with self._read("read story memory") as s:
-                page = list(s.execute(_memory_query(since, last)))
+            with self._core("read story memory", write=False) as c:
+                page = list(c.execute(_memory_query(since, last)))
             yield from (_memory_row(row) for row in page)
             if len(page) < MEMORY_PAGE:
                 return
