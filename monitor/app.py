@@ -1,6 +1,6 @@
 """Composition root for the commands: opens the store and builds the judgement and the pipeline once.
 
-Heavy libraries (SQLAlchemy, trafilatura, datasketch, aiohttp) are imported here, not in ``monitor.cli``, so
+Heavy libraries (SQLAlchemy, trafilatura, numpy, aiohttp) are imported here, not in ``monitor.cli``, so
 ``monitor --help`` stays fast.
 """
 
