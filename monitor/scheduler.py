@@ -195,6 +195,7 @@ class PollScheduler:
         # get the rest of a burst; when it is full, each poll that ends lets it look again at once.
         self._room = 2 * self.cycle.config.network.concurrency if self._claim else None
         self._full = False
+        self._draining = False  # set by drain(): no poll starts after it
 
     @property
     def enabled(self) -> list[str]:
@@ -202,6 +203,8 @@ class PollScheduler:
 
     def tick(self) -> list[str]:
         """Start polls for every due, enabled, idle source; returns their names."""
+        if self._draining:
+            return []
         now = self.clock()
         started = []
         self._full = False
@@ -276,6 +279,7 @@ class PollScheduler:
         Cancelling is safe: a poll's writes are whole transactions (each article with its alerts, then the
         poll record), and a poll without its record is simply due again at the next start.
         """
+        self._draining = True  # a cancelled poll's end must not start another (see _finished)
         tasks = list(self.running.values())
         if not tasks:
             return 0

@@ -223,7 +223,9 @@ def test_drain_cancels_a_poll_that_outlives_the_grace(app: tuple[App, Clock], ht
             loop = asyncio.get_running_loop()
             started = loop.time()
             cancelled = await scheduler.drain(0.2)
-            return cancelled, loop.time() - started
+            elapsed = loop.time() - started
+            assert scheduler.tick() == [] and not scheduler.running  # nothing starts once draining
+            return cancelled, elapsed
 
     cancelled, seconds = asyncio.run(scenario())
     assert cancelled == 1 and seconds < 1.5
