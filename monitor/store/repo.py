@@ -339,38 +339,6 @@ class Store:
             raise StoreError(f"{db.mask(self.url)}: record poll: unknown source {names}")
         return written
 
-    @contextmanager
-    def story_writes(self) -> Iterator[None]:
-        """Hold the one lock under which relevant articles are matched to stories and saved.
-
-        Two workers that each see a new article about the same, not yet stored story would otherwise both
-        create it and both alert. On PostgreSQL this is a session-level advisory lock on a connection of its
-        own (released at the end, or by the server when the worker dies). On SQLite a `monitor crawl` or
-        `monitor import` may write beside the service: an OS lock on ``<dbfile>.stories.lock`` (released by the
-        kernel if the process dies), taken under a lock between this process's threads.
-        """
-        if self.dialect != "postgresql":
-            with self._story_lock, self._story_file_lock():
-                yield
-            return
-        with db.translate(self.url, "lock stories"):
-            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            try:
-                conn.execute(select(func.pg_advisory_lock(STORY_LOCK_KEY)))
-            except BaseException:
-                conn.close()
-                raise
-        try:
-            yield
-        finally:
-            try:
-                conn.execute(select(func.pg_advisory_unlock(STORY_LOCK_KEY)))
-            except BaseException:
-                conn.invalidate()  # never hand a connection that may still hold the lock back to the pool
-                raise
-            finally:
-                conn.close()
-
     def due_sources(self, now: datetime) -> list[str]:
         """Names of sources due at ``now`` whose lease is free, unscheduled first, then most overdue."""
         with self._read("read due sources") as s:
@@ -412,6 +380,38 @@ class Store:
             )
 
     # -- articles and stories ----------------------------------------------------------------------
+
+    @contextmanager
+    def story_writes(self) -> Iterator[None]:
+        """Hold the one lock under which relevant articles are matched to stories and saved.
+
+        Two workers that each see a new article about the same, not yet stored story would otherwise both
+        create it and both alert. On PostgreSQL this is a session-level advisory lock on a connection of its
+        own (released at the end, or by the server when the worker dies). On SQLite a `monitor crawl` or
+        `monitor import` may write beside the service: an OS lock on ``<dbfile>.stories.lock`` (released by the
+        kernel if the process dies), taken under a lock between this process's threads.
+        """
+        if self.dialect != "postgresql":
+            with self._story_lock, self._story_file_lock():
+                yield
+            return
+        with db.translate(self.url, "lock stories"):
+            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                conn.execute(select(func.pg_advisory_lock(STORY_LOCK_KEY)))
+            except BaseException:
+                conn.close()
+                raise
+        try:
+            yield
+        finally:
+            try:
+                conn.execute(select(func.pg_advisory_unlock(STORY_LOCK_KEY)))
+            except BaseException:
+                conn.invalidate()  # never hand a connection that may still hold the lock back to the pool
+                raise
+            finally:
+                conn.close()
 
     @contextmanager
     def _story_file_lock(self) -> Iterator[None]:
