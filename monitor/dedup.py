@@ -73,18 +73,25 @@ def _split_cjk(token: str) -> list[str]:
     return _CJK_SPLIT.findall(token)
 
 
+@lru_cache(maxsize=2)
+def _normalised_words(text: str) -> tuple[str, tuple[str, ...]]:
+    """``normalise_text`` and its ``_words``, kept for the last two texts: the pipeline asks for a document's
+    ``text_hash`` and then its ``signature``, and normalising is a third of what both cost."""
+    normalised = normalise_text(text)
+    return normalised, tuple(_words(normalised))
+
+
 def text_hash(text: str) -> str | None:
     """sha256 hex of the normalised text, or None when the text is too short to identify an article."""
-    normalised = normalise_text(text)
-    if len(_words(normalised)) < MIN_HASH_WORDS:
+    normalised, words = _normalised_words(text)
+    if len(words) < MIN_HASH_WORDS:
         return None
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
 def shingles(text: str) -> set[str]:
     """Overlapping 3-word shingles; CJK characters count as words, so Chinese text shingles by character."""
-    normalised = normalise_text(text)
-    words = _words(normalised)
+    normalised, words = _normalised_words(text)
     cjk = _CJK.search(normalised) is not None and any(_CJK.match(w) for w in words)
     size = CJK_SHINGLE_CHARS if cjk else SHINGLE_WORDS
     if len(words) < size:
