@@ -1,6 +1,6 @@
 """One poll of a set of sources: what ``monitor crawl`` runs once and the service runs per due source.
 
-Sources are polled concurrently (bounded by ``network.concurrency``); documents are ingested one at a time in
+Sources are polled concurrently (bounded by ``network.concurrency``); a source's documents are ingested together in
 the event-loop thread, because the store has one writer. A source's failure is its own result, never the cycle's.
 """
 
@@ -145,7 +145,9 @@ class Cycle:
             record, documents = await self._spider_documents(source, state)
         else:
             record, documents = await self._feed_documents(source, state)
-        results = [self._ingest(doc, silent=silent, checked=checked) for doc, checked in documents]
+        results, failed = self._ingest(documents, silent=silent)
+        if failed is not None:  # nothing was saved: keep the old validators, so the next poll brings it all again
+            record = after_failure(state, failed, now=self.clock(), interval=source.interval, rng=self.rng)
         report.items.extend(results)
         result = SourceResult(
             source=source.name,
@@ -165,17 +167,21 @@ class Cycle:
         if self.on_source:
             self.on_source(result)
 
-    def _ingest(self, doc: RawDocument | ItemResult, *, silent: bool, checked: ArticleKeys | None) -> ItemResult:
-        if isinstance(doc, ItemResult):
-            item = doc
-        else:
-            try:
-                item = self.pipeline.ingest(doc, silent=silent, dry_run=self.dry_run, checked=checked)
-            except MonitorError as exc:  # e.g. a document the judgement cannot read: that item's error
-                item = ItemResult(doc.source, doc.url, doc.title, Outcome.ERROR, error=str(exc))
+    def _ingest(self, documents: Documents, *, silent: bool) -> tuple[list[ItemResult], MonitorError | None]:
+        """Every document's result in order, and the store's error when saving them failed (none was saved)."""
+        pending = [(doc, checked) for doc, checked in documents if not isinstance(doc, ItemResult)]
+        failed: MonitorError | None = None
+        try:
+            ingested = self.pipeline.ingest_all(pending, silent=silent, dry_run=self.dry_run) if pending else []
+        except MonitorError as exc:
+            failed = exc
+            ingested = [ItemResult(d.source, d.url, d.title, Outcome.ERROR, error=str(exc)) for d, _ in pending]
+        done = iter(ingested)
+        items = [doc if isinstance(doc, ItemResult) else next(done) for doc, _ in documents]
         if self.on_item:
-            self.on_item(item)
-        return item
+            for item in items:
+                self.on_item(item)
+        return items, failed
 
     async def _feed_documents(self, source: SourceConfig, state: SourceState | None) -> tuple[PollRecord, Documents]:
         poll = await poll_feed(
@@ -183,12 +189,13 @@ class Cycle:
         )
         known: Documents = []
         pending = []
-        for entry in poll.entries:  # a stored entry's page is never fetched again
-            keys = self.pipeline.entry_keys(source.name, entry.guid, entry.url)
-            if self.pipeline.is_known(keys):
-                known.append((ItemResult(source.name, entry.url, entry.title, Outcome.DUPLICATE), None))
-            else:
-                pending.append((entry, keys))
+        if poll.entries:  # a stored entry's page is never fetched again
+            keys = [self.pipeline.entry_keys(source.name, entry.guid, entry.url) for entry in poll.entries]
+            for entry, entry_keys, stored in zip(poll.entries, keys, self.pipeline.known_entries(keys), strict=True):
+                if stored:
+                    known.append((ItemResult(source.name, entry.url, entry.title, Outcome.DUPLICATE), None))
+                else:
+                    pending.append((entry, entry_keys))
         if not pending:  # the common case (304, or nothing new): no gather to build and await
             return poll.record, known
         # Pages of summary-only entries are fetched concurrently; the fetcher's connector bounds the load.

@@ -1,18 +1,19 @@
 """One pipeline for every document, whichever source delivered it.
 
-``RawDocument`` ─► exact dedup ─► judge (relevance, event, story features) ─► story assignment ─► one store
-transaction (article + story + outbox rows) ─► the in-memory story index learns the article.
+``RawDocument`` ─► exact dedup ─► judge (relevance, event, story features) ─► story assignment ─► store
+(article + story + outbox rows) ─► the in-memory story index learns the article.
 
 The pipeline decides nothing itself: the pure stages decide, the store persists. It is synchronous on purpose:
-one transaction per article keeps a crash from losing or doubling alerts, and matching a relevant article to a
-story happens under the store's story lock (``Store.story_writes``) after catching up with what other workers
-stored, so several workers on one PostgreSQL never create the same story twice.
+a source's documents are saved in one transaction, with their alerts in the outbox, so a crash neither loses
+nor doubles an alert; and matching relevant articles to stories happens under the store's story lock
+(``Store.story_writes``) after catching up with what other workers stored, so several workers on one PostgreSQL
+never create the same story twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -25,6 +26,7 @@ from monitor.records import (
     NewAlert,
     NewArticle,
     NewStory,
+    SaveArticle,
     SavedArticle,
     StoryMemoryRow,
 )
@@ -39,9 +41,9 @@ if TYPE_CHECKING:
 class ArticleStore(Protocol):
     def find_duplicate(self, keys: ArticleKeys) -> int | None: ...
 
-    def save_article(
-        self, article: NewArticle, story: NewStory | int | None, alerts: Sequence[NewAlert]
-    ) -> SavedArticle: ...
+    def known_entries(self, keys: Sequence[ArticleKeys]) -> list[bool]: ...
+
+    def article_writes(self) -> AbstractContextManager[SaveArticle]: ...
 
     def story_memory(self, since: datetime | None = None, after_article_id: int = 0) -> Iterable[StoryMemoryRow]: ...
 
@@ -122,9 +124,9 @@ class Pipeline:
         """What a feed entry can be recognised by before its page is fetched: GUID and canonical URL."""
         return ArticleKeys(source, guid, canonical_url(url), None)
 
-    def is_known(self, keys: ArticleKeys) -> bool:
-        """Cheap check before fetching an entry's page (``entry_keys``): the same GUID or canonical URL is stored."""
-        return self.store.find_duplicate(keys) is not None
+    def known_entries(self, keys: Sequence[ArticleKeys]) -> list[bool]:
+        """Cheap check before fetching entries' pages (``entry_keys``): the same GUID or canonical URL is stored."""
+        return self.store.known_entries(keys)
 
     @staticmethod
     def keys(doc: RawDocument) -> ArticleKeys:
@@ -134,35 +136,81 @@ class Pipeline:
     def ingest(
         self, doc: RawDocument, *, silent: bool, dry_run: bool = False, checked: ArticleKeys | None = None
     ) -> ItemResult:
-        """Judge and store one document. ``dry_run`` judges against what is stored and writes nothing.
+        """Judge and store one document (``ingest_all`` of one)."""
+        return self.ingest_all([(doc, checked)], silent=silent, dry_run=dry_run)[0]
 
-        ``checked``: the ``entry_keys`` that ``is_known`` has just found nowhere. When they are still the
-        document's GUID and canonical URL (its page did not name another), looking up again would only add the
-        text hash, and ``save_article`` checks that too (unique key): a copy under another URL is then
-        reported duplicate all the same, after being judged for nothing, and a new article, by far the common
-        case, saves a round trip. A dry run writes nothing, so it always looks.
+    def ingest_all(
+        self, documents: Sequence[tuple[RawDocument, ArticleKeys | None]], *, silent: bool, dry_run: bool = False
+    ) -> list[ItemResult]:
+        """Judge a source's documents one by one, then store them together; one result each, in order.
+
+        They are saved in ONE transaction (``Store.article_writes``), under the story lock when any is relevant:
+        a commit costs more than an article's inserts, and the story catch-up is read once. A store failure
+        raises and saves none of them (the caller must then not record the poll as done, so they come again).
+        ``dry_run`` judges against what is stored and writes nothing.
+
+        Each document's ``checked``: the ``entry_keys`` that ``known_entries`` has just found nowhere. When they
+        are still its GUID and canonical URL (its page did not name another), looking up again would only add
+        the text hash, and the save checks that too (unique key): a copy under another URL is then reported
+        duplicate all the same, after being judged for nothing, and a new article, by far the common case,
+        saves a round trip. A dry run writes nothing, so it always looks.
         """
-        keys = self.keys(doc)
-        if (dry_run or not _covers(checked, keys)) and self.store.find_duplicate(keys) is not None:
-            return ItemResult(doc.source, doc.url, doc.title, Outcome.DUPLICATE)
-        judgement = self.judge.judge(doc)
-        if dry_run:
+        results: list[ItemResult | None] = []
+        judged: list[tuple[int, RawDocument, ArticleKeys, Judgement]] = []
+        for doc, checked in documents:
+            keys = self.keys(doc)
+            if (dry_run or not _covers(checked, keys)) and self.store.find_duplicate(keys) is not None:
+                results.append(ItemResult(doc.source, doc.url, doc.title, Outcome.DUPLICATE))
+            else:
+                judged.append((len(results), doc, keys, self.judge.judge(doc)))
+                results.append(None)
+        done = self._try(judged) if dry_run else self._store(judged, silent=silent)
+        for (position, *_), result in zip(judged, done, strict=True):
+            results[position] = result
+        return [result for result in results if result is not None]
+
+    def _try(self, judged: Sequence[tuple[int, RawDocument, ArticleKeys, Judgement]]) -> list[ItemResult]:
+        """What storing would do, without storing (each document against what is stored, not each other)."""
+        done = []
+        for _, doc, _keys, judgement in judged:
             decision = self.index.assign(judgement, doc.published) if judgement.relevant else None
-            return self._result(doc, judgement, decision, story_id=decision.story_id if decision else None)
-        if not judgement.relevant:
-            saved = self.store.save_article(self._article(doc, keys, judgement), None, ())
-            return self._saved(doc, judgement, None, saved)
+            done.append(self._result(doc, judgement, decision, story_id=decision.story_id if decision else None))
+        return done
+
+    def _store(
+        self, judged: Sequence[tuple[int, RawDocument, ArticleKeys, Judgement]], *, silent: bool
+    ) -> list[ItemResult]:
+        if not judged:
+            return []
+        relevant = any(judgement.relevant for *_, judgement in judged)
         # Match and save under the store's story lock, after learning what other workers stored meanwhile:
         # two workers must never both create (and alert) the same story.
-        with self.store.story_writes():
-            self.load_memory()
-            decision = self.index.assign(judgement, doc.published)
-            story, alerts = self._story_and_alerts(doc, judgement, decision, silent=silent)
-            saved = self.store.save_article(self._article(doc, keys, judgement), story, alerts)
-            if saved.created:
-                self.index.add(saved.article_id, saved.story_id, judgement, doc.published)
-                self._memory_upto = max(self._memory_upto, saved.article_id)
-        return self._saved(doc, judgement, decision, saved)
+        with self.store.story_writes() if relevant else nullcontext():
+            if relevant:
+                self.load_memory()
+            learned = False
+            try:
+                with self.store.article_writes() as save:
+                    done = []
+                    for _, doc, keys, judgement in judged:
+                        decision = self.index.assign(judgement, doc.published) if judgement.relevant else None
+                        story, alerts = self._story_and_alerts(doc, judgement, decision, silent=silent)
+                        saved = save(self._article(doc, keys, judgement), story, alerts)
+                        if saved.created and judgement.relevant:  # later documents may join its story
+                            self.index.add(saved.article_id, saved.story_id, judgement, doc.published)
+                            self._memory_upto = max(self._memory_upto, saved.article_id)
+                            learned = True
+                        done.append(self._saved(doc, judgement, decision, saved))
+            except BaseException:
+                if learned:  # the index learned articles whose transaction rolled back: relearn from the store
+                    self._forget_memory()
+                raise
+        return done
+
+    def _forget_memory(self) -> None:
+        self._index = type(self._index)(window=self._index.window, join_score=self._index.join_score)
+        self._memory_upto = 0
+        self._memory_loaded = False
 
     def _saved(
         self, doc: RawDocument, judgement: Judgement, decision: StoryDecision | None, saved: SavedArticle

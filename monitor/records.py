@@ -10,7 +10,7 @@ the judgement and alerting modules; the store only round-trips them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -92,6 +92,10 @@ class SavedArticle:
     created: bool
     story_created: bool
     alerts_created: int
+
+
+#: What ``Store.article_writes`` yields: ``save(article, story, alerts)`` within the block's one transaction.
+SaveArticle = Callable[[NewArticle, NewStory | int | None, Sequence[NewAlert]], SavedArticle]
 
 
 @dataclass(frozen=True, slots=True)

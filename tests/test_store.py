@@ -148,6 +148,44 @@ def test_attaching_to_a_missing_story_fails_and_writes_nothing(store: Store) -> 
     assert store.article_count() == 0 and store.alerts() == []
 
 
+def test_known_entries_says_for_each_entry_whether_its_guid_or_url_is_stored(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(repo, "KNOWN_CHUNK", 3)  # several queries out of a handful of entries
+    for n in (1, 4, 7):
+        store.save_article(article(n), None, [])
+    url_only = article(8, guid=None)
+    store.save_article(url_only, None, [])
+    entries = [
+        ArticleKeys("gsmarena", f"guid-{n}", f"https://example.com/other/{n}", None) for n in range(1, 7)
+    ] + [
+        ArticleKeys("theverge", "guid-1", "https://example.com/elsewhere", None),  # a GUID is per source
+        ArticleKeys("theverge", None, "https://example.com/news/7", None),  # same URL, another source
+        ArticleKeys("gsmarena", None, "https://example.com/news/8", None),
+        ArticleKeys("gsmarena", None, "https://example.com/news/9", None),
+    ]
+
+    assert store.known_entries(entries) == [True, False, False, True, False, False, False, True, True, False]
+    assert store.known_entries([]) == []
+
+
+def test_articles_saved_in_one_block_commit_together_or_not_at_all(store: Store) -> None:
+    with store.article_writes() as save:
+        first = save(article(1), story(), [alert()])
+        joined = save(article(2, outlet="The Verge"), first.story_id, [])  # a story made earlier in the block
+        again = save(article(1), story(), [alert("slack")])
+    assert (first.created, joined.story_id, again.created) == (True, first.story_id, False)
+    assert first.story_id is not None
+    assert store.article_count() == 2 and len(store.alerts()) == 1
+    saved = store.story(first.story_id)
+    assert saved is not None and saved.article_count == 2
+
+    with pytest.raises(StoreError, match="story 999 does not exist"), store.article_writes() as save:
+        save(article(3), story(), [alert()])
+        save(article(4), 999, [])
+    assert store.article_count() == 2 and len(store.stories()) == 1 and len(store.alerts()) == 1
+
+
 def test_articles_and_stories_list_newest_first_and_filter_by_topic(store: Store) -> None:
     store.save_article(article(1), story(), [])
     store.save_article(article(2, topic="other", relevant=False), None, [])

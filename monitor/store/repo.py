@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -51,6 +52,7 @@ from monitor.records import (
     NewArticle,
     NewStory,
     PollRecord,
+    SaveArticle,
     SavedArticle,
     SourceState,
     StoredArticle,
@@ -62,6 +64,8 @@ from monitor.store.schema import Alert, Article, Delivery, Source, Story
 
 #: Rows per page when streaming ``story_memory``; each page is its own short read transaction.
 MEMORY_PAGE = 2000
+#: Entries per query of ``known_entries`` (two IN lists of at most this many parameters each).
+KNOWN_CHUNK = 400
 #: The advisory lock key of ``Store.story_writes`` (any constant; ours spells "monitor" in ASCII).
 STORY_LOCK_KEY = 0x6D6F6E69746F72
 
@@ -124,6 +128,15 @@ class _Statements:
             )
             .order_by(Article.id)
             .limit(1)
+        )
+        self.known_entries = select(articles.c.guid_key, articles.c.canonical_url).where(
+            or_(
+                articles.c.guid_key.in_(bindparam("guids", expanding=True)),
+                articles.c.canonical_url.in_(bindparam("urls", expanding=True)),
+            )
+        )
+        self.set_article_story = (
+            update(articles).where(articles.c.id == bindparam("b_id")).values(story_id=bindparam("b_story_id"))
         )
         sources = cast(Table, Source.__table__)
         self.sources = sources
@@ -431,33 +444,65 @@ class Store:
         with self._core("find duplicate", write=False) as c:
             return c.execute(self._sql.find_duplicate, _key_params(keys)).scalar()
 
+    def known_entries(self, keys: Sequence[ArticleKeys]) -> list[bool]:
+        """For each of a feed's entries, whether an article with its GUID (per source) or canonical URL is
+        stored: ``find_duplicate`` for a whole feed in one query per ``KNOWN_CHUNK`` entries. Text hashes are
+        not looked at (an entry has none before its text is read)."""
+        guids = sorted({guid_key(k.source, k.guid) for k in keys} - {None})
+        urls = sorted({k.canonical_url for k in keys})
+        found_guids: set[str | None] = set()
+        found_urls: set[str] = set()
+        with self._core("find known entries", write=False) as c:
+            for start in range(0, max(len(guids), len(urls)), KNOWN_CHUNK):
+                params = {"guids": guids[start : start + KNOWN_CHUNK], "urls": urls[start : start + KNOWN_CHUNK]}
+                for guid, url in c.execute(self._sql.known_entries, params):
+                    found_guids.add(guid)
+                    found_urls.add(url)
+        found_guids.discard(None)  # a row stored without GUID, found by its URL
+        return [guid_key(k.source, k.guid) in found_guids or k.canonical_url in found_urls for k in keys]
+
     def save_article(
         self, article: NewArticle, story: NewStory | int | None, alerts: Sequence[NewAlert] = ()
     ) -> SavedArticle:
-        """Store the article, its story link and its outbox rows in ONE transaction.
+        """Store the article, its story link and its outbox rows in ONE transaction (``article_writes``)."""
+        with self.article_writes() as save:
+            return save(article, story, alerts)
 
-        Idempotent: when the article is already stored (any unique key), its id comes back with
+    @contextmanager
+    def article_writes(self) -> Iterator[SaveArticle]:
+        """One transaction in which to save many articles (a feed's new entries): yields ``save(article, story,
+        alerts) -> SavedArticle``, committed together at the end, or not at all if anything in the block raises.
+
+        A save stores the article, its story link (a ``NewStory`` to create, or the id of a stored one: a story
+        created earlier in the same block counts) and its outbox rows. Idempotent: when the article is already
+        stored (any unique key, including by an earlier save of the block), its id comes back with
         ``created=False`` and nothing else is written. Alert ``dedup_key``s may say ``{story}``.
-        """
-        with self._write("save article") as s:
-            attach_to = self._lock_story(s, story) if isinstance(story, int) else None
-            values = _article_values(article, story if isinstance(story, int) else None)
-            article_id = s.execute(self._sql.insert_article, values).scalar_one_or_none()
-            if article_id is None:
-                return self._existing(s, article)
-            story_id, story_created = None, False
-            if isinstance(story, NewStory):
-                story_id, story_created = (
-                    s.execute(self._sql.insert_story, _story_values(article, story)).scalar_one(),
-                    True,
-                )
-                s.execute(update(Article).where(Article.id == article_id).values(story_id=story_id))
-            elif attach_to is not None:
-                story_id = self._attach(s, attach_to, article)
-            created = sum(self._insert_alert(s, alert, story_id) for alert in alerts)
-            return SavedArticle(article_id, story_id, True, story_created, created)
 
-    def _existing(self, s: Session, article: NewArticle) -> SavedArticle:
+        One transaction per feed instead of per article: a SQLite commit costs more than the inserts it commits
+        (docs/performance.md). A failed block saves nothing, so the caller must not record the poll as done.
+        """
+        with self._core("save articles", write=True) as c:
+            yield partial(self._save_article, c)
+
+    def _save_article(
+        self, c: Connection, article: NewArticle, story: NewStory | int | None, alerts: Sequence[NewAlert] = ()
+    ) -> SavedArticle:
+        attach_to = self._lock_story(c, story) if isinstance(story, int) else None
+        values = _article_values(article, story if isinstance(story, int) else None)
+        article_id = c.execute(self._sql.insert_article, values).scalar_one_or_none()
+        if article_id is None:
+            return self._existing(c, article)
+        story_id, story_created = None, False
+        if isinstance(story, NewStory):
+            story_id = c.execute(self._sql.insert_story, _story_values(article, story)).scalar_one()
+            story_created = True
+            c.execute(self._sql.set_article_story, {"b_id": article_id, "b_story_id": story_id})
+        elif attach_to is not None:
+            story_id = self._attach(c, attach_to, article)
+        created = sum(self._insert_alert(c, alert, story_id) for alert in alerts)
+        return SavedArticle(article_id, story_id, True, story_created, created)
+
+    def _existing(self, s: Session | Connection, article: NewArticle) -> SavedArticle:
         # On PostgreSQL ON CONFLICT waited for the competing insert to commit, so this read (a new snapshot
         # under READ COMMITTED) sees it.
         existing = s.execute(self._sql.find_duplicate, _key_params(article.keys)).first()
@@ -465,7 +510,7 @@ class Store:
             raise StoreError(f"{db.mask(self.url)}: save article: conflicting row vanished, retry")
         return SavedArticle(existing.id, existing.story_id, False, False, 0)
 
-    def _lock_story(self, s: Session, story_id: int) -> Any:
+    def _lock_story(self, s: Session | Connection, story_id: int) -> Any:
         # Row lock (PostgreSQL) taken before the article insert: concurrent attaches to one story serialise,
         # so counts and outlets add up, and a missing story is reported as such, not as a foreign-key error.
         row = s.execute(self._sql.lock_story, {"id": story_id}).first()
@@ -473,7 +518,7 @@ class Store:
             raise StoreError(f"{db.mask(self.url)}: save article: story {story_id} does not exist")
         return row
 
-    def _attach(self, s: Session, story: Any, article: NewArticle) -> int:
+    def _attach(self, s: Session | Connection, story: Any, article: NewArticle) -> int:
         outlets = story.outlets if article.outlet in story.outlets else [*story.outlets, article.outlet]
         s.execute(
             update(Story)
@@ -486,7 +531,7 @@ class Store:
         )
         return int(story.id)
 
-    def _insert_alert(self, s: Session, alert: NewAlert, story_id: int | None) -> int:
+    def _insert_alert(self, s: Session | Connection, alert: NewAlert, story_id: int | None) -> int:
         if STORY_PLACEHOLDER in alert.dedup_key and story_id is None:
             raise StoreError(f"{db.mask(self.url)}: alert {alert.dedup_key!r} names a story but there is none")
         values = {
