@@ -12,7 +12,8 @@ Identity without database ids: ids differ between databases, so nothing in the f
 articles and alerts name their story by that key, and an alert's ``dedup_key`` keeps ``{story}`` where the
 story id was. So export → import into an empty database → export gives the same bytes.
 
-Import is idempotent: articles go through ``Store.save_article`` (unique GUID/URL/text keys), alerts through
+Import is idempotent: articles go through ``Store.save_article`` (unique GUID/URL/text keys; those with a story
+under ``Store.story_writes``, so running workers see them before matching), alerts through
 UNIQUE(dedup_key, channel). Importing a file twice, or re-running an interrupted import, adds nothing twice.
 
 Imported alerts are never sent again by accident:
@@ -33,6 +34,7 @@ import base64
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
@@ -291,7 +293,10 @@ def _import_article(state: _Import, line: Mapping[str, Any]) -> None:
     story: NewStory | int | None = None
     if key is not None:
         story = state.local.get(key) or _new_story(state.stories[key])
-    saved = state.store.save_article(_new_article(line), story, ())
+    # Under the story lock, like the pipeline's saves: a worker between its catch-up read and its save must not
+    # miss an imported story (it would create the same story a second time, and alert).
+    with state.store.story_writes() if story is not None else nullcontext():
+        saved = state.store.save_article(_new_article(line), story, ())
     if saved.created:
         state.counts["articles"] += 1
         state.counts["stories"] += saved.story_created

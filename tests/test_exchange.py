@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -188,6 +189,22 @@ def test_an_interrupted_import_completes_when_run_again(store: Store, other_stor
 
     assert rest["articles"] == 4 and rest["present"] == 2
     assert export_text(other_store) == "\n".join(lines) + "\n"
+
+
+def test_an_import_waits_for_a_worker_matching_stories(store: Store, other_store: Store) -> None:
+    # A worker holds the story lock between its catch-up read and its save; an imported story must not slip in
+    # between, or the worker would create the same story again.
+    fill(store)
+    lines = export_text(store).splitlines()
+    url = other_store.url.render_as_string(hide_password=False)
+    importing = threading.Thread(target=import_export, args=(other_store, lines))
+    with Store.open(url) as worker:
+        with worker.story_writes():
+            importing.start()
+            importing.join(timeout=0.5)
+            assert importing.is_alive() and other_store.article_count() == 0
+        importing.join(timeout=30)
+    assert not importing.is_alive() and other_store.article_count() == 6
 
 
 # -- alerts are never re-sent ----------------------------------------------------------------------------------
