@@ -321,9 +321,7 @@ _GATE = re.compile(
     r"|&(?![A-Za-z0-9#])"
     ")*+"
 )
-_START_NAMES = re.compile(r"<([A-Za-z][A-Za-z0-9]*)")
-_END_NAMES = re.compile(r"</([A-Za-z][A-Za-z0-9]*)")
-_SELF_CLOSED = re.compile(r"<([A-Za-z][A-Za-z0-9]*)[^>]*/>")
+_TAG_PARTS = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)([^>]*)>")
 _ENTITY_NAMES = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 _ENTITIES = frozenset(html.entities.name2codepoint) | {"apos"}  # what _BaseHTMLProcessor writes back as is
 _C1_CHARREF = re.compile(r"&#(?:(?>0*)(?:12[89]|1[3-5]\d)|[xX](?>0*)[89][0-9a-fA-F]);")  # rewritten to cp1252
@@ -334,7 +332,6 @@ _KEPT = frozenset(_HTMLSanitizer.acceptable_elements) - {"textarea"}
 _VOID = _KEPT & frozenset(_BaseHTMLProcessor.elements_no_end_tag)
 _NON_VOID = _KEPT - _VOID
 _TAGS = re.compile(r"<[^>]*>")
-_QUOTE_REFS = ("&#39;", "&#34;")  # the sanitiser's feed() turns these into one character each
 
 
 @dataclass(slots=True)
@@ -767,26 +764,29 @@ def _gate(value: str, base_length: int) -> tuple[str, int, int] | None:
     """The raw value, if resolving URLs and sanitising would leave its text as it is; with length bounds.
 
     Returns (text for monitor, lower bound, upper bound on the length of feedparser's value), or None.
-    Sanitised text keeps every character of the raw text except ``&#39;``/``&#34;`` (one character each); tags
-    come back re-serialised: at most six times as long (``&`` -> ``&amp;``, valueless attributes), plus a base
-    URL per tag for resolved links.
+    Sanitised text keeps every character of the raw text except ``&#39;``/``&#34;`` (which the sanitiser's
+    feed() turns into one character each); tags come back re-serialised: at most six times as long (``&`` ->
+    ``&amp;``, valueless attributes), plus a base URL per tag for resolved links.
     """
-    if _GATE.fullmatch(value) is None or _C1_CHARREF.search(value) or not _repair_spares_text(value):
+    if _GATE.fullmatch(value) is None:
         return None
-    if not _ENTITIES.issuperset(_ENTITY_NAMES.findall(value)):
+    ascii = value.isascii()
+    if not ascii and not _repair_spares_text(value):
         return None
-    if not _KEPT.issuperset(map(str.lower, _START_NAMES.findall(value))):
-        return None  # a tag the sanitiser drops (with or without its text)
-    if not _NON_VOID.issuperset(map(str.lower, _END_NAMES.findall(value))):
-        return None  # </script> or </br>: dropped by the sanitiser (and lxml reads </br> as a <br>)
-    if not _VOID.issuperset(map(str.lower, _SELF_CLOSED.findall(value))):
-        return None  # <p/>: the sanitiser writes <p></p>, lxml opens a paragraph
+    refs = 0
+    if "&" in value:
+        if _C1_CHARREF.search(value) or not _ENTITIES.issuperset(_ENTITY_NAMES.findall(value)):
+            return None
+        refs = value.count("&#39;") + value.count("&#34;")
+    for slash, name, self_closed in {(s, n.lower(), r[-1:] == "/") for s, n, r in _TAG_PARTS.findall(value)}:
+        if name not in (_NON_VOID if slash else _KEPT) or (self_closed and name not in _VOID):
+            return None  # dropped by the sanitiser (</br> too, which lxml reads as <br>), or <p/> (written <p></p>)
     tags = _TAGS.findall(value)
     tags_length = sum(map(len, tags))
     text_length = len(value) - tags_length
-    low = text_length - 4 * sum(value.count(ref) for ref in _QUOTE_REFS)
+    low = text_length - 4 * refs
     high = text_length + 6 * tags_length + len(tags) * (6 * base_length + 32)
-    text = value.translate(_cp1252) if _CP1252.search(value) else value
+    text = value.translate(_cp1252) if not ascii and _CP1252.search(value) else value
     return text, low, high
 
 
