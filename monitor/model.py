@@ -90,7 +90,8 @@ class FeedEntry:
     title: str
     guid: str | None
     published: datetime | None
-    content_html: str  # the fullest content the feed had (content:encoded / atom content / summary)
+    content_html: str  # the fullest content the feed had (content:encoded / atom content / summary); unsanitised
+    # when the lxml path read it (monitor.feedxml), so only ever turned into text, never rendered
     summary_only: bool
     language: str | None = None
 
