@@ -174,8 +174,7 @@ def lsh_bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
 
 _MERGE_EVERY = 20_000  # signatures kept in the insertion buffer before it is merged into the sorted arrays
 _CHUNK = 1 << 14  # signatures per storage chunk: growing never copies what is stored
-_WINDOW = 16  # sorted hashes a lookup reads from the start of a directory slot (which holds two on average)
-_STEPS = np.arange(_WINDOW, dtype=np.intp)
+_WINDOW = 16  # sorted hashes a lookup reads from the start of a directory slot; no slot holds more
 
 
 class NearDuplicateIndex:
@@ -188,35 +187,36 @@ class NearDuplicateIndex:
 
     Memory is arrays, about 0.9 kB per stored signature: the signature (512 bytes), and one 64-bit hash per
     band in a sorted array (with the row it came from). A lookup reads the slot of a directory on the hashes'
-    top bits (two hashes per slot on average), then the few hashes from there: constant time, whatever the
-    size. New rows go to a dict first and are merged into the sorted arrays every ``_MERGE_EVERY`` rows. A band
-    hash is only a pointer: candidates are checked against the stored values, so a hash collision costs time,
-    never a wrong answer.
+    top bits (two to four hashes per slot on average), then ``_WINDOW`` hashes from there: a fixed number of
+    numpy calls over all bands at once, whatever the size (each call costs more than the memory it reads). A slot
+    never holds more than the window: the hashes of a crowded one (copies of one text share their band hashes)
+    stay in the dict that also holds the rows added since the last merge, which a lookup reads band by band.
+    New rows are merged into the sorted arrays every ``_MERGE_EVERY`` rows. A band hash is only a pointer:
+    candidates are checked against the stored values, so a hash collision costs time, never a wrong answer.
     """
 
     def __init__(self, threshold: float = 0.5) -> None:
         self.threshold = threshold
         self._bands, self._rows_per_band = lsh_bands(threshold)
         self._width = self._bands * self._rows_per_band
-        # Random odd multipliers: a band's hash is sum(value_j * m_j) mod 2^64, plus a per-band salt.
-        gen = np.random.default_rng(SEED)
-        self._mix = gen.integers(0, 2**63, (self._bands, self._rows_per_band), dtype=np.uint64) * 2 + 1
-        self._salt = gen.integers(0, 2**63, self._bands, dtype=np.uint64)
+        # Random odd multipliers, different in every band: a band's hash is sum(value_j * m_j) mod 2^64.
+        self._mix = (
+            np.random.default_rng(SEED).integers(0, 2**63, (self._bands, self._rows_per_band), dtype=np.uint64) * 2 + 1
+        )
         self._ids: set[int] = set()
         self._sigs: list[np.ndarray] = []  # chunks of _CHUNK signatures; row r is _sigs[r // _CHUNK][r % _CHUNK]
         self._keys: list[np.ndarray] = []  # likewise the key of each row
         self._size = 0
-        self._sorted_hashes = np.zeros(0, dtype=np.uint64)  # merged band hashes, sorted, then padding
+        self._sorted_hashes = np.zeros(0, dtype=np.uint64)  # merged band hashes, sorted, then _WINDOW of padding
         self._sorted_rows = np.zeros(0, dtype=np.int32)  # the row of each
+        self._windows: np.ndarray | None = None  # _sorted_hashes[i : i + _WINDOW] for every i, a view (no copy)
         self._directory = np.zeros(2, dtype=np.int32)  # slot (a hash's top bits) -> its first index
         self._shift = np.uint64(63)  # hash >> shift is its directory slot
-        self._crowded = False  # whether a slot holds more than _WINDOW hashes
-        self._recent: dict[int, int | list[int]] = {}  # band hash -> row(s), not yet merged
-        self._recent_rows = 0
+        self._loose: dict[int, int | list[int]] = {}  # band hash -> row(s): not merged yet, or of a crowded slot
+        self._unmerged = 0  # rows added since the last merge
 
     def _hashes(self, values: np.ndarray) -> np.ndarray:
-        bands = values[: self._width].reshape(self._bands, self._rows_per_band).astype(np.uint64)
-        return (bands * self._mix).sum(axis=1, dtype=np.uint64) + self._salt
+        return np.vecdot(values[: self._width].reshape(self._bands, self._rows_per_band), self._mix)
 
     def add(self, key: int, sig: bytes) -> None:
         values = _values(sig)
@@ -231,16 +231,9 @@ class NearDuplicateIndex:
         self._keys[chunk][offset] = key
         self._size += 1
         self._ids.add(key)
-        recent = self._recent
-        for h in self._hashes(values).tolist():
-            rows = recent.setdefault(h, row)
-            if rows != row:
-                if isinstance(rows, int):
-                    recent[h] = [rows, row]
-                else:
-                    rows.append(row)
-        self._recent_rows += 1
-        if self._recent_rows >= _MERGE_EVERY:
+        _file_loose(self._loose, self._hashes(values).tolist(), row)
+        self._unmerged += 1
+        if self._unmerged >= _MERGE_EVERY:
             self._merge()
 
     def add_many(self, items: Iterable[tuple[int, bytes]]) -> None:
@@ -248,7 +241,8 @@ class NearDuplicateIndex:
             self.add(key, sig)
 
     def _merge(self) -> None:
-        pairs = [(h, r) for h, rows in self._recent.items() for r in ((rows,) if isinstance(rows, int) else rows)]
+        """Move the dict's hashes into the sorted arrays, then the hashes of slots fuller than the window back."""
+        pairs = [(h, r) for h, rows in self._loose.items() for r in ((rows,) if isinstance(rows, int) else rows)]
         hashes = np.fromiter((h for h, _ in pairs), dtype=np.uint64, count=len(pairs))
         rows = np.fromiter((r for _, r in pairs), dtype=np.int32, count=len(pairs))
         order = np.argsort(hashes, kind="stable")
@@ -256,41 +250,46 @@ class NearDuplicateIndex:
         at = np.searchsorted(self._sorted_hashes[:size], hashes[order], side="right")
         merged = np.insert(self._sorted_hashes[:size], at, hashes[order])
         merged_rows = np.insert(self._sorted_rows[:size], at, rows[order])
-        self._recent, self._recent_rows = {}, 0
-        bits = max(1, (len(merged) // 2).bit_length() - 1)  # about two hashes per directory slot
-        self._shift = np.uint64(64 - bits)
-        counts = np.bincount((merged >> self._shift).astype(np.intp), minlength=1 << bits)
+        bits = max(1, (len(merged) // 2).bit_length() - 1)  # two to four hashes per directory slot
+        shift = np.uint64(64 - bits)
+        slots = (merged >> shift).astype(np.intp)
+        counts = np.bincount(slots, minlength=1 << bits)
+        self._loose, self._unmerged = {}, 0
+        crowded = counts > _WINDOW
+        if crowded.any():
+            spill = crowded[slots]
+            for h, r in zip(merged[spill].tolist(), merged_rows[spill].tolist(), strict=True):
+                _file_loose(self._loose, (h,), r)
+            merged, merged_rows = merged[~spill], merged_rows[~spill]
+            counts[crowded] = 0
+        self._shift = shift
         self._directory = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
-        self._crowded = bool(counts.max() > _WINDOW)
         # A lookup reads _WINDOW hashes from the start of its slot; the padding lets it read past the last one.
         padding = np.zeros(_WINDOW, dtype=np.uint64)
         self._sorted_hashes = np.concatenate((merged, padding))
         self._sorted_rows = np.concatenate((merged_rows, padding.astype(np.int32)))
+        self._windows = np.lib.stride_tricks.sliding_window_view(self._sorted_hashes, _WINDOW)
 
-    def _sorted_matches(self, hashes: np.ndarray) -> list[int]:
+    def _sorted_matches(self, hashes: np.ndarray, windows: np.ndarray) -> list[int]:
         """Rows whose merged band hashes equal one of ``hashes``. A window may run into the next slots, whose
-        hashes differ in their top bits, so comparing with the slot's own hash is enough."""
-        slots = hashes >> self._shift
-        at = self._directory.take(slots)[:, None] + _STEPS
-        found = self._sorted_hashes.take(at) == hashes[:, None]
-        rows = self._sorted_rows[at[found]].tolist() if np.count_nonzero(found) else []
-        if self._crowded:  # some slot holds more than the window (copies of one text share band hashes)
-            start, end = self._directory.take(slots), self._directory.take(slots + np.uint64(1))
-            for i in np.flatnonzero(end - start > _WINDOW).tolist():
-                rest = np.arange(start[i] + _WINDOW, end[i])
-                rows += self._sorted_rows[rest[self._sorted_hashes[rest] == hashes[i]]].tolist()
-        return rows
+        hashes differ in their top bits, so comparing with the slot's own hash is enough; no slot is longer."""
+        starts = self._directory.take(hashes >> self._shift)
+        hit = windows[starts] == hashes[:, None]
+        if not np.count_nonzero(hit):  # a quarter of hit.any()'s cost
+            return []
+        band, step = np.nonzero(hit)
+        return self._sorted_rows.take(starts[band] + step).tolist()
 
     def _candidate_rows(self, values: np.ndarray) -> list[int]:
         hashes = self._hashes(values)
         found: list[int] = []
-        if self._recent:
-            for h in hashes.tolist():
-                rows = self._recent.get(h)
-                if rows is not None:
-                    found += [rows] if isinstance(rows, int) else rows
-        if len(self._sorted_hashes):
-            found += self._sorted_matches(hashes)
+        if self._loose:
+            loose = self._loose
+            for h in loose.keys() & hashes.tolist():  # one C loop; a hash is rarely there
+                rows = loose[h]
+                found += [rows] if isinstance(rows, int) else rows
+        if self._windows is not None:
+            found += self._sorted_matches(hashes, self._windows)
         if not found:
             return []
         # Keep the rows that really share a band (a hash collision is not a candidate), in row order.
@@ -321,3 +320,14 @@ class NearDuplicateIndex:
 
     def __len__(self) -> int:
         return self._size
+
+
+def _file_loose(loose: dict[int, int | list[int]], hashes: Iterable[int], row: int) -> None:
+    """Note ``row`` under each of ``hashes``: one row is the int itself (most hashes have one), more a list."""
+    for h in hashes:
+        rows = loose.setdefault(h, row)
+        if rows != row:
+            if isinstance(rows, int):
+                loose[h] = [rows, row]
+            else:
+                rows.append(row)
