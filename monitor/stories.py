@@ -32,8 +32,9 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import islice
@@ -252,12 +253,18 @@ class StoryDecision:
     nearest_score: float = 0.0
 
 
-def _day_bits(days: Iterable[tuple[int, int]]) -> int:
-    """(month, day) pairs as one bit each (month * 32 + day), so "a day in common" is one ``&``."""
-    bits = 0
-    for month, day in days:
-        bits |= 1 << ((month & 15) * 32 + (day & 31))
-    return bits
+# A (month, day) as one number (month * 32 + day), always the same int object: a story's evidence tuple and a
+# probe's set hold these shared objects, so comparing them reads no memory of the story's own.
+_DAY_CODES: tuple[int, ...] = tuple(range(16 * 32))
+# A story's named days and headline words: a tuple while small (one object of a cache line or two, read in order),
+# a frozenset once large (a probe's few items are then looked up in it rather than its many items in the probe:
+# a story of fifty articles has a few hundred).
+_Evidence = tuple[int | str, ...] | frozenset[int | str]
+EVIDENCE_TUPLE = 16
+
+
+def _day_codes(days: Iterable[tuple[int, int]]) -> set[int]:
+    return {_DAY_CODES[(month & 15) * 32 + (day & 31)] for month, day in days}
 
 
 # A tally of values (generations, regions) as one story accumulates them: None, a single (value, count), or a
@@ -284,18 +291,19 @@ def _majority(tally: _Tally) -> str | None:
     return leaders[0] if len(leaders) == 1 else None
 
 
-_NO_TOKENS: frozenset[str] = frozenset()
-
-
 class _Story:
     """Accumulated features of one stored story (internal, mutable while coverage arrives).
 
-    Slots and plain values (days as bits, a tally instead of a Counter, interned headline words): story memory
-    is kept for every stored relevant article, a million of them in the benchmark.
+    Slots and plain values (a tally instead of a Counter; the named days and interned headline words in one
+    ``evidence`` tuple): story memory is kept for every stored relevant article, a million of them in the
+    benchmark, and an undated lookup compares about forty stories, each somewhere else in a large heap. What it
+    reads of one is this object's first cache line and its evidence, a line or two read in order. A set of words
+    (its table probed at random) and an int of day bits were three to five cache misses more per story: at a
+    million stored articles, most of an undated lookup's time.
     """
 
     # What a lookup reads first, so that it shares the object's first cache line.
-    __slots__ = ("region", "generation", "days", "title_tokens", "story_id", "first", "seq", "topic", "event", "size",
+    __slots__ = ("region", "generation", "evidence", "story_id", "first", "seq", "topic", "event", "size",
                  "_generations", "_regions")
 
     def __init__(self, story_id: int, topic: str, event: Event) -> None:
@@ -305,8 +313,8 @@ class _Story:
         self.first: int | None = None  # ordinal of the earliest publication date among the members
         self.generation: str | None = None  # the members' majority generation, kept current by absorb
         self.region: str | None = None  # likewise the majority region (None on a tie)
-        self.days = 0  # _day_bits of every day the members name
-        self.title_tokens: frozenset[str] | set[str] = _NO_TOKENS
+        # Every day the members name (_DAY_CODES) and every headline word (interned), in no particular order.
+        self.evidence: _Evidence = ()
         self.size = 0
         self.seq = 0  # when it was last filed under a new bucket or week: orders candidates of equal score
         self._generations: _Tally = None
@@ -315,16 +323,18 @@ class _Story:
     def absorb(self, features: StoryFeatures) -> None:
         self.size += 1
         if features.generation:
-            self._generations = _count(self._generations, features.generation)
+            self._generations = _count(self._generations, sys.intern(features.generation))
             self.generation = _majority(self._generations)
         if features.region:
-            self._regions = _count(self._regions, features.region)
+            self._regions = _count(self._regions, sys.intern(features.region))
             self.region = _majority(self._regions)
-        self.days |= _day_bits(features.days)
-        if features.title_tokens:
-            if not self.title_tokens:
-                self.title_tokens = set()
-            self.title_tokens.update(map(sys.intern, features.title_tokens))  # type: ignore[union-attr]
+        if features.days or features.title_tokens:
+            evidence: set[int | str] = set(self.evidence)
+            known = len(evidence)
+            evidence.update(_day_codes(features.days))
+            evidence.update(map(sys.intern, features.title_tokens))
+            if len(evidence) != known:
+                self.evidence = tuple(evidence) if len(evidence) <= EVIDENCE_TUPLE else frozenset(evidence)
         if features.published:
             day = features.published.toordinal()
             if self.first is None or day < self.first:
@@ -339,23 +349,29 @@ class _Bucket:
     all of them in the order they were filed (an undated article is compared with the most recent only).
     Stories are held directly (not by id): a lookup touches each candidate once."""
 
-    __slots__ = ("by_day", "undated", "recent")
+    __slots__ = ("by_day", "days", "undated", "recent", "_latest")
 
     def __init__(self) -> None:
         self.by_day: dict[int, _Story | list[_Story]] = {}  # one story on a day is itself, more a list
+        self.days: list[int] = []  # the keys of by_day, sorted: a window is two bisections away
         self.undated: dict[int, _Story] = {}  # by story id; dicts keep insertion order: most recently filed last
-        self.recent: dict[int, _Story] = {}
+        self.recent: dict[int, _Story] = {}  # likewise every story; changed only through file/unfile
+        # most_recent() as a list, until the order changes: reading the end of a large dict is a few dozen cache
+        # misses, a list of fifty stories a handful; coverage that joins a story changes no order.
+        self._latest: list[_Story] | None = None
 
     def put(self, story: _Story, first: int | None) -> None:
         if first is None:
             self.undated[story.story_id] = story
             return
-        held = self.by_day.setdefault(first, story)
-        if held is not story:
-            if isinstance(held, list):
-                held.append(story)
-            else:
-                self.by_day[first] = [held, story]
+        held = self.by_day.get(first)
+        if held is None:
+            self.by_day[first] = story
+            insort(self.days, first)
+        elif isinstance(held, list):
+            held.append(story)
+        elif held is not story:
+            self.by_day[first] = [held, story]
 
     def take(self, story: _Story, first: int | None) -> None:
         if first is None:
@@ -364,22 +380,51 @@ class _Bucket:
         held = self.by_day.get(first)
         if held is story:
             del self.by_day[first]
+            del self.days[bisect_left(self.days, first)]
         elif isinstance(held, list) and story in held:
             held.remove(story)
             if len(held) == 1:
                 self.by_day[first] = held[0]
 
-    def undated_recent(self) -> Iterator[_Story]:
-        return islice(reversed(self.undated.values()), UNDATED_CANDIDATES)
+    def file(self, story: _Story) -> None:
+        """Most recently filed, unless it is filed already (then its place does not change)."""
+        if story.story_id not in self.recent:
+            self.recent[story.story_id] = story
+            self._latest = None
 
-    def most_recent(self) -> Iterator[_Story]:
-        return islice(reversed(self.recent.values()), UNDATED_CANDIDATES)
+    def unfile(self, story_id: int) -> None:
+        if self.recent.pop(story_id, None) is not None:
+            self._latest = None
 
-    def near(self, day: int, offsets: tuple[int, ...]) -> list[_Story]:
-        """Stories whose first article is ``day`` plus one of ``offsets`` (nearest first), at most
-        ``WINDOW_CANDIDATES``."""
-        out: list[_Story] = []
+    def undated_recent(self) -> Iterable[_Story]:
+        return islice(reversed(self.undated.values()), UNDATED_CANDIDATES) if self.undated else ()
+
+    def most_recent(self) -> list[_Story]:
+        latest = self._latest
+        if latest is None:
+            latest = self._latest = list(islice(reversed(self.recent.values()), UNDATED_CANDIDATES))
+        return latest
+
+    def near(self, day: int, span: int, offsets: tuple[int, ...]) -> list[_Story]:
+        """Stories whose first article is within ``span`` days of ``day``, at most ``WINDOW_CANDIDATES``: when
+        there are more, those of the nearest days (``offsets``, nearest first). Otherwise in no particular order
+        (``assign`` orders a window's candidates itself)."""
+        days = self.days
+        lo = bisect_left(days, day - span)
+        hi = bisect_right(days, day + span, lo)
+        if lo == hi:
+            return []
         by_day = self.by_day
+        out: list[_Story] = []
+        for first in days[lo:hi]:
+            held = by_day[first]
+            if isinstance(held, list):
+                out += held
+            else:
+                out.append(held)
+        if len(out) <= WINDOW_CANDIDATES:
+            return out
+        out = []
         for offset in offsets:
             held = by_day.get(day + offset)
             if held is None:
@@ -389,8 +434,8 @@ class _Bucket:
             else:
                 out.append(held)
             if len(out) >= WINDOW_CANDIDATES:
-                return out[:WINDOW_CANDIDATES]
-        return out
+                break
+        return out[:WINDOW_CANDIDATES]
 
 
 class StoredArticle(Protocol):
@@ -425,7 +470,7 @@ class StoryIndex:
         self._stories: dict[int, _Story] = {}
         self._buckets: dict[_BucketKey, _Bucket] = {}
         self._filed = 0  # filings so far: the next _Story.seq
-        span = max(window.days, 0)  # |Δ| > window ⇔ |Δ| > window.days, for dates (whole days)
+        self._span = span = max(window.days, 0)  # |Δ| > window ⇔ |Δ| > window.days, for dates (whole days)
         self._offsets = (0, *(d for n in range(1, span + 1) for d in (-n, n)))  # the window, nearest days first
 
     def __len__(self) -> int:
@@ -496,11 +541,12 @@ class StoryIndex:
         # is written. Between equal scores the earlier candidate wins, in the order documented above.
         top_score, top_id, top_dated = -1.0, 0, None  # top_dated: (bucket, week, seq) of a window winner
         generation, region, day = probe.generation, probe.region, probe.day
-        partnership, bits, mine = probe.event is Event.PARTNERSHIP, probe.day_bits, probe.title_tokens
+        partnership, either = probe.event is Event.PARTNERSHIP, probe.evidence
+        days, mine = probe.days, probe.title_tokens
         size = len(mine)
         for b, bucket in enumerate(self._buckets_for(probe)):
             groups = ((False, bucket.most_recent()),) if day is None else (
-                (False, bucket.undated_recent()), (True, bucket.near(day, self._offsets)))
+                (False, bucket.undated_recent()), (True, bucket.near(day, self._span, self._offsets)))
             for dated, candidates in groups:
                 for story in candidates:
                     theirs = story.region
@@ -512,13 +558,14 @@ class StoryIndex:
                     score = W_SAME_GENERATION if generation and generation == story.generation else 0.0
                     if partnership:
                         score += W_PARTNERSHIP
-                    if story.days & bits:
+                    evidence = story.evidence
+                    shared = not either.isdisjoint(evidence)  # a day or a headline word in common: rare
+                    if shared and not days.isdisjoint(evidence):
                         score += W_SHARED_DAY
                     if region and region == theirs:
                         score += W_SAME_REGION
-                    tokens = story.title_tokens
-                    overlap = 0.0 if mine.isdisjoint(tokens) else len(mine.intersection(tokens)) / size
-                    score = score + W_TITLE_OVERLAP * overlap
+                    if shared and (hits := len(mine.intersection(evidence))):
+                        score = score + W_TITLE_OVERLAP * (hits / size)  # with no word in common, score + 0.0
                     if score < top_score:
                         continue
                     # Lists are walked in candidate order, except the window (nearest days first), which is
@@ -586,15 +633,15 @@ class StoryIndex:
             if old is not None:
                 old.take(story, old_first)
                 if moved:
-                    old.recent.pop(sid, None)
+                    old.unfile(sid)
             everything.take(story, old_first)
             new.put(story, first)
             everything.put(story, first)
         elif story.size == 1:
             new.put(story, first)
             everything.put(story, first)
-        new.recent[sid] = story  # re-inserting keeps the order of first filing
-        everything.recent[sid] = story
+        new.file(story)  # filing again keeps the order of first filing
+        everything.file(story)
 
 
 def _week(day: int | None) -> int | None:
@@ -610,7 +657,7 @@ def _with_date(features: StoryFeatures, published: datetime | None) -> StoryFeat
 class _Probe:
     """The article being looked up, with what scoring compares precomputed once."""
 
-    __slots__ = ("topic", "event", "generation", "region", "published", "day", "day_bits", "title_tokens")
+    __slots__ = ("topic", "event", "generation", "region", "published", "day", "days", "title_tokens", "evidence")
 
     def __init__(self, topic: str, features: StoryFeatures) -> None:
         self.topic = topic
@@ -619,8 +666,9 @@ class _Probe:
         self.region = features.region
         self.published = features.published
         self.day = features.published.toordinal() if features.published else None
-        self.day_bits = _day_bits(features.days)
+        self.days = frozenset(_day_codes(features.days))
         self.title_tokens = frozenset(features.title_tokens)
+        self.evidence = self.days | self.title_tokens  # whether a story shares either, in one look at its evidence
 
 
 def _score(story: _Story, f: _Probe, copy: float, window: timedelta) -> tuple[float, str]:
@@ -660,14 +708,15 @@ def _evidence(story: _Story, f: _Probe, copy: float) -> float:
         score += W_SAME_GENERATION
     if f.event is Event.PARTNERSHIP:
         score += W_PARTNERSHIP
-    if story.days & f.day_bits:
+    if not f.days.isdisjoint(story.evidence):
         score += W_SHARED_DAY
     if f.region and f.region == story.region:
         score += W_SAME_REGION
-    return score + W_TITLE_OVERLAP * _overlap(story.title_tokens, f.title_tokens)
+    return score + W_TITLE_OVERLAP * _overlap(story.evidence, f.title_tokens)
 
 
-def _overlap(story_tokens: frozenset[str] | set[str], mine: frozenset[str]) -> float:
-    if not mine or not story_tokens:
+def _overlap(evidence: _Evidence, mine: frozenset[str]) -> float:
+    """The share of the article's headline words that the story's headlines have too."""
+    if not mine or not evidence:
         return 0.0
-    return len(mine.intersection(story_tokens)) / len(mine)
+    return len(mine.intersection(evidence)) / len(mine)

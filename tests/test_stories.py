@@ -315,3 +315,72 @@ _REGION_PIECES = [lit for lits in stories._REGION_LITERALS.values() for lit in l
 def test_region_cues_found_as_searching_every_cue_finds_on_generated_text(pieces: list) -> None:  # type: ignore[type-arg]
     part = "".join(case(piece) + glue for piece, case, glue in pieces)
     assert stories._region_hits(part) == _every_region_cue(part)
+
+
+# --- the index's own structures give what their definitions give --------------------------------------------------
+
+_WORDS = [f"w{i}" for i in range(40)]
+_member = st.builds(
+    lambda days, words: StoryFeatures(event=Event.LAUNCH, days=tuple(sorted(set(days))),
+                                      title_tokens=tuple(sorted(set(words)))),
+    st.lists(st.tuples(st.integers(1, 12), st.integers(1, 31)), max_size=3),
+    st.lists(st.sampled_from(_WORDS), max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_member, min_size=1, max_size=6), _member)
+def test_a_shared_day_and_shared_headline_words_score_as_the_members_features_say(
+        members: list[StoryFeatures], article: StoryFeatures) -> None:
+    # A story keeps its members' days and words in one tuple, or a frozenset once large (six members of up to
+    # twelve words cross that line): the evidence must be what the members' features say either way.
+    story = stories._Story(1, TOPIC, Event.LAUNCH)
+    for features in members:
+        story.absorb(features)
+    days = {day for features in members for day in features.days}
+    words = {word for features in members for word in features.title_tokens}
+    mine = set(article.title_tokens)
+    expected = stories.W_SHARED_DAY if days & set(article.days) else 0.0
+    expected = expected + stories.W_TITLE_OVERLAP * (len(mine & words) / len(mine) if mine and words else 0.0)
+    assert stories._evidence(story, stories._Probe(TOPIC, article), 0.0) == expected
+
+
+def _walked_window(bucket: stories._Bucket, day: int, offsets: tuple[int, ...]) -> list[stories._Story]:
+    """The window by its definition: the stories first published on day + offset, nearest days first."""
+    out: list[stories._Story] = []
+    for offset in offsets:
+        held = bucket.by_day.get(day + offset)
+        out += held if isinstance(held, list) else [held] if held is not None else []
+    return out
+
+
+def test_windows_and_recent_lists_are_what_their_definitions_give_while_stories_move() -> None:
+    """A bucket's window (a bisection over its sorted days) and its most recent stories (a list kept until the
+    filing order changes) against walking the window day by day and reading the filing order, while 400 stories
+    of one event gain articles that move their first day and their product (so their bucket)."""
+    rng = random.Random(5)
+    index = StoryIndex()
+    start = datetime(2024, 3, 1)
+    truncated = 0
+    for article_id in range(1, 1601):
+        published = start + timedelta(days=rng.randrange(40)) if rng.random() < 0.9 else None
+        features = StoryFeatures(generation=rng.choice(["14", "15", "15", None]), event=Event.LAUNCH,
+                                 published=published.date() if published else None)
+        index.add(article_id, rng.randrange(1, 400), Judgement(True, TOPIC, (), Event.LAUNCH, (), features,
+                                                                dedup.signature("")), published)
+        for bucket in index._buckets.values():
+            recent = list(itertools.islice(reversed(bucket.recent.values()), stories.UNDATED_CANDIDATES))
+            assert bucket.most_recent() == recent
+        if article_id % 200:
+            continue
+        for bucket in index._buckets.values():
+            assert bucket.days == sorted(bucket.by_day)
+            for day in range(start.toordinal() - 12, start.toordinal() + 52):
+                window = bucket.near(day, index._span, index._offsets)
+                walked = _walked_window(bucket, day, index._offsets)
+                if len(walked) > stories.WINDOW_CANDIDATES:  # cut to the nearest days: the order is the walk's
+                    assert window == walked[: stories.WINDOW_CANDIDATES]
+                    truncated += 1
+                else:  # every story of the window, in an order assign does not depend on
+                    assert sorted(map(id, window)) == sorted(map(id, walked))
+    assert truncated > 100 and len(index._buckets) >= 4  # crowded windows and several buckets were checked
