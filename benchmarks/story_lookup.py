@@ -1,6 +1,6 @@
 """Time ``StoryIndex.assign`` with 10k and 100k stored articles (1M with ``--full``), and the memory per article.
 
-    .venv/bin/python benchmarks/story_lookup.py [--full] [--lookups N] [--dense] [--sizes 10000,100000]
+    .venv/bin/python benchmarks/story_lookup.py [--full] [--lookups N] [--passes N] [--dense] [--sizes 10000,100000]
 
 Synthetic story memory shaped like what ``assign`` builds: a story is one event of one product line (a tenth name
 no product) in one region, on one day; its 1-6 articles share those, name its day, take their headline words from
@@ -15,7 +15,8 @@ one topic over the same ten years instead, so 1M stored is ~80 stories a day of 
 sets are then bounded (``stories.WINDOW_CANDIDATES``, ``UNDATED_CANDIDATES``), which is what that mode shows.
 
 Each size is built in a fresh child process, so its resident memory (RSS) is its own. Times are CPU time of the
-process (steadier than wall time on a shared machine), best of three passes over the same lookups.
+process (steadier than wall time on a shared machine), best of three passes over the same lookups (``--passes``:
+more on a busy machine, where a neighbour's work slows some passes by a third).
 """
 
 from __future__ import annotations
@@ -109,8 +110,9 @@ def build(size: int, dense: bool, seed: int = 1) -> tuple[StoryIndex, list[Story
     return index, stories, (time.process_time() - cpu) / size
 
 
-def lookups(index: StoryIndex, stories: list[Story], dense: bool, count: int, seed: int = 2) -> tuple[float, float]:
-    """(CPU µs, wall µs) per assign, best of three passes."""
+def lookups(index: StoryIndex, stories: list[Story], dense: bool, count: int, passes: int = 3,
+            seed: int = 2) -> tuple[float, float]:
+    """(CPU µs, wall µs) per assign, best of ``passes`` passes."""
     rng, gen = random.Random(seed), np.random.default_rng(seed)
     queries = []
     for i in range(count):
@@ -121,7 +123,7 @@ def lookups(index: StoryIndex, stories: list[Story], dense: bool, count: int, se
         published = story.day + timedelta(hours=rng.randrange(72)) if i % 2 else None
         queries.append((article(rng, story, random_signature(gen), published), published))
     best_cpu = best_wall = float("inf")
-    for _ in range(3):
+    for _ in range(passes):
         cpu, wall = time.process_time(), time.perf_counter()
         for judgement, published in queries:
             index.assign(judgement, published)
@@ -139,13 +141,13 @@ def rss() -> int:
         return 0
 
 
-def one(size: int, dense: bool, count: int) -> str:
+def one(size: int, dense: bool, count: int, passes: int) -> str:
     gc.collect()
     before = rss()
     index, stories, per_add = build(size, dense)
     gc.collect()
     grown = rss() - before
-    per_lookup, wall = lookups(index, stories, dense, count)
+    per_lookup, wall = lookups(index, stories, dense, count, passes)
     topics = 1 if dense else -(-size // PER_TOPIC)
     return (f"{len(index):>10,} {topics:>6} {index.story_count:>9,} {per_add * 1e6:>8.1f} {grown / 2**20:>8.0f} "
             f"{grown / size:>8.0f} {wall:>10.1f} {per_lookup:>10.1f}")
@@ -155,19 +157,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--full", action="store_true", help="also 1,000,000 stored articles (~1.5 GB, minutes)")
     parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument("--passes", type=int, default=3, help="timed passes over the lookups; the best counts")
     parser.add_argument("--dense", action="store_true", help="every article in one topic (news density grows too)")
     parser.add_argument("--sizes", help="comma-separated stored-article counts instead of the defaults")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process: build and time one size
     args = parser.parse_args()
     if args.one:
-        print(one(args.one, args.dense, args.lookups), flush=True)
+        print(one(args.one, args.dense, args.lookups, args.passes), flush=True)
         return
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [10_000, 100_000] + (
         [1_000_000] if args.full else [])
     print(f"{'stored':>10} {'topics':>6} {'stories':>9} {'add µs':>8} {'RSS MiB':>8} {'B/art.':>8} "
           f"{'wall µs':>10} {'assign µs':>10}   (µs: CPU per call; wall µs: the same, wall clock)")
     for size in sizes:
-        command = [sys.executable, __file__, "--one", str(size), "--lookups", str(args.lookups)]
+        command = [sys.executable, __file__, "--one", str(size), "--lookups", str(args.lookups),
+                   "--passes", str(args.passes)]
         done = subprocess.run(command + (["--dense"] if args.dense else []), capture_output=True, text=True,
                               check=False)
         if done.returncode != 0:
