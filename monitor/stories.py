@@ -521,7 +521,7 @@ class StoryIndex:
             return StoryDecision(None, 0.0, "not relevant")
         probe = _Probe(judgement.topic or "", _with_date(judgement.features, published))
         stories = self._stories
-        best: tuple[float, int, str] | None = None  # (score, story id, reason) of the best join
+        best: tuple[float, int, str | None] | None = None  # (score, story id, reason) of the best join
         nearest: tuple[float, int] | None = None
 
         copies: dict[int, float] = {}  # story -> best near-duplicate similarity
@@ -581,11 +581,12 @@ class StoryIndex:
             if nearest is None or top_score > nearest[0]:
                 nearest = (top_score, top_id)
             if best is None or top_score > best[0]:
-                best = (top_score, top_id, f"join: evidence {top_score:.2f}")
+                best = (top_score, top_id, None)  # the reason is written only if it joins
 
         near_id, near_score = (nearest[1], nearest[0]) if nearest else (None, 0.0)
         if best is not None and best[0] >= self._needed(probe.published, stories[best[1]]):
-            return StoryDecision(best[1], best[0], best[2], near_id, near_score)
+            reason = best[2] if best[2] is not None else f"join: evidence {best[0]:.2f}"
+            return StoryDecision(best[1], best[0], reason, near_id, near_score)
         return StoryDecision(None, 0.0, "new story", near_id, near_score)
 
     def _needed(self, published: date | None, story: _Story) -> float:
