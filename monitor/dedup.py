@@ -153,10 +153,20 @@ def is_empty(sig: bytes) -> bool:
 # --- LSH ---------------------------------------------------------------------------------------------------
 
 
-@lru_cache
+#: ``lsh_bands`` of the thresholds monitor uses, worked out once: the integration costs ~0.1 s, which every
+#: ``monitor crawl`` paid when building its story index, even when no feed had changed. A test recomputes them.
+KNOWN_BANDS = {(0.5, NUM_PERM): (25, 5)}
+
+
 def lsh_bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
     """(bands, rows per band) minimising false positives + false negatives around ``threshold``, as datasketch's
     ``MinHashLSH`` chooses them (equal weights), integrated with numpy instead of scipy: (25, 5) for 0.5."""
+    return KNOWN_BANDS.get((threshold, num_perm)) or compute_lsh_bands(threshold, num_perm)
+
+
+@lru_cache
+def compute_lsh_bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """``lsh_bands`` worked out, not looked up."""
     s = np.linspace(0.0, 1.0, 4001)
     below, above = s <= threshold, s >= threshold
     best, error = (0, 0), float("inf")

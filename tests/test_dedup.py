@@ -110,7 +110,13 @@ def test_signature_is_datasketchs_minhash(words: list[str]) -> None:
 def test_lsh_bands_are_the_ones_datasketch_chooses() -> None:
     lsh = pytest.importorskip("datasketch.lsh")
     for threshold in (0.1, 0.3, 0.5, 0.7, 0.9):
-        assert dedup.lsh_bands(threshold) == lsh._optimal_param(threshold, dedup.NUM_PERM, 0.5, 0.5)
+        assert dedup.compute_lsh_bands(threshold) == lsh._optimal_param(threshold, dedup.NUM_PERM, 0.5, 0.5)
+        assert dedup.lsh_bands(threshold) == dedup.compute_lsh_bands(threshold)
+
+
+def test_the_bands_worked_out_once_are_the_computed_ones() -> None:
+    for (threshold, num_perm), bands in dedup.KNOWN_BANDS.items():
+        assert dedup.compute_lsh_bands(threshold, num_perm) == bands
 
 
 def _variants(rng: random.Random, count: int) -> list[str]:
