@@ -1,7 +1,7 @@
 """Composition root for the commands: opens the store and builds the judgement and the pipeline once.
 
-Heavy libraries (SQLAlchemy, trafilatura, numpy, aiohttp) are imported here, not in ``monitor.cli``, so
-``monitor --help`` stays fast.
+Heavy libraries (SQLAlchemy, trafilatura, aiohttp) are imported here, not in ``monitor.cli``, so
+``monitor --help`` stays fast; numpy and the story index only when a document is judged (``_story_index``).
 """
 
 from __future__ import annotations
@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from monitor.config import Config
 from monitor.judge import Judge
 from monitor.pipeline import Pipeline, utcnow
 from monitor.store import Store
-from monitor.stories import StoryIndex
+
+if TYPE_CHECKING:
+    from monitor.stories import StoryIndex
 
 
 @dataclass
@@ -33,5 +36,12 @@ def open_app(config: Config, *, clock: Callable[[], datetime] = utcnow, sync_sou
     store = Store.open(config.storage.url)
     if sync_sources:
         store.sync_sources([(s.name, s.type, s.url) for s in config.sources])
-    pipeline = Pipeline(store, judge, StoryIndex(), config.topics, config.channels, clock=clock)
+    pipeline = Pipeline(store, judge, _story_index, config.topics, config.channels, clock=clock)
     return App(config, store, pipeline, clock)
+
+
+def _story_index() -> StoryIndex:
+    """The pipeline builds its story index at first need: a crawl of unchanged feeds never does."""
+    from monitor.stories import StoryIndex
+
+    return StoryIndex()

@@ -11,13 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from monitor import dedup
-from monitor.classify import classify_event
 from monitor.model import Event, RawDocument
-from monitor.stories import StoryFeatures, story_features
 
 if TYPE_CHECKING:
     from monitor.match import Query
+    from monitor.stories import StoryFeatures
 
 
 class TopicLike(Protocol):
@@ -54,6 +52,12 @@ class Judge:
         return tuple(name for name, _ in self._queries)
 
     def judge(self, doc: RawDocument) -> Judgement:
+        # Imported at the first judgement, not with this module: they bring numpy and a few hundred regexes
+        # (~0.2 s), which a crawl whose feeds are all unchanged never needs. Later calls find them loaded.
+        from monitor import dedup
+        from monitor.classify import classify_event
+        from monitor.stories import StoryFeatures, story_features
+
         title, text = doc.title or "", doc.text or ""
         signature = dedup.signature(text or title)
         topic, terms = self._topic(title, text)

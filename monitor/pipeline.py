@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from monitor.alerting import StoryView, alerts_for_new_story
-from monitor.dedup import text_hash
 from monitor.model import Outcome, RawDocument
 from monitor.records import (
     ArticleKeys,
@@ -84,7 +83,7 @@ class Pipeline:
         self,
         store: ArticleStore,
         judge: Judge,
-        index: StoryIndex,
+        new_index: Callable[[], StoryIndex],
         topics: Sequence[TopicConfig],
         channels: Sequence[ChannelConfig] = (),
         *,
@@ -92,7 +91,8 @@ class Pipeline:
     ) -> None:
         self.store = store
         self.judge = judge
-        self._index = index
+        self._new_index = new_index  # called at first need: building an index imports numpy
+        self._index: StoryIndex | None = None
         self._memory_loaded = False
         self._memory_upto = 0  # highest article id the index has learned from the store
         self.topics: Mapping[str, TopicConfig] = {t.name: t for t in topics}
@@ -103,14 +103,18 @@ class Pipeline:
     def index(self) -> StoryIndex:
         """The story index, taught every stored relevant article on first use.
 
-        Lazily: a crawl whose feeds are all unchanged (the common case) never pays for reading the memory.
+        Lazily: a crawl whose feeds are all unchanged (the common case) never pays for building it or reading the
+        memory.
         """
-        if not self._memory_loaded:
+        if self._index is None or not self._memory_loaded:
             self.load_memory()
+        assert self._index is not None
         return self._index
 
     def load_memory(self) -> int:
         """Learn the stored relevant articles the index has not seen yet (e.g. other workers' writes)."""
+        if self._index is None:
+            self._index = self._new_index()
         count = 0
         for row in self.store.story_memory(after_article_id=self._memory_upto):
             self._index.add_stored(row)
@@ -131,6 +135,8 @@ class Pipeline:
     @staticmethod
     def keys(doc: RawDocument) -> ArticleKeys:
         """Every identity the document can be recognised by (GUID in its source, canonical URL, text)."""
+        from monitor.dedup import text_hash  # here, not with the module: dedup brings numpy (see ``judge``)
+
         return ArticleKeys(doc.source, doc.guid, canonical_url(doc.canonical_url or doc.url), text_hash(doc.text))
 
     def ingest(
@@ -208,7 +214,7 @@ class Pipeline:
         return done
 
     def _forget_memory(self) -> None:
-        self._index = type(self._index)(window=self._index.window, join_score=self._index.join_score)
+        self._index = None
         self._memory_upto = 0
         self._memory_loaded = False
 
