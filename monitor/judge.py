@@ -51,6 +51,11 @@ class Judge:
     def topics(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self._queries)
 
+    @staticmethod
+    def prepare() -> None:
+        """Import now what ``judge`` imports at its first call (see there)."""
+        from monitor import classify, dedup, stories  # noqa: F401
+
     def judge(self, doc: RawDocument) -> Judgement:
         # Imported at the first judgement, not with this module: they bring numpy and a few hundred regexes
         # (~0.2 s), which a crawl whose feeds are all unchanged never needs. Later calls find them loaded.

@@ -111,6 +111,13 @@ class Pipeline:
         assert self._index is not None
         return self._index
 
+    def prepare(self) -> None:
+        """Import what judging needs and build the story index now rather than at the first document (a long-
+        running service calls this before it starts polling; a one-off crawl of unchanged feeds never needs it)."""
+        self.judge.prepare()
+        if self._index is None:
+            self._index = self._new_index()
+
     def load_memory(self) -> int:
         """Learn the stored relevant articles the index has not seen yet (e.g. other workers' writes)."""
         if self._index is None:

@@ -95,6 +95,9 @@ def run_service(
 
         app = open_app(config, clock=clock or utcnow)
         try:
+            # Now, not at the first new article: its imports (~0.3 s) would stall the event loop, and with it
+            # every poll in flight, which a short network.timeout then reports as failed.
+            app.pipeline.prepare()
             return asyncio.run(Service(app, tick=tick).run(stop or threading.Event()))
         except ServiceError as exc:
             return _refuse(str(exc))

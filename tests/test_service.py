@@ -243,7 +243,8 @@ def test_each_outlet_failure_follows_its_policy_while_others_keep_their_rhythm(
     http_server.route("/new", feed_route(FRIDGE))
     http_server.route("/hang", timed("hang", Route(body=rss(FRIDGE), headers=FEED_HEADERS, hang=True)))
     names = {"good": "/good", "e500": "/e500", "e429": "/e429", "gone": "/gone", "moved": "/old", "hang": "/hang"}
-    config = write_config(tmp_path, {n: http_server.url(p) for n, p in names.items()}, timeout=0.3, storage=storage_url)
+    # 1 s, not less: on a loaded machine a shorter timeout can also fail a healthy outlet's answer (the 429).
+    config = write_config(tmp_path, {n: http_server.url(p) for n, p in names.items()}, timeout=1.0, storage=storage_url)
     running = service(config)
     running.wait_polls({name: 1 for name in names})
     # The hung outlet held nobody up: the good feed's first poll came while the hang was still waiting.
@@ -267,7 +268,7 @@ def test_each_outlet_failure_follows_its_policy_while_others_keep_their_rhythm(
     moved = running.state("moved")  # 301: the stored URL follows, the old one was asked once
     assert moved.current_url == http_server.url("/new") and paths(http_server, "/old") == ["/old"]
     hang = running.state("hang")
-    assert hang.status == "error" and "0.3 s" in (hang.last_error or "")
+    assert hang.status == "error" and "within 1 s" in (hang.last_error or "")
     assert running.finish() == 0
 
 
