@@ -145,11 +145,6 @@ def similarity(a: bytes, b: bytes) -> float:
     return float(np.count_nonzero(va == vb)) / NUM_PERM
 
 
-def is_empty(sig: bytes) -> bool:
-    _values(sig)  # the length check
-    return sig == _EMPTY_BYTES
-
-
 # --- LSH ---------------------------------------------------------------------------------------------------
 
 
@@ -245,10 +240,6 @@ class NearDuplicateIndex:
         self._unmerged += 1
         if self._unmerged >= _MERGE_EVERY:
             self._merge()
-
-    def add_many(self, items: Iterable[tuple[int, bytes]]) -> None:
-        for key, sig in items:
-            self.add(key, sig)
 
     def _merge(self) -> None:
         """Move the dict's hashes into the sorted arrays, then the hashes of slots fuller than the window back."""

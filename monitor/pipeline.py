@@ -106,29 +106,31 @@ class Pipeline:
         Lazily: a crawl whose feeds are all unchanged (the common case) never pays for building it or reading the
         memory.
         """
-        if self._index is None or not self._memory_loaded:
+        if not self._memory_loaded:
             self.load_memory()
-        assert self._index is not None
-        return self._index
+        return self._built_index()
 
     def prepare(self) -> None:
         """Import what judging needs and build the story index now rather than at the first document (a long-
         running service calls this before it starts polling; a one-off crawl of unchanged feeds never needs it)."""
         self.judge.prepare()
-        if self._index is None:
-            self._index = self._new_index()
+        self._built_index()
 
     def load_memory(self) -> int:
         """Learn the stored relevant articles the index has not seen yet (e.g. other workers' writes)."""
-        if self._index is None:
-            self._index = self._new_index()
+        index = self._built_index()
         count = 0
         for row in self.store.story_memory(after_article_id=self._memory_upto):
-            self._index.add_stored(row)
+            index.add_stored(row)
             self._memory_upto = max(self._memory_upto, row.article_id)
             count += 1
         self._memory_loaded = True
         return count
+
+    def _built_index(self) -> StoryIndex:
+        if self._index is None:
+            self._index = self._new_index()
+        return self._index
 
     @staticmethod
     def entry_keys(source: str, guid: str | None, url: str) -> ArticleKeys:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from monitor.app import open_app
 from monitor.config import load_config
+from monitor.errors import StoreError
 from monitor.model import Outcome, RawDocument
 from monitor.store import Store
 from tests.httpserver import LoopbackServer, Route
@@ -90,13 +92,8 @@ def test_after_a_failed_save_the_story_memory_holds_only_what_was_stored(
                         PARTNERSHIP[1].replace("today announced", "have announced"), "p2")
     app = open_app(config)
     try:
-        results = app.pipeline.ingest_all([(first, None), (document(REFUSED + "x", OTHER[1], "o1"), None)],
-                                          silent=False)
-    except Exception as exc:
-        assert "disk quota exceeded" in str(exc)
-    else:
-        raise AssertionError(f"the refused article was saved: {results}")
-    try:
+        with pytest.raises(StoreError, match="disk quota exceeded"):
+            app.pipeline.ingest_all([(first, None), (document(REFUSED + "x", OTHER[1], "o1"), None)], silent=False)
         refuse_articles(storage_url, on=False)
 
         [again, more] = app.pipeline.ingest_all([(first, None), (coverage, None)], silent=False)

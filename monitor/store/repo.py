@@ -502,7 +502,7 @@ class Store:
         created = sum(self._insert_alert(c, alert, story_id) for alert in alerts)
         return SavedArticle(article_id, story_id, True, story_created, created)
 
-    def _existing(self, s: Session | Connection, article: NewArticle) -> SavedArticle:
+    def _existing(self, s: Connection, article: NewArticle) -> SavedArticle:
         # On PostgreSQL ON CONFLICT waited for the competing insert to commit, so this read (a new snapshot
         # under READ COMMITTED) sees it.
         existing = s.execute(self._sql.find_duplicate, _key_params(article.keys)).first()
@@ -510,7 +510,7 @@ class Store:
             raise StoreError(f"{db.mask(self.url)}: save article: conflicting row vanished, retry")
         return SavedArticle(existing.id, existing.story_id, False, False, 0)
 
-    def _lock_story(self, s: Session | Connection, story_id: int) -> Any:
+    def _lock_story(self, s: Connection, story_id: int) -> Any:
         # Row lock (PostgreSQL) taken before the article insert: concurrent attaches to one story serialise,
         # so counts and outlets add up, and a missing story is reported as such, not as a foreign-key error.
         row = s.execute(self._sql.lock_story, {"id": story_id}).first()
@@ -518,7 +518,7 @@ class Store:
             raise StoreError(f"{db.mask(self.url)}: save article: story {story_id} does not exist")
         return row
 
-    def _attach(self, s: Session | Connection, story: Any, article: NewArticle) -> int:
+    def _attach(self, s: Connection, story: Any, article: NewArticle) -> int:
         outlets = story.outlets if article.outlet in story.outlets else [*story.outlets, article.outlet]
         s.execute(
             update(Story)
