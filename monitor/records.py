@@ -54,6 +54,8 @@ class NewArticle:
     terms: tuple[str, ...] = ()
     features: Mapping[str, Any] = field(default_factory=dict)
     signature: bytes | None = None
+    #: Why the article joined its story or started one, in words (``StoryDecision.reason``); None: not said.
+    join_reason: str | None = None
 
     @property
     def keys(self) -> ArticleKeys:
@@ -143,6 +145,9 @@ class StoredArticle:
     story_id: int | None
     event: str | None
     relevant: bool
+    language: str | None = None
+    join_reason: str | None = None
+    cues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +163,7 @@ class StoredStory:
     article_count: int
     outlets: tuple[str, ...]
     cues: tuple[str, ...]
+    alertable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,3 +195,4 @@ class AlertRow:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+

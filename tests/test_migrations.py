@@ -28,7 +28,7 @@ def test_upgrade_downgrade_to_base_and_upgrade_again(db_url: str) -> None:
     assert db.current_revision(db_url) is None and tables(db_url) == set()
 
     db.upgrade(db_url)
-    assert db.current_revision(db_url) == db.head_revision() == "0001"
+    assert db.current_revision(db_url) == db.head_revision() == "0002"
     assert tables(db_url) == TABLES
 
     db.downgrade(db_url, "base")
@@ -72,7 +72,7 @@ def test_workers_opening_a_fresh_database_together_migrate_it_once(db_url: str) 
 
     stores = run_in_threads(4, lambda i: Store.open(db_url))
     try:
-        assert db.current_revision(db_url) == "0001"
+        assert db.current_revision(db_url) == db.HEAD_REVISION
         assert [s.article_count() for s in stores] == [0, 0, 0, 0]
     finally:
         for store in stores:

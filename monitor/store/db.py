@@ -25,7 +25,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 #: The newest migration's revision; ``tests/test_migrations.py`` checks it against the scripts. Opening a
 #: database already there reads one row and never imports Alembic (~100 ms of every command's start-up).
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 #: How long a SQLite writer waits for another writer before failing (ms). A poll cycle's transactions are
 #: milliseconds long; 15 s only matters when a CLI command and the service write at the same moment.

@@ -548,24 +548,46 @@ class Store:
         }
         return 0 if s.execute(self._sql.insert_alert, values).scalar_one_or_none() is None else 1
 
-    def articles(self, limit: int | None = None, topic: str | None = None) -> list[StoredArticle]:
-        """Stored articles, newest first."""
+    def articles(
+        self,
+        limit: int | None = None,
+        topic: str | None = None,
+        *,
+        since: datetime | None = None,
+        relevant: bool | None = None,
+    ) -> list[StoredArticle]:
+        """Stored articles, newest first. ``since``: published (or, undated, fetched) at or after it;
+        ``relevant``: only those that matched a topic (True) or none (False). Filters apply before ``limit``."""
         with self._read("read articles") as s:
             query = select(Article).order_by(Article.id.desc()).limit(limit)
             if topic is not None:
                 query = query.where(Article.topic == topic)
+            if since is not None:
+                query = query.where(func.coalesce(Article.published, Article.fetched_at) >= since)
+            if relevant is not None:
+                query = query.where(Article.relevant.is_(relevant))
+            return [_stored_article(row) for row in s.scalars(query)]
+
+    def story_articles(self, story_id: int) -> list[StoredArticle]:
+        """A story's articles in the order they were stored (the first one started it)."""
+        with self._read("read story articles") as s:
+            query = select(Article).where(Article.story_id == story_id).order_by(Article.id)
             return [_stored_article(row) for row in s.scalars(query)]
 
     def article_count(self) -> int:
         with self._read("count articles") as s:
             return s.scalar(select(func.count()).select_from(Article)) or 0
 
-    def stories(self, topic: str | None = None) -> list[StoredStory]:
-        """Stories, newest first."""
+    def stories(
+        self, topic: str | None = None, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[StoredStory]:
+        """Stories, newest first. ``since``: with coverage seen at or after it (``last_seen``)."""
         with self._read("read stories") as s:
-            query = select(Story).order_by(Story.id.desc())
+            query = select(Story).order_by(Story.id.desc()).limit(limit)
             if topic is not None:
                 query = query.where(Story.topic == topic)
+            if since is not None:
+                query = query.where(Story.last_seen >= since)
             return [_stored_story(row) for row in s.scalars(query)]
 
     def story(self, story_id: int) -> StoredStory | None:
@@ -634,12 +656,31 @@ class Store:
                 return
             _advance(row, ok, error, now, next_attempt_at, give_up)
 
-    def alerts(self, status: str | None = None) -> list[AlertRow]:
+    def alerts(
+        self,
+        status: str | None = None,
+        *,
+        topic: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+        story_id: int | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> list[AlertRow]:
+        """Outbox rows, oldest first; with ``limit``, the newest ``limit`` of them (still oldest first).
+        ``since``: created at or after it."""
         with self._read("read alerts") as s:
-            query = select(Alert).order_by(Alert.id)
+            query = select(Alert).order_by(Alert.id.desc()).limit(limit)
             if status is not None:
                 query = query.where(Alert.status == status)
-            return [_alert_row(row) for row in s.scalars(query)]
+            if topic is not None:
+                query = query.where(Alert.topic == topic)
+            if since is not None:
+                query = query.where(Alert.created_at >= since)
+            if story_id is not None:
+                query = query.where(Alert.story_id == story_id)
+            if ids is not None:
+                query = query.where(Alert.id.in_(list(ids)))
+            return [_alert_row(row) for row in reversed(list(s.scalars(query)))]
 
     def deliveries(self, alert_id: int) -> list[tuple[datetime, bool, str | None]]:
         """Every attempt at one alert, oldest first: (attempted_at, ok, error)."""
@@ -800,6 +841,7 @@ def _article_values(article: NewArticle, story_id: int | None) -> dict[str, Any]
         "terms": list(article.terms),
         "features": dict(article.features),
         "signature": article.signature,
+        "join_reason": article.join_reason,
     }
 
 
@@ -856,6 +898,9 @@ def _stored_article(row: Article) -> StoredArticle:
         row.story_id,
         row.event,
         row.relevant,
+        row.language,
+        row.join_reason,
+        tuple(row.cues or ()),
     )
 
 
@@ -872,6 +917,7 @@ def _stored_story(row: Story) -> StoredStory:
         row.article_count,
         tuple(row.outlets),
         tuple(row.cues),
+        row.alertable,
     )
 
 

@@ -138,6 +138,7 @@ class Article(Base):
     terms: Mapped[list[str]]
     features: Mapped[dict[str, Any]]
     signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+    join_reason: Mapped[str | None] = mapped_column(Text)  # why it joined or started its story, in words
 
 
 class Alert(Base):
