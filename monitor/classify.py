@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from monitor.eventmodel import EventModel, default_model
 from monitor.model import Event
 
 TITLE_WEIGHT = 3.0
@@ -121,27 +122,68 @@ CUES: tuple[Cue, ...] = tuple(
 )
 
 
-def classify_event(title: str, text: str, published: datetime | None) -> EventDecision:
-    """The article's event and the cues that decided it (highest weighted score; "other" below MIN_SCORE)."""
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the rules found in one article, before any decision: the learned layer's input.
+
+    ``title`` / ``lead`` are per-event cue scores (``_evidence`` of the cues that fired there, unweighted by
+    position); ``signals`` are the date and context signals by name; ``cues`` the readable labels with the
+    event each speaks for and its weighted strength, for the explanation.
+    """
+
+    title: dict[Event, float]
+    lead: dict[Event, float]
+    signals: dict[str, float]
+    cues: tuple[tuple[float, str, Event], ...]
+
+    def rule_scores(self) -> dict[Event, float]:
+        """The hand-set combination: title cues count TITLE_WEIGHT times, a dated headline or a day ahead
+        of publication add to the teaser score."""
+        scores = {ev: TITLE_WEIGHT * self.title[ev] + self.lead[ev] for ev in PRIORITY}
+        scores[_T] += 2.0 * TITLE_WEIGHT * self.signals["title_date"] + 3.0 * self.signals["date_ahead"]
+        return scores
+
+
+def evidence(title: str, text: str, published: datetime | None) -> Evidence:
+    """Every cue and date signal in the headline and the lead (the first ``LEAD_CHARS`` of the text)."""
     lead = text[:LEAD_CHARS]
-    scores = dict.fromkeys(PRIORITY, 0.0)
+    per_part: list[dict[Event, float]] = []
     cues: list[tuple[float, str, Event]] = []
     for where, part, factor in (("title", title, TITLE_WEIGHT), ("lead", lead, 1.0)):
         fired = _fired(part)
-        for event in PRIORITY:
-            scores[event] += factor * _evidence([c.weight for c in fired if c.event is event])
+        per_part.append({ev: _evidence([c.weight for c in fired if c.event is ev]) for ev in PRIORITY})
         cues.extend((c.weight * factor, f'{where}:"{c.label}"', c.event) for c in fired)
+    signals = dict.fromkeys(SIGNALS, 0.0)
     dated = _TITLE_DATE.search(title)
     if dated:
-        scores[_T] += 2.0 * TITLE_WEIGHT
+        signals["title_date"] = 1.0
         cues.append((2.0 * TITLE_WEIGHT, f'title:"{dated.group(0)}"', _T))
     ahead = _future_date(title + "\n" + lead, published)
     if ahead is not None:
-        scores[_T] += 3.0
+        signals["date_ahead"] = 1.0
         cues.append((3.0, f'date:"{ahead.isoformat()}" ahead', _T))
-    event = _winner(scores)
-    kept = tuple(label for _, label, ev in sorted(cues, key=lambda c: -c[0]) if ev is event)
+    signals["undated"] = 1.0 if published is None else 0.0
+    signals["no_title"] = 0.0 if title.strip() else 1.0
+    return Evidence(per_part[0], per_part[1], signals, tuple(cues))
+
+
+SIGNALS = ("title_date", "date_ahead", "undated", "no_title")
+
+
+def classify_event(title: str, text: str, published: datetime | None,
+                   model: EventModel | None = None) -> EventDecision:
+    """The article's event and the cues that speak for it, strongest first.
+
+    The rules' evidence is scored by ``model`` (None: the model shipped with monitor, loaded once)."""
+    found = evidence(title, text, published)
+    event = (model or default_model()).decide(found)
+    kept = tuple(label for _, label, ev in sorted(found.cues, key=lambda c: -c[0]) if ev is event)
     return EventDecision(event, kept)
+
+
+def rule_event(found: Evidence) -> Event:
+    """The hand-set rules alone: the highest weighted score wins; below ``MIN_SCORE`` the article is other."""
+    return _winner(found.rule_scores())
 
 
 def _evidence(weights: list[float]) -> float:
