@@ -86,10 +86,41 @@ class ServiceConfig:
 
 @dataclass(frozen=True, slots=True)
 class TopicConfig:
+    """A topic: what is relevant (``query``), what its words are called elsewhere (``subjects``, ``rivals``) and how
+    its products are named (``product_lines``). Everything the judgement knows of a topic comes from here.
+
+    ``subjects`` and ``rivals`` are alias groups, the first member the group's name: ``("xiaomi", "小米")``. A
+    query word that belongs to a group matches every member. A topic without a written ``query`` is about all its
+    subjects together (``xiaomi leica``); every rival is a ``NOT`` of the query (the subject rule in
+    ``monitor.match``). ``product_lines`` are names that, followed by a model token, name a product ("Mix Fold 4");
+    the subjects' names and aliases are product lines too ("Xiaomi 15 Ultra", "小米15").
+    """
+
     name: str
     query: str
     alert_on: tuple[Event, ...] = (Event.LAUNCH, Event.TEASER)
     channels: tuple[str, ...] = ()
+    subjects: tuple[tuple[str, ...], ...] = ()
+    rivals: tuple[tuple[str, ...], ...] = ()
+    product_lines: tuple[str, ...] = ()
+
+    @property
+    def aliases(self) -> tuple[tuple[str, ...], ...]:
+        """Every alias group the topic's query words expand through."""
+        return tuple(group for group in (*self.subjects, *self.rivals) if len(group) > 1)
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """Product-line names: the configured ones, then every subject name and alias."""
+        return tuple(dict.fromkeys((*self.product_lines, *(w for group in self.subjects for w in group))))
+
+
+@dataclass(frozen=True, slots=True)
+class JudgementConfig:
+    """Learned parts of the judgement. ``event_model``: a model file written by ``python -m monitor.eventmodel
+    train``; None uses the model shipped with monitor."""
+
+    event_model: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +162,7 @@ class Config:
     topics: tuple[TopicConfig, ...]
     sources: tuple[SourceConfig, ...]
     channels: tuple[ChannelConfig, ...]
+    judgement: JudgementConfig = JudgementConfig()
 
 
 # ---------------------------------------------------------------------------------------- environment
@@ -215,7 +247,7 @@ def parse_config(text: str, *, path: Path = Path("<string>"), env: Mapping[str, 
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already carries "(at line L, column C)".
         raise ConfigError(f"TOML syntax error: {exc}", path=str(path)) from exc
-    root = _Table(str(path), env, "", data, ("storage", "network", "alerts", "service", *_LISTS))
+    root = _Table(str(path), env, "", data, ("storage", "network", "alerts", "service", "judgement", *_LISTS))
     channels = _named_list(root, "channels", _channel)
     topics = _named_list(root, "topics", _topic)
     sources = _named_list(root, "sources", _source)
@@ -230,6 +262,7 @@ def parse_config(text: str, *, path: Path = Path("<string>"), env: Mapping[str, 
         topics=topics,
         sources=sources,
         channels=channels,
+        judgement=_judgement(root.sub("judgement", ("event_model",)), path),
     )
 
 
@@ -410,12 +443,47 @@ def _topic(table: _Table) -> TopicConfig:
     for index, value in enumerate(alert_on):
         if value not in _EVENTS:
             raise table.error(f"alert_on[{index}]", f"unknown event {value!r} (one of {', '.join(_EVENTS)})")
+    subjects, rivals = _alias_groups(table, "subjects"), _alias_groups(table, "rivals")
+    if "query" not in table.data and not subjects:
+        raise table.error("query", "required key is missing (or give subjects, and the query is all of them)")
+    written = table.text("query", "") or " ".join(_quoted(group[0]) for group in subjects)
     return TopicConfig(
         name=table.require("name"),
-        query=table.require("query"),
+        query=written + "".join(f" NOT {_quoted(group[0])}" for group in rivals),
         alert_on=tuple(Event(value) for value in alert_on),
         channels=table.strings("channels"),
+        subjects=subjects,
+        rivals=rivals,
+        product_lines=tuple(line.strip() for line in table.strings("product_lines") if line.strip()),
     )
+
+
+def _alias_groups(table: _Table, name: str) -> tuple[tuple[str, ...], ...]:
+    """``["huawei", ["xiaomi", "小米"]]``: each item a word or phrase, or a group of them that mean the same."""
+    groups = []
+    for index, item in enumerate(table.get(name, list, [])):
+        members = [item] if isinstance(item, str) else item
+        if not isinstance(members, list) or not members or not all(isinstance(m, str) and m.strip()
+                                                                   for m in members):
+            raise table.error(f"{name}[{index}]", f"expected a word or an array of words, got {_shown(item)}")
+        groups.append(tuple(dict.fromkeys(m.strip() for m in members)))
+    return tuple(groups)
+
+
+def _quoted(words: str) -> str:
+    """A subject's name as a query term: a phrase when it has several words."""
+    return f'"{words}"' if len(words.split()) > 1 else words
+
+
+def _judgement(table: _Table, config_path: Path) -> JudgementConfig:
+    model = table.text("event_model", "")
+    if not model:
+        return JudgementConfig()
+    path = Path(model).expanduser()
+    path = path if path.is_absolute() else config_path.parent / path  # relative to the config file
+    if not path.is_file():
+        raise table.error("event_model", f"no such file: {path}")
+    return JudgementConfig(event_model=path)
 
 
 _SPIDER_ONLY = ("spider", "max_age", "url_patterns", "link_selector", "next_selector", "max_pages")
@@ -509,7 +577,7 @@ def _channel(table: _Table) -> ChannelConfig:
 
 
 _KNOWN: dict[str, tuple[str, ...]] = {
-    "topics": ("name", "query", "alert_on", "channels"),
+    "topics": ("name", "query", "alert_on", "channels", "subjects", "rivals", "product_lines"),
     "sources": ("name", "type", "url", "interval", "outlet", "fetch_pages", "enabled", "topics",
                 *_SPIDER_ONLY),
     "channels": ("name", "url", "mode", "quiet_hours", "timezone", "max_attempts"),

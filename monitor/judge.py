@@ -27,6 +27,12 @@ class TopicLike(Protocol):
     @property
     def query(self) -> str: ...
 
+    @property
+    def aliases(self) -> Sequence[Sequence[str]]: ...
+
+    @property
+    def lines(self) -> Sequence[str]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Judgement:
@@ -41,11 +47,13 @@ class Judgement:
 
 class Judge:
     def __init__(self, topics: Sequence[TopicLike]) -> None:
-        from monitor.match import compile_query  # imported here: match is a sibling still being built
+        from monitor.match import compile_query
+        from monitor.products import Products
 
         self._queries: tuple[tuple[str, Query], ...] = tuple(
-            (t.name, compile_query(t.query, topic=t.name)) for t in topics
+            (t.name, compile_query(t.query, topic=t.name, aliases=t.aliases)) for t in topics
         )
+        self._products: dict[str, Products] = {t.name: Products(t.lines, t.aliases) for t in topics}
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -70,7 +78,7 @@ class Judge:
             features = StoryFeatures(published=doc.published.date() if doc.published else None)
             return Judgement(False, None, terms, Event.OTHER, (), features, signature)
         decision = classify_event(title, text, doc.published)
-        features = story_features(title, text, decision.event, doc.published)
+        features = story_features(title, text, decision.event, doc.published, self._products[topic])
         return Judgement(True, topic, terms, decision.event, decision.cues, features, signature)
 
     def _topic(self, title: str, text: str) -> tuple[str | None, tuple[str, ...]]:

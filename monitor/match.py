@@ -15,10 +15,10 @@ Matching is whole-word, case- and accent-insensitive (casefold, NFKD, combining 
 spaces, so each Han, kana or Hangul character is its own word: ``小米`` then matches inside "小米与徕卡" (a
 substring match), while Latin words keep their word boundaries.
 
-Aliases: a word that belongs to an alias group (``ALIASES``) matches every member of its group, alone or
-inside a phrase: ``xiaomi`` also matches 小米, シャオミ and 샤오미, ``"xiaomi 14"`` matches 小米14, and ``leica``
-matches 徕卡, ライカ, Leitz and the Leica lens lines (Summilux, Summicron, Elmarit). Prefixes do not expand.
-Terms are reported as written in the query.
+Aliases: a word that belongs to an alias group (``compile_query(..., aliases=...)``, from the topic's
+``subjects`` and ``rivals`` in config.toml) matches every member of its group, alone or inside a phrase: with the
+group ``("xiaomi", "小米", "シャオミ")``, ``xiaomi`` also matches 小米 and シャオミ, and ``"xiaomi 14"`` matches
+小米14. Prefixes do not expand. Terms are reported as written in the query.
 
 Subject rule (on by default; ``compile_query(..., subject=False)`` turns it off). The boolean query says
 whether the words are there; the subject rule says whether they are what the article is about. A document is
@@ -36,7 +36,7 @@ relevant when every *required concept* matches and is central, and no *excluded 
   what decides is whether Huawei outweighs Xiaomi.) So "Huawei P60 Pro with Leica cameras; Xiaomi also sells
   phones" is about Huawei, while Xiaomi coverage that recalls Leica's earlier Huawei deal stays relevant (a
   plain NOT would drop it: on the labelled development set, recall falls from 1.00 to 0.85 when the NOTs of
-  ``XIAOMI_LEICA_QUERY`` mean "absent"). Write one NOT per rival (``NOT huawei NOT oppo``):
+  shipped topic mean "absent"). Write one NOT per rival (``NOT huawei NOT oppo``):
   ``NOT (huawei OR oppo)`` is one rival, its mentions summed.
 
 With ``subject=False``, the query is plain boolean: NOT means absent, one mention anywhere is enough.
@@ -434,14 +434,7 @@ def _describe(node: Node) -> str:
 
 
 # --- aliases ------------------------------------------------------------------------------------------------
-
-ALIASES: tuple[tuple[str, ...], ...] = (
-    ("xiaomi", "小米", "小米集团", "シャオミ", "샤오미"),
-    # Leitz is Leica's heritage name (Ernst Leitz Wetzlar) and its phone brand; Summilux, Summicron and
-    # Elmarit are Leica lens lines that Xiaomi phones carry on the camera ring, often without "Leica" nearby.
-    ("leica", "徕卡", "徠卡", "ライカ", "라이카", "leitz", "summilux", "summicron", "elmarit"),
-)
-
+# A topic's alias groups come from its configuration (``TopicConfig.aliases``): the code knows no brand.
 
 _AliasTable = Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]
 
@@ -657,11 +650,6 @@ def _near_operand(node: Node) -> bool:
     return isinstance(node, Term) or (isinstance(node, Or) and all(_near_operand(c) for c in node.children))
 
 
-@functools.cache
-def _default_aliases() -> _AliasTable:
-    return _alias_table(ALIASES)
-
-
 def compile_query(
     query: str,
     *,
@@ -670,7 +658,7 @@ def compile_query(
     aliases: Sequence[Sequence[str]] | None = None,
 ) -> Query:
     """Parse ``query`` once; raises ``QuerySyntaxError`` with the 0-based character offset of the problem."""
-    table = _default_aliases() if aliases is None else _alias_table(aliases)
+    table = _alias_table(aliases or ())
     root = _Parser(query, topic, table).parse()
     conjuncts = root.children if isinstance(root, And) else (root,)
     required = tuple(c for c in conjuncts if not isinstance(c, Not))
@@ -679,15 +667,3 @@ def compile_query(
         message = "a query needs at least one term that is not negated"
         raise QuerySyntaxError(message, topic=topic, query=query, position=0)
     return Query(topic=topic, source=query, root=root, subject=subject, required=required, excluded=excluded)
-
-
-# The default query of the xiaomi-leica topic. Required: Xiaomi, and Leica or a Xiaomi model line co-engineered
-# with Leica (every numbered flagship since the 12S, the T models since 13T, Mix Fold 2-4 and Mix Flip), because
-# launch coverage of those phones often never repeats the word "Leica" (judgement-dev flag no-leica-in-text).
-# Excluded, as subjects only (see the subject rule): the other makers of Leica phones (Huawei; Sharp's Aquos and
-# Leitz Phone) and the Hasselblad/Zeiss phone makers that articles compare Xiaomi with.
-XIAOMI_LEICA_QUERY = (
-    'xiaomi (leica OR "xiaomi 12s*" OR "xiaomi 13*" OR "xiaomi 14*" OR "xiaomi 15*" OR "xiaomi 17*"'
-    ' OR "mix fold 2" OR "mix fold 3" OR "mix fold 4" OR "mix flip")'
-    ' NOT huawei NOT (aquos OR "leitz phone") NOT oneplus NOT oppo NOT vivo'
-)

@@ -33,7 +33,6 @@ import re
 import sys
 import unicodedata
 from bisect import bisect_left, bisect_right, insort
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -43,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from monitor import dedup
 from monitor.classify import folded, named_days
 from monitor.model import Event
+from monitor.products import Named, Products
 
 if TYPE_CHECKING:
     from monitor.judge import Judgement
@@ -59,6 +59,7 @@ UNDATED_CANDIDATES = 50  # an undated article is compared with the most recent s
 # window, the nearest in time: real coverage has a handful; the bound keeps a flood from making lookups slow.
 WINDOW_CANDIDATES = 50
 LEAD_CHARS = 1500
+TARGET_DAYS = timedelta(days=75)  # a day named this far ahead of publication can be the day a teaser announces
 TITLE_WEIGHT = 3
 
 # Evidence weights (see module docstring); measured on ../shared/judgement-dev (docs/quality.md).
@@ -66,6 +67,7 @@ W_SAME_GENERATION = 0.5
 W_SHARED_DAY = 0.3
 W_TITLE_OVERLAP = 0.8  # times the Jaccard of headline keywords
 W_SAME_REGION = 0.1
+W_SAME_VARIANT = 0.2  # on top of the generation: "15 Ultra" and "15 Ultra", not "15" and "15 Ultra"
 W_PARTNERSHIP = 0.5
 
 
@@ -76,21 +78,25 @@ class StoryFeatures:
     """What story identity looks at, computed once per article by the judge and stored with it."""
 
     models: tuple[str, ...] = ()  # normalised model keys, e.g. ("xiaomi 15", "xiaomi 15 ultra")
-    generation: str | None = None  # the product line the article is mostly about, e.g. "15", "12s"
+    generation: str | None = None  # the product the article is mostly about: line and model, e.g. "xiaomi 15"
+    variant: str | None = None  # its variant ("ultra"; "" for the plain model); None when mixed or unknown
     region: str | None = None  # "china" | "global" | None when not said or mixed
     event: Event = Event.OTHER
     title_tokens: tuple[str, ...] = ()  # headline keywords, without brand and model words
     days: tuple[tuple[int, int], ...] = ()  # (month, day) named in title or lead
+    target: tuple[int, int] | None = None  # the day a teaser announces: (month, day)
     published: date | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "models": list(self.models),
             "generation": self.generation,
+            "variant": self.variant,
             "region": self.region,
             "event": self.event.value,
             "title_tokens": list(self.title_tokens),
             "days": [list(d) for d in self.days],
+            "target": list(self.target) if self.target else None,
             "published": self.published.isoformat() if self.published else None,
         }
 
@@ -100,28 +106,16 @@ class StoryFeatures:
         return cls(
             models=tuple(data.get("models", ())),
             generation=data.get("generation"),
+            variant=data.get("variant"),
             region=data.get("region"),
             event=Event(data.get("event", Event.OTHER.value)),
             title_tokens=tuple(data.get("title_tokens", ())),
             days=tuple((int(m), int(d)) for m, d in data.get("days", ())),
+            target=(int(data["target"][0]), int(data["target"][1])) if data.get("target") else None,
             published=date.fromisoformat(published) if published else None,
         )
 
 
-# "Xiaomi 15 Ultra", "Xiaomi’s 14 Series", "小米 12S Pro", "Mi 11 Ultra", "Xiaomi 15-Serie".
-_BRAND_MODEL = re.compile(
-    r"(?<!\w)(?:xiaomi|mi|小米)(?:['’]s)?(?:\s+new)?\s*(\d{1,2})([stx])?(?![\w.,]\d)"
-    r"(?:[\s-]*(pro\+|pro|ultra|lite|plus))?",
-    re.IGNORECASE,
-)
-# A bare "12S Ultra" / "13 Pro" after a list separator or article, in a text that names Xiaomi ("Xiaomi 12S,
-# 12S Pro und 12S Ultra", "the 15 Ultra"); not after another brand ("iPhone 13 Pro", "Galaxy S22 Ultra").
-_BARE_MODEL = re.compile(
-    r"(?:^|[,/&]\s*|\b(?:the|and|und|et|le|la|das|die|der|or|oder|vs\.?)\s+)(\d{1,2})([stx])?\s*"
-    r"(pro\+|pro|ultra|lite)(?!\w)",
-    re.IGNORECASE | re.MULTILINE,
-)
-_LEICA_EDITION = re.compile(r"leica\s+edition|by\s+leica|徕卡版|徠卡版", re.IGNORECASE)
 
 _REGION_CUES: dict[str, tuple[str, ...]] = {
     "china": (r"in china", r"china launch", r"chinese market", r"home market", r"home turf", r"china-only",
@@ -141,26 +135,30 @@ _REGION_LITERALS = {
 }
 REGION_MARGIN = 2.0  # one region must outweigh the other this many times to count
 
-_STOP_WORDS = (  # function words, and words every article of the topic shares
+_STOP_WORDS = (  # function words, and words every article about phones shares; the topic's own words are added
     "a an and are as at be by for from has have in is it its it’s of on or the this that to with will what "
     "new now just more all set his her their our your you we us vs via how why when who der die das und mit "
-    "ein eine ist im am auf für von zu le la les des du et en un une est pour sur avec xiaomi xiaomis leica "
-    "series serie smartphone smartphones phone phones flagship mi pro ultra lite"
+    "ein eine ist im am auf für von zu le la les des du et en un une est pour sur avec "
+    "series serie smartphone smartphones phone phones flagship pro ultra lite max plus mini"
 )
 _STOP = frozenset(_STOP_WORDS.split())
 
 
-def story_features(title: str, text: str, event: Event, published: datetime | None) -> StoryFeatures:
-    """Features of one article (title weighs ``TITLE_WEIGHT`` times its lead in generation and region)."""
+def story_features(title: str, text: str, event: Event, published: datetime | None,
+                   products: Products | None = None) -> StoryFeatures:
+    """Features of one article (title weighs ``TITLE_WEIGHT`` times its lead in generation and region).
+    ``products``: the topic's product vocabulary; without one, an article names no product."""
     lead = text[:LEAD_CHARS]
-    models, generations = _models(title, lead)
+    named = products.named(title, lead, TITLE_WEIGHT) if products else Named()
     return StoryFeatures(
-        models=models,
-        generation=_primary(generations),
+        models=named.models,
+        generation=named.generation,
+        variant=named.variant,
         region=_region(title, lead),
         event=event,
-        title_tokens=_title_tokens(title or text.split("\n", 1)[0]),
+        title_tokens=_title_tokens(title or text.split("\n", 1)[0], products.words if products else frozenset()),
         days=_days(title + "\n" + lead, published),
+        target=_target(title, lead, published) if event is Event.TEASER else None,
         published=published.date() if published else None,
     )
 
@@ -174,38 +172,32 @@ def _days(text: str, published: datetime | None) -> tuple[tuple[int, int], ...]:
     return tuple(sorted(days))
 
 
+def _target(title: str, lead: str, published: datetime | None) -> tuple[int, int] | None:
+    """The day a teaser announces: the earliest day named in the title (else the lead) that lies ahead of
+    publication, within ``TARGET_DAYS``; for an undated article, the earliest day its title names."""
+    for part in (title, lead):
+        days = sorted(named_days(part))
+        if published is None:
+            return days[0] if days and part is title else None
+        ahead = [day for day in days if _ahead(day, published.date())]
+        if ahead:
+            return ahead[0]
+    return None
+
+
+def _ahead(day: tuple[int, int], today: date) -> bool:
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = date(year, *day)
+        except ValueError:
+            continue
+        if today <= candidate <= today + TARGET_DAYS:
+            return True
+    return False
+
+
 def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
-
-
-def _models(title: str, lead: str) -> tuple[tuple[str, ...], Counter[str]]:
-    keys: set[str] = set()
-    generations: Counter[str] = Counter()
-    for part, weight in ((_norm(title), TITLE_WEIGHT), (_norm(lead), 1)):
-        names_brand = bool(re.search(r"xiaomi|小米|\bmi\s+\d", part, re.IGNORECASE))
-        found = [m.groups() for m in _BRAND_MODEL.finditer(part)]
-        if names_brand or found:
-            found += [m.groups() for m in _BARE_MODEL.finditer(part)]
-        edition = bool(_LEICA_EDITION.search(part))
-        for number, letter, variant in found:
-            generation = number + (letter or "").lower()
-            generations[generation] += weight
-            keys.add(_model_key(generation, variant, edition))
-    return tuple(sorted(keys)), generations
-
-
-def _model_key(generation: str, variant: str | None, edition: bool) -> str:
-    key = f"xiaomi {generation}" + (f" {variant.lower()}" if variant else "")
-    return key + (" leica" if edition and variant and variant.lower() == "ultra" else "")
-
-
-def _primary(generations: Counter[str]) -> str | None:
-    """The generation mentioned most (title weighted); None when two lead equally — the article is a
-    comparison, and a comparison should not be barred from either story."""
-    ranked = generations.most_common(2)
-    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
-        return None
-    return ranked[0][0]
 
 
 def _region(title: str, lead: str) -> str | None:
@@ -229,9 +221,11 @@ def _region_hits(part: str) -> dict[str, int]:
             for region, patterns in _REGION_PATTERNS.items()}
 
 
-def _title_tokens(title: str) -> tuple[str, ...]:
+def _title_tokens(title: str, topic_words: frozenset[str]) -> tuple[str, ...]:
+    """Headline keywords: not function words, not the topic's own names (every headline of the topic has them)."""
     words = re.findall(r"[^\W\d_]{3,}", _norm(title).casefold())
-    return tuple(sorted({w for w in words if w not in _STOP}))
+    return tuple(sorted({w for w in words if w not in _STOP and w.removesuffix("s") not in topic_words
+                         and w.removesuffix("’s") not in topic_words}))
 
 
 # --- the index ---------------------------------------------------------------------------------------------
@@ -264,7 +258,21 @@ EVIDENCE_TUPLE = 16
 
 
 def _day_codes(days: Iterable[tuple[int, int]]) -> set[int]:
-    return {_DAY_CODES[(month & 15) * 32 + (day & 31)] for month, day in days}
+    return {_day_code(day) for day in days}
+
+
+def _day_code(day: tuple[int, int]) -> int:
+    month, number = day
+    return _DAY_CODES[(month & 15) * 32 + (number & 31)]
+
+
+_MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December")
+
+
+def _day_name(code: int) -> str:
+    month, day = divmod(code, 32)
+    return f"{_MONTH_NAMES[month]} {day}" if 1 <= month <= 12 else str(code)
 
 
 # A tally of values (generations, regions) as one story accumulates them: None, a single (value, count), or a
@@ -283,7 +291,7 @@ def _count(tally: _Tally, value: str) -> _Tally:
 
 
 def _majority(tally: _Tally) -> str | None:
-    """The value counted most; None when two lead equally (as ``_primary``)."""
+    """The value counted most; None when two lead equally (as ``products._leader``)."""
     if tally is None or isinstance(tally, tuple):
         return tally[0] if tally else None
     best = max(tally.values())
@@ -303,8 +311,8 @@ class _Story:
     """
 
     # What a lookup reads first, so that it shares the object's first cache line.
-    __slots__ = ("region", "generation", "evidence", "story_id", "first", "seq", "topic", "event", "size",
-                 "_generations", "_regions")
+    __slots__ = ("region", "generation", "variant", "evidence", "targets", "story_id", "first", "seq", "topic",
+                 "event", "size", "_generations", "_variants", "_regions")
 
     def __init__(self, story_id: int, topic: str, event: Event) -> None:
         self.story_id = story_id
@@ -313,11 +321,14 @@ class _Story:
         self.first: int | None = None  # ordinal of the earliest publication date among the members
         self.generation: str | None = None  # the members' majority generation, kept current by absorb
         self.region: str | None = None  # likewise the majority region (None on a tie)
+        self.variant: str | None = None  # likewise the majority variant of the majority generation's articles
+        self.targets: tuple[int, ...] = ()  # the announced days (day codes) its teasers name
         # Every day the members name (_DAY_CODES) and every headline word (interned), in no particular order.
         self.evidence: _Evidence = ()
         self.size = 0
         self.seq = 0  # when it was last filed under a new bucket or week: orders candidates of equal score
         self._generations: _Tally = None
+        self._variants: _Tally = None
         self._regions: _Tally = None
 
     def absorb(self, features: StoryFeatures) -> None:
@@ -325,6 +336,11 @@ class _Story:
         if features.generation:
             self._generations = _count(self._generations, sys.intern(features.generation))
             self.generation = _majority(self._generations)
+        if features.variant is not None and features.generation == self.generation:
+            self._variants = _count(self._variants, sys.intern(features.variant))
+            self.variant = _majority(self._variants)
+        if features.target and (code := _day_code(features.target)) not in self.targets:
+            self.targets = (*self.targets, code)
         if features.region:
             self._regions = _count(self._regions, sys.intern(features.region))
             self.region = _majority(self._regions)
@@ -426,9 +442,10 @@ class _Bucket:
             return out
         out = []
         for offset in offsets:
-            held = by_day.get(day + offset)
-            if held is None:
+            near = by_day.get(day + offset)
+            if near is None:
                 continue
+            held = near
             if isinstance(held, list):
                 out += held
             else:
@@ -513,81 +530,46 @@ class StoryIndex:
     def assign(self, judgement: Judgement, published: datetime | None) -> StoryDecision:
         """The story this article is more coverage of, or ``story_id=None`` for a new story.
 
-        The best-scoring candidate that passed every gate joins when its score is enough (``_needed``). Between
-        equal scores the first candidate wins: near duplicates first, then the bucket order (undated stories
-        most recent first, then by week of their first article, then in the order they were filed).
+        Candidates are the stories of near-duplicate articles, then the stories of the article's buckets (same
+        topic, event and product; first article within the window, or for an undated article the most recent).
+        Each is judged by ``_score``: a gate that fails names the difference; otherwise the evidence is summed.
+        The best-scoring candidate that passed every gate joins when its score is enough (``_needed``); between
+        equal scores the first candidate wins.
         """
         if not judgement.relevant:
             return StoryDecision(None, 0.0, "not relevant")
         probe = _Probe(judgement.topic or "", _with_date(judgement.features, published))
-        stories = self._stories
-        best: tuple[float, int, str | None] | None = None  # (score, story id, reason) of the best join
-        nearest: tuple[float, int] | None = None
-
         copies: dict[int, float] = {}  # story -> best near-duplicate similarity
         for article_id, sim in self._near.similar(judgement.signature):
             story_id = self._article_story[article_id]
             copies[story_id] = max(copies.get(story_id, 0.0), sim)
-        for story_id, copy in copies.items():
-            score, reason = _score(stories[story_id], probe, copy, self.window)
+        best: tuple[float, _Story, str] | None = None
+        nearest: tuple[float, int] | None = None
+        for story, copy in self._candidates(probe, copies):
+            score, reason = _score(story, probe, copy, self.window)
             if nearest is None or score > nearest[0]:
-                nearest = (score, story_id)
+                nearest = (score, story.story_id)
             if reason.startswith("join") and (best is None or score > best[0]):
-                best = (score, story_id, reason)
-
-        # Stories of the article's buckets: topic, event and product cannot differ (that is what a bucket is), and
-        # the date is within the window (that is what the bucket gives); the region is gated before any score.
-        # Scoring is _evidence(story, probe, 0.0), inlined: this loop is the lookup's cost. Only the winner's reason
-        # is written. Between equal scores the earlier candidate wins, in the order documented above.
-        top_score, top_id, top_dated = -1.0, 0, None  # top_dated: (bucket, week, seq) of a window winner
-        generation, region, day = probe.generation, probe.region, probe.day
-        partnership, either = probe.event is Event.PARTNERSHIP, probe.evidence
-        days, mine = probe.days, probe.title_tokens
-        size = len(mine)
-        for b, bucket in enumerate(self._buckets_for(probe)):
-            groups = ((False, bucket.most_recent()),) if day is None else (
-                (False, bucket.undated_recent()), (True, bucket.near(day, self._span, self._offsets)))
-            for dated, candidates in groups:
-                for story in candidates:
-                    theirs = story.region
-                    if region and theirs and theirs != region:
-                        continue
-                    story_id = story.story_id
-                    if copies and story_id in copies:
-                        continue
-                    score = W_SAME_GENERATION if generation and generation == story.generation else 0.0
-                    if partnership:
-                        score += W_PARTNERSHIP
-                    evidence = story.evidence
-                    shared = not either.isdisjoint(evidence)  # a day or a headline word in common: rare
-                    if shared and not days.isdisjoint(evidence):
-                        score += W_SHARED_DAY
-                    if region and region == theirs:
-                        score += W_SAME_REGION
-                    if shared and (hits := len(mine.intersection(evidence))):
-                        score = score + W_TITLE_OVERLAP * (hits / size)  # with no word in common, score + 0.0
-                    if score < top_score:
-                        continue
-                    # Lists are walked in candidate order, except the window (nearest days first), which is
-                    # ordered by week of the first article, then filing.
-                    if score > top_score:
-                        top_score, top_id = score, story_id
-                        top_dated = (b, story.first // 7, story.seq) if dated else None  # type: ignore[operator]
-                    elif dated and top_dated is not None and top_dated[0] == b:
-                        order = (b, story.first // 7, story.seq)  # type: ignore[operator]
-                        if order < top_dated:
-                            top_id, top_dated = story_id, order
-        if top_score >= 0.0:
-            if nearest is None or top_score > nearest[0]:
-                nearest = (top_score, top_id)
-            if best is None or top_score > best[0]:
-                best = (top_score, top_id, None)  # the reason is written only if it joins
-
+                best = (score, story, reason)
         near_id, near_score = (nearest[1], nearest[0]) if nearest else (None, 0.0)
-        if best is not None and best[0] >= self._needed(probe.published, stories[best[1]]):
-            reason = best[2] if best[2] is not None else f"join: evidence {best[0]:.2f}"
-            return StoryDecision(best[1], best[0], reason, near_id, near_score)
+        if best is not None and best[0] >= self._needed(probe.published, best[1]):
+            return StoryDecision(best[1].story_id, best[0], best[2], near_id, near_score)
         return StoryDecision(None, 0.0, "new story", near_id, near_score)
+
+    def _candidates(self, probe: _Probe, copies: Mapping[int, float]) -> Iterable[tuple[_Story, float]]:
+        """Near-duplicates' stories first, then each bucket story once; the region gate is checked by the
+        caller's ``_score`` like every other gate."""
+        seen = set(copies)
+        for story_id, copy in copies.items():
+            yield self._stories[story_id], copy
+        for bucket in self._buckets_for(probe):
+            lists = (bucket.most_recent(),) if probe.day is None else (
+                bucket.undated_recent(), bucket.near(probe.day, self._span, self._offsets))
+            for candidates in lists:
+                for story in candidates:
+                    if story.story_id not in seen:
+                        seen.add(story.story_id)
+                        yield story, 0.0
 
     def _needed(self, published: date | None, story: _Story) -> float:
         dated = published is not None and story.first is not None
@@ -658,48 +640,103 @@ def _with_date(features: StoryFeatures, published: datetime | None) -> StoryFeat
 class _Probe:
     """The article being looked up, with what scoring compares precomputed once."""
 
-    __slots__ = ("topic", "event", "generation", "region", "published", "day", "days", "title_tokens", "evidence")
+    __slots__ = ("topic", "event", "generation", "variant", "region", "published", "day", "days", "target",
+                 "title_tokens")
 
     def __init__(self, topic: str, features: StoryFeatures) -> None:
         self.topic = topic
         self.event = features.event
         self.generation = features.generation
+        self.variant = features.variant
         self.region = features.region
         self.published = features.published
         self.day = features.published.toordinal() if features.published else None
         self.days = frozenset(_day_codes(features.days))
+        self.target = _day_code(features.target) if features.target else None
         self.title_tokens = frozenset(features.title_tokens)
-        self.evidence = self.days | self.title_tokens  # whether a story shares either, in one look at its evidence
 
 
 def _score(story: _Story, f: _Probe, copy: float, window: timedelta) -> tuple[float, str]:
-    """(score, reason). Reasons starting with "join" passed every gate; others name the gate that failed."""
+    """(score, reason). Reasons starting with "join" passed every gate; others name the gate that failed.
+
+    A near-duplicate text is the same story whatever its rewritten headline made the classifier say, so the
+    event gate does not apply to it; products, region, dates and announced dates still do (templated spec
+    sheets of two models are near-duplicates too)."""
     if story.topic != f.topic:
         return 0.0, "other topic"
+    copied = copy >= NEAR_DUPLICATE
+    gate = _gate(story, f, window, event=not copied)
+    if gate is not None:
+        return _evidence(story, f, copy), gate
+    if copied:
+        return 1.0 + copy, f"join: near-duplicate text ({copy:.2f})"
     score = _evidence(story, f, copy)
-    if copy >= NEAR_DUPLICATE:
-        # The same text is the same story whatever its rewritten headline made the classifier say, so the
-        # event gate does not apply; products, region and dates still do (templated spec sheets of two
-        # models are near-duplicates too).
-        gate = _gate(story, f, window, event=False)
-        return (1.0 + copy, f"join: near-duplicate text ({copy:.2f})") if gate is None else (score, gate)
-    gate = _gate(story, f, window, event=True)
-    return (score, gate) if gate else (score, f"join: evidence {score:.2f}")
+    if f.event is Event.PARTNERSHIP and not _specific(story, f):
+        # Every step of one partnership is "the partnership": a joint lab and an extension to tablets a week
+        # apart are two stories unless a date, a product or headline words say they are one.
+        return score, "another step of the partnership: no date, product or headline word in common"
+    return score, "join: " + _why(story, f, score)
+
+
+def _specific(story: _Story, f: _Probe) -> bool:
+    """Evidence beyond the event and the region: the product, a named day or a headline word in common."""
+    return bool((f.generation and f.generation == story.generation) or not f.days.isdisjoint(story.evidence)
+                or not f.title_tokens.isdisjoint(story.evidence))
 
 
 def _gate(story: _Story, f: _Probe, window: timedelta, *, event: bool) -> str | None:
-    if event and story.event is not f.event:
-        return f"event differs ({f.event} vs {story.event})"
-    if event and f.event is Event.REVIEW:
-        return "reviews join only as copies"
-    products_matter = f.event is not Event.PARTNERSHIP or story.event is not Event.PARTNERSHIP
-    if products_matter and f.generation and story.generation and f.generation != story.generation:
-        return f"product differs ({f.generation} vs {story.generation})"
-    if f.region and story.region and f.region != story.region:
-        return f"region differs ({f.region} vs {story.region})"
+    """The first difference that makes this other news, in words; None when there is none."""
+    for check in (_event_gate, _product_gate, _variant_gate, _region_gate, _target_gate):
+        if (event or check is not _event_gate) and (reason := check(story, f)) is not None:
+            return reason
     if f.day is not None and story.first is not None and abs(f.day - story.first) > window.days:
-        return f"outside the {window.days}-day window"
+        return f"published outside the {window.days}-day window of the story"
     return None
+
+
+def _event_gate(story: _Story, f: _Probe) -> str | None:
+    if story.event is not f.event:
+        return f"other event ({f.event} here, {story.event} there)"
+    if f.event is Event.REVIEW:
+        return "every review is its own story (joined only as a copy)"
+    return None
+
+
+def _products_matter(story: _Story, f: _Probe) -> bool:
+    """Partnership stories are about the companies, not a product."""
+    return f.event is not Event.PARTNERSHIP or story.event is not Event.PARTNERSHIP
+
+
+def _product_gate(story: _Story, f: _Probe) -> str | None:
+    if _products_matter(story, f) and f.generation and story.generation and f.generation != story.generation:
+        return f"other product ({f.generation} here, {story.generation} there)"
+    return None
+
+
+def _variant_gate(story: _Story, f: _Probe) -> str | None:
+    """"18 Pro" and "18 Ultra" are launched and teased apart; an article naming several has no variant."""
+    if not _products_matter(story, f) or f.variant is None or story.variant is None or f.variant == story.variant:
+        return None
+    return f"other model ({_shown_variant(f)} here, {_shown_variant(story)} there)"
+
+
+def _shown_variant(item: _Story | _Probe) -> str:
+    return f"{item.generation} {item.variant}".strip() if item.variant else f"plain {item.generation}"
+
+
+def _region_gate(story: _Story, f: _Probe) -> str | None:
+    if f.region and story.region and f.region != story.region:
+        return f"other region ({f.region} here, {story.region} there)"
+    return None
+
+
+def _target_gate(story: _Story, f: _Probe) -> str | None:
+    """A teaser of another date is other news: the date moved, or it is another launch."""
+    if f.event is not Event.TEASER or f.target is None or not story.targets:
+        return None
+    if any(abs(f.target - known) <= 1 for known in story.targets):
+        return None
+    return f"other announced date ({_day_name(f.target)} here, {_day_name(story.targets[0])} there)"
 
 
 def _evidence(story: _Story, f: _Probe, copy: float) -> float:
@@ -707,6 +744,8 @@ def _evidence(story: _Story, f: _Probe, copy: float) -> float:
     score = copy
     if f.generation and f.generation == story.generation:
         score += W_SAME_GENERATION
+        if f.variant is not None and f.variant == story.variant:
+            score += W_SAME_VARIANT
     if f.event is Event.PARTNERSHIP:
         score += W_PARTNERSHIP
     if not f.days.isdisjoint(story.evidence):
@@ -714,6 +753,25 @@ def _evidence(story: _Story, f: _Probe, copy: float) -> float:
     if f.region and f.region == story.region:
         score += W_SAME_REGION
     return score + W_TITLE_OVERLAP * _overlap(story.evidence, f.title_tokens)
+
+
+def _why(story: _Story, f: _Probe, score: float) -> str:
+    """The evidence that joined, in words a user can follow."""
+    said = []
+    if f.generation and f.generation == story.generation:
+        said.append(f"same model ({_shown_variant(f)})" if f.variant is not None and f.variant == story.variant
+                    else f"same product ({f.generation})")
+    if f.event is Event.PARTNERSHIP:
+        said.append("the same partnership")
+    shared_days = sorted(code for code in f.days if code in story.evidence)
+    if shared_days:
+        said.append("the same date (" + ", ".join(_day_name(code) for code in shared_days[:2]) + ")")
+    if f.region and f.region == story.region:
+        said.append(f"the same region ({f.region})")
+    words = sorted(f.title_tokens.intersection(story.evidence))
+    if words:
+        said.append("headline words in common (" + ", ".join(words[:4]) + ")")
+    return "; ".join(said) + f" (evidence {score:.2f})" if said else f"evidence {score:.2f}"
 
 
 def _overlap(evidence: _Evidence, mine: frozenset[str]) -> float:

@@ -10,10 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from monitor.config import load_config
 from monitor.errors import MonitorError, QuerySyntaxError
-from monitor.match import XIAOMI_LEICA_QUERY, Match, compile_query, normalize, prepare
+from monitor.match import Match, Query, compile_query, normalize, prepare
 
 JUDGEMENT_DEV = Path(__file__).resolve().parents[2] / "shared" / "judgement-dev" / "articles.jsonl"
+# The shipped topic, as users run it: its query, subjects and rivals come from config.toml.
+SHIPPED = load_config(Path(__file__).resolve().parents[1] / "config.toml", env={}).topics[0]
+# Alias groups written the way a topic's config.toml declares them (the code knows none).
+ALIASES = (
+    ("xiaomi", "小米", "小米集团", "シャオミ", "샤오미"),
+    ("leica", "徕卡", "徠卡", "ライカ", "라이카", "summilux"),
+)
 
 # A body long enough that its lead (title + first ~400 characters) is over before "later" text starts.
 FILLER = " ".join(["The camera module sits in a round island on the back of the phone."] * 8)
@@ -21,11 +29,15 @@ FILLER = " ".join(["The camera module sits in a round island on the back of the 
 
 def matches(query: str, text: str, title: str = "") -> bool:
     """Plain boolean matching, the subject rule off."""
-    return compile_query(query, topic="t", subject=False).evaluate(title, text).relevant
+    return compile_query(query, topic="t", subject=False, aliases=ALIASES).evaluate(title, text).relevant
+
+
+def shipped(*, subject: bool = True) -> Query:
+    return compile_query(SHIPPED.query, topic=SHIPPED.name, subject=subject, aliases=SHIPPED.aliases)
 
 
 def xiaomi_leica(title: str, text: str = "") -> Match:
-    return compile_query(XIAOMI_LEICA_QUERY, topic="xiaomi-leica").evaluate(title, text)
+    return shipped().evaluate(title, text)
 
 
 # --- the language ------------------------------------------------------------------------------------------------
@@ -199,12 +211,12 @@ def test_accents_and_case_fold_on_both_sides() -> None:
     ],
 )
 def test_cjk_aliases_match_as_substrings(text: str, terms: tuple[str, ...]) -> None:
-    result = compile_query("xiaomi leica", topic="t").evaluate("", text)
+    result = compile_query("xiaomi leica", topic="t", aliases=ALIASES).evaluate("", text)
     assert result == Match(True, terms, result.reason)
 
 
 def test_aliases_apply_inside_phrases_and_terms_are_reported_as_written() -> None:
-    result = compile_query('"Xiaomi 14" AND Leica', topic="t").evaluate("小米14 Ultra 徕卡影像", "")
+    result = compile_query('"Xiaomi 14" AND Leica', topic="t", aliases=ALIASES).evaluate("小米14 Ultra 徕卡影像", "")
     assert result.relevant
     assert result.terms == ('"Xiaomi 14"', "Leica")
 
@@ -231,8 +243,8 @@ def test_terms_list_only_positive_terms_found() -> None:
 def test_a_prepared_document_serves_several_topics() -> None:
     title, text = "Xiaomi 14 Ultra review", "Leica Summilux optics. " + FILLER
     prepared = prepare(title, text)
-    for query in (XIAOMI_LEICA_QUERY, "leica NOT xiaomi", '"xiaomi 14" NEAR/3 ultra'):
-        compiled = compile_query(query, topic="t")
+    for query in (SHIPPED.query, "leica NOT xiaomi", '"xiaomi 14" NEAR/3 ultra'):
+        compiled = compile_query(query, topic="t", aliases=ALIASES)
         assert compiled.evaluate_prepared(prepared) == compiled.evaluate(title, text)
 
 
@@ -285,7 +297,7 @@ def test_a_single_mention_after_the_lead_is_in_passing() -> None:
     result = xiaomi_leica("Leica M11 hands-on", text)
     assert not result.relevant
     assert result.reason == "xiaomi is only mentioned in passing"
-    assert compile_query(XIAOMI_LEICA_QUERY, topic="t", subject=False).evaluate("Leica M11 hands-on", text).relevant
+    assert shipped(subject=False).evaluate("Leica M11 hands-on", text).relevant
     twice = text + " Prices were not announced. Xiaomi will sell the phones in Europe."
     assert xiaomi_leica("Leica M11 hands-on", twice).relevant
 
@@ -328,20 +340,21 @@ def test_the_subject_rule_can_be_switched_off() -> None:
 @pytest.mark.skipif(not JUDGEMENT_DEV.exists(), reason="../shared/judgement-dev is absent")
 def test_default_query_on_the_labelled_articles() -> None:
     articles = [json.loads(line) for line in JUDGEMENT_DEV.read_text(encoding="utf-8").splitlines() if line]
-    query = compile_query(XIAOMI_LEICA_QUERY, topic="xiaomi-leica")
+    query = shipped()
     verdicts = [(query.evaluate(a["title"] or "", a["text"]).relevant, a["relevant"]) for a in articles]
     true_positives = sum(1 for got, want in verdicts if got and want)
     precision = true_positives / sum(1 for got, _ in verdicts if got)
     recall = true_positives / sum(1 for _, want in verdicts if want)
-    # Measured: precision 1.00, recall 1.00 on the 68 articles (48 relevant).
+    # Measured: precision 1.00, recall 0.95 on the 220 articles (166 relevant). The query was written while
+    # looking at the first 68, so this is close to a fit figure; the replay (docs/quality.md) gives held-out ones.
     assert precision >= 0.98
-    assert recall >= 0.98
+    assert recall >= 0.93
 
 
 def test_evaluation_is_fast() -> None:
     title = "Xiaomi 14 Ultra review: Leica Summilux optics"
     text = ("Xiaomi’s flagship pairs a one-inch sensor with Leica optics. " + FILLER)[:3000].ljust(3000, "x")
-    query = compile_query(XIAOMI_LEICA_QUERY, topic="xiaomi-leica")
+    query = shipped()
     rounds = 500
     started = time.perf_counter()
     for _ in range(rounds):

@@ -14,18 +14,23 @@ from hypothesis import strategies as st
 
 from monitor import dedup, stories
 from monitor.classify import classify_event
+from monitor.config import load_config
 from monitor.judge import Judgement
 from monitor.model import Event
+from monitor.products import Products
 from monitor.stories import StoryFeatures, StoryIndex, story_features
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 TOPIC = "xiaomi-leica"
+# The shipped topic's product vocabulary, as config.toml declares it (the code knows no brand).
+SHIPPED = load_config(Path(__file__).resolve().parents[1] / "config.toml", env={}).topics[0]
+PRODUCTS = Products(SHIPPED.lines, SHIPPED.aliases)
 
 
 def judged(title: str, text: str, published: datetime | None = None, topic: str = TOPIC) -> Judgement:
     """A relevant judgement built from the real pure stages (the topic query is match.py's concern)."""
     decision = classify_event(title, text, published)
-    features = story_features(title, text, decision.event, published)
+    features = story_features(title, text, decision.event, published, PRODUCTS)
     return Judgement(True, topic, ("xiaomi", "leica"), decision.event, decision.cues, features,
                      dedup.signature(text))
 
@@ -162,7 +167,7 @@ def test_a_rejected_candidate_is_named_with_its_reason() -> None:
 def test_features_round_trip_through_json_and_rebuild_the_same_memory() -> None:
     judgement = judged(*LAUNCH_14U, published=datetime(2024, 2, 22))
     features = judgement.features
-    assert features.generation == "14" and "xiaomi 14 ultra" in features.models
+    assert (features.generation, features.variant) == ("xiaomi 14", "ultra") and "xiaomi 14 ultra" in features.models
     assert features.region == "china" and features.event is Event.LAUNCH
     assert StoryFeatures.from_json(features.to_json()) == features
 
@@ -200,23 +205,19 @@ def test_the_five_seeds_are_two_stories() -> None:
 
 
 def test_judge_picks_the_first_matching_topic_and_signs_irrelevant_documents() -> None:
-    from dataclasses import dataclass
-
+    from monitor.config import TopicConfig
     from monitor.judge import Judge
     from monitor.model import RawDocument
 
-    @dataclass(frozen=True)
-    class Topic:
-        name: str
-        query: str
-
-    judge = Judge([Topic("leica-only", "leica"), Topic("xiaomi-leica", "xiaomi leica")])
+    judge = Judge([TopicConfig("leica-only", "leica"), TopicConfig("xiaomi-leica", "xiaomi leica",
+                                                                   subjects=SHIPPED.subjects)])
     title, text = LAUNCH_14U
     doc = RawDocument(url="https://example.test/a", title=title, text=text, source="s", outlet="o",
                       published=datetime(2024, 2, 22))
     judgement = judge.judge(doc)
     assert (judgement.relevant, judgement.topic, judgement.event) == (True, "leica-only", Event.LAUNCH)
-    assert judgement.features.generation == "14" and judgement.cues
+    # "leica-only" declares no subjects or product lines: it names no product. The first topic decides.
+    assert judgement.features.generation is None and judgement.cues
     other = judge.judge(RawDocument(url="https://example.test/b", title="Gardening in spring",
                                     text="Plant tulips in autumn for colour in April.", source="s", outlet="o"))
     assert not other.relevant and other.topic is None

@@ -1,0 +1,115 @@
+"""Products named in an article, read with a topic's vocabulary. Pure.
+
+A product is a *line* followed by a *model token*, optionally a *variant*: "Xiaomi 15 Ultra", "Mix Fold 4",
+"Find X8 Pro", "Galaxy S25 Ultra", "小米15". The lines come from the topic's configuration (its ``product_lines``
+and its subjects' names and aliases, ``TopicConfig.lines``); model tokens and variants are the same for every maker
+and live here:
+
+- a model token is one to three digits with at most one letter before and one after, standing as a word of its
+  own: ``15``, ``12S``, ``13T``, ``X8``, ``S25``. Tokens that are units or network names are not models: "5G",
+  "100W", "8K", "2x", "1-inch", "50MP" (ends inside a word), "1.63" (a decimal);
+- variants are the words makers put after a model: Pro, Ultra, Max, Plus, Lite, Mini, Neo, Edge, FE, "+".
+
+A line's alias counts as the line: with the group ("xiaomi", "小米"), "小米15" is ``xiaomi 15``. Once an article has
+named a line, a bare "12S Ultra" / "the 15 Pro" after a list separator or an article word is that line's too
+("Xiaomi 12S, 12S Pro und 12S Ultra"); after another brand ("iPhone 13 Pro") it is not, because the bare form is
+only read after those separators.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+VARIANTS = ("pro max", "pro+", "pro plus", "pro", "ultra", "max", "plus", "lite", "mini", "neo", "edge", "fe", "+")
+_VARIANT = "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in VARIANTS)
+# One to three digits, one optional letter before and after; not a unit or network name, not a decimal, not part of
+# a longer word ("50MP"), not "1-inch".
+_TOKEN = r"(?:[a-z](?=\d))?\d{1,3}(?:(?![gwkmhx]\b)[a-z])?(?![\w.,]\d|[a-z0-9_]|[-\u2010\u2011]?(?:inch|zoll|mm)\b)"
+_BARE = re.compile(
+    rf"(?:^|[,/&]\s*|\b(?:the|and|und|et|le|la|das|die|der|or|oder|vs\.?|y|e)\s+)({_TOKEN})\s*({_VARIANT})(?!\w)",
+    re.IGNORECASE | re.MULTILINE,
+)
+BASE = ""  # the variant of a model named without one ("Xiaomi 15")
+SERIES = "*"  # "the Xiaomi 15 series": every variant at once
+_SERIES = r"(?:series|serie|lineup|line-up|family|reihe|série|serie|系列|シリーズ)"
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """What an article names: product keys, and the primary generation and variant (None when it is unclear)."""
+
+    models: tuple[str, ...] = ()
+    generation: str | None = None  # "xiaomi 15": line and model token
+    variant: str | None = None  # "ultra", or BASE for the plain model; None when mixed or unknown
+
+
+class Products:
+    """A topic's product vocabulary, compiled once (``Judge`` keeps one per topic)."""
+
+    def __init__(self, lines: Sequence[str], aliases: Sequence[Sequence[str]] = ()) -> None:
+        canonical = {_fold(member): _fold(group[0]) for group in aliases for member in group}
+        names = {_fold(line): canonical.get(_fold(line), _fold(line)) for line in lines if _fold(line)}
+        self._canonical = names
+        self._pattern = _line_pattern(names) if names else None
+        # The words of every line and alias: headline words that say only "this is the topic".
+        self.words = frozenset(word for name in (*names, *canonical) for word in name.split())
+
+    def named(self, title: str, lead: str, title_weight: int = 3) -> Named:
+        """The products ``title`` and ``lead`` name; the title counts ``title_weight`` times in the primaries."""
+        if self._pattern is None:
+            return Named()
+        generations: Counter[str] = Counter()
+        variants: dict[str, Counter[str]] = {}
+        keys: set[str] = set()
+        for part, weight in ((_fold(title), title_weight), (_fold(lead), 1)):
+            for found, kind in self._models(part):
+                generations[found] += weight
+                variants.setdefault(found, Counter())[kind] += weight
+                keys.add(f"{found} {kind}".rstrip(" " + SERIES))
+        generation = _leader(generations)
+        variant = _leader(variants[generation]) if generation else None
+        return Named(tuple(sorted(keys)), generation, None if variant == SERIES else variant)
+
+    def _models(self, part: str) -> list[tuple[str, str]]:
+        assert self._pattern is not None
+        found: list[tuple[str, str]] = []
+        lines: Counter[str] = Counter()
+        for match in self._pattern.finditer(part):
+            line = self._canonical[" ".join(match.group("line").split())]
+            lines[line] += 1
+            variant = SERIES if match.group("series") else _variant(match.group("variant"))
+            found.append((f"{line} {match.group('token')}", variant))
+        if lines:  # a bare "15 Ultra" belongs to the line the part names most
+            line = lines.most_common(1)[0][0]
+            found += [(f"{line} {token}", _variant(variant)) for token, variant in _BARE.findall(part)]
+        return found
+
+
+def _line_pattern(names: dict[str, str]) -> re.Pattern[str]:
+    # Longest first, so "mix fold" is tried before "mix"; CJK lines need no space before the token ("小米15").
+    alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
+    return re.compile(
+        rf"(?<!\w)(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_TOKEN})"
+        rf"(?:[\s-]*(?P<variant>{_VARIANT})(?!\w)|[\s-]*(?P<series>{_SERIES}))?",
+        re.IGNORECASE,
+    )
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _variant(text: str | None) -> str:
+    return " ".join(text.split()).replace("pro plus", "pro+") if text else BASE
+
+
+def _leader(counts: Counter[str]) -> str | None:
+    """The value counted most; None when two lead equally (an article comparing two is about neither)."""
+    ranked = counts.most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
