@@ -12,7 +12,8 @@ own timezone, and the result is returned in UTC, as the store keeps it.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.config import ChannelConfig, TopicConfig
 from monitor.model import Event
-from monitor.records import STORY_PLACEHOLDER, NewAlert
+from monitor.records import STORY_PLACEHOLDER, NewAlert, StoredArticle, StoredStory
 
 SUMMARY_MAX = 300
 COVERAGE_MAX = 20
@@ -102,6 +103,54 @@ def payload_for(story: StoryView) -> dict[str, Any]:
         "cues": list(story.cues),
         "coverage": [{"outlet": c.outlet, "title": c.title, "url": c.url} for c in story.coverage[:COVERAGE_MAX]],
     }
+
+
+def with_story(payload: Mapping[str, Any], story: StoredStory, articles: Sequence[StoredArticle]) -> dict[str, Any]:
+    """The payload with what the story is *now*, read at delivery: its product, the date it names ahead, how many
+    outlets cover it and the first article of each other outlet (up to ``COVERAGE_MAX``), in the order they came.
+
+    Delivery happens after the crawl that created the alert, or at a digest's boundary, so by then more outlets
+    may have picked the story up: the message says so, and no second alert is ever made for it.
+    """
+    shown = {payload.get("url"), payload.get("outlet")}
+    coverage: list[dict[str, str]] = []
+    for article in articles:
+        if article.url in shown or article.outlet in shown or len(coverage) >= COVERAGE_MAX:
+            continue
+        shown |= {article.url, article.outlet}
+        coverage.append({"outlet": article.outlet, "title": article.title, "url": article.url})
+    updated = {**payload, "outlets": len(story.outlets), "articles": story.article_count}
+    if coverage or not payload.get("coverage"):
+        updated["coverage"] = coverage
+    product = product_name(story.features)
+    if product:
+        updated["product"] = product
+    named = date_ahead(story.cues)
+    if named:
+        updated["event_date"] = named
+    return updated
+
+
+def product_name(features: Mapping[str, Any]) -> str:
+    """The story's first model key as a person writes it ("xiaomi 15 ultra" → "Xiaomi 15 Ultra"); "" if none.
+    Read defensively: features are the judgement's JSON and change shape between versions."""
+    models = features.get("models") if isinstance(features, Mapping) else None
+    if not isinstance(models, list | tuple) or not models or not isinstance(models[0], str):
+        return ""
+    name = " ".join(models[0].split())
+    return name.title() if name.islower() else name
+
+
+_DATE_AHEAD = re.compile(r"date:\W*(\d{4}-\d\d-\d\d)\W*ahead")
+
+
+def date_ahead(cues: Sequence[str]) -> str | None:
+    """The first date a story's cues name as coming (a teaser's launch day), ISO, e.g. ``date:"2026-02-28" ahead``."""
+    for cue in cues:
+        found = _DATE_AHEAD.search(str(cue))
+        if found:
+            return found.group(1)
+    return None
 
 
 def _shorten(text: str, limit: int) -> str:

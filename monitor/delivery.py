@@ -9,20 +9,28 @@ the one window where a message can go out twice, and the reason a lease is minut
 Instant channels get one message per alert. Digest channels (hourly/daily) get one message per channel
 for everything claimed in this round; their alerts are due at the same boundary, so one round sees them
 together. Each alert of a digest is recorded with the digest's outcome.
+
+A story alert is rendered with its story as it is at send time (``alerting.with_story``): the coverage that came
+in since the alert was written is in the message, never in a second alert.
+
+What reaches a person: every failed attempt is logged at WARNING with the channel, the alert id and the
+server's reason; an alert given up on (dead letter) is also announced on ``operator_channel`` when one is
+configured (not for alerts to that channel itself, nor operator alerts: a failing operator channel cannot be
+told about itself). The round's totals are the caller's to log or print, once.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from monitor.alerting import Rng, backoff
+from monitor.alerting import Rng, backoff, with_story
 from monitor.config import ChannelConfig
 from monitor.notify import DeliveryResult, Notifier
-from monitor.records import AlertRow
+from monitor.records import AlertRow, NewAlert, StoredArticle, StoredStory
 from monitor.render import render
 
 log = logging.getLogger(__name__)
@@ -45,6 +53,12 @@ class OutboxStore(Protocol):
         next_attempt_at: datetime | None = None,
         give_up: bool = False,
     ) -> None: ...
+
+    def story(self, story_id: int) -> StoredStory | None: ...
+
+    def story_articles(self, story_id: int) -> list[StoredArticle]: ...
+
+    def enqueue_alerts(self, alerts: Sequence[NewAlert]) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +92,10 @@ def deliver_due(
     *,
     limit: int = DEFAULT_LIMIT,
     lease: timedelta = DEFAULT_LEASE,
+    operator_channel: str | None = None,
 ) -> DeliveryReport:
     """One round of delivery. Returns what happened; never raises for a channel's failure."""
-    rows = store.claim_alerts(now, worker, limit, lease)
+    rows = [_current(store, row) for row in store.claim_alerts(now, worker, limit, lease)]
     counts = {"sent": 0, "retrying": 0, "failed": 0}
     errors: list[str] = []
     batches = batch_alerts(rows, channels)
@@ -89,14 +104,50 @@ def deliver_due(
         if not result.ok:
             errors.append(f"{batch.channel_name}: {result.error}")
         for row in batch.rows:
-            counts[_record(store, row, batch.channel, result, now, rng)] += 1
-    report = DeliveryReport(len(rows), len(batches), errors=tuple(errors), **counts)
-    if rows:
-        log.info(
-            "delivery.round worker=%s claimed=%d messages=%d sent=%d retrying=%d failed=%d",
-            worker, report.claimed, report.messages, report.sent, report.retrying, report.failed,
-        )  # fmt: skip
-    return report
+            outcome = _record(store, row, batch.channel, result, now, rng)
+            counts[outcome] += 1
+            if outcome == "failed" and operator_channel is not None:
+                _announce_dead_letter(store, row, result, now, operator_channel)
+    return DeliveryReport(len(rows), len(batches), errors=tuple(errors), **counts)
+
+
+def _current(store: OutboxStore, row: AlertRow) -> AlertRow:
+    """A story alert's row with its payload brought up to date with the stored story."""
+    if row.kind != "story" or row.story_id is None:
+        return row
+    story = store.story(row.story_id)
+    if story is None:
+        return row
+    payload = with_story(row.payload, story, store.story_articles(row.story_id))
+    return replace(row, payload=payload)
+
+
+def _announce_dead_letter(
+    store: OutboxStore, row: AlertRow, result: DeliveryResult, now: datetime, operator_channel: str
+) -> None:
+    if row.kind == "operator" or row.channel == operator_channel:
+        return
+    title = str(row.payload.get("title") or f"alert {row.id}")
+    store.enqueue_alerts([
+        NewAlert(
+            dedup_key=f"dead-letter:{row.id}:{now.isoformat()}",
+            channel=operator_channel,
+            topic=row.topic,
+            kind="operator",
+            payload={
+                "title": f"Alert {row.id} to {row.channel} failed for good: {title}",
+                "event": "failed",
+                "url": row.payload.get("url"),
+                "outlet": row.channel,
+                "published": None,
+                "summary": f"{result.error or 'no reason given'} — `monitor alerts retry {row.id}` sends it again.",
+                "topic": row.topic,
+                "cues": [],
+                "coverage": [],
+            },
+            next_attempt_at=now,
+        )
+    ])
 
 
 def batch_alerts(rows: Sequence[AlertRow], channels: Mapping[str, ChannelConfig]) -> list[_Batch]:
@@ -131,7 +182,15 @@ def _record(
     # An unknown channel will not appear by waiting: straight to the dead letter, where an operator sees it.
     if channel is None or attempts >= channel.max_attempts:
         store.record_delivery(row.id, False, result.error, now, None, give_up=True)
-        log.warning("delivery.failed alert=%d channel=%s attempts=%d", row.id, row.channel, attempts)
+        log.warning(
+            "delivery.failed channel=%s alert=%d attempts=%d gave_up=yes reason=%s",
+            row.channel, row.id, attempts, result.error,
+        )  # fmt: skip
         return "failed"
-    store.record_delivery(row.id, False, result.error, now, now + backoff(attempts, rng))
+    retry_at = now + backoff(attempts, rng)
+    store.record_delivery(row.id, False, result.error, now, retry_at)
+    log.warning(
+        "delivery.failed channel=%s alert=%d attempts=%d retry_at=%s reason=%s",
+        row.channel, row.id, attempts, retry_at.isoformat(timespec="seconds"), result.error,
+    )  # fmt: skip
     return "retrying"

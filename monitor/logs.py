@@ -67,9 +67,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
+class LibraryNoise(logging.Filter):
+    """Drops the DEBUG and INFO lines of the libraries we ask for detail (apprise: see ``monitor.notify``)
+    unless ``-vv`` asked for debug output: they are read from apprise's per-call capture, not the console."""
+
+    LIBRARIES = ("apprise", "urllib3")
+
+    def __init__(self, verbose: int) -> None:
+        super().__init__()
+        self.verbose = verbose
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING or self.verbose >= 2:
+            return True
+        return not record.name.startswith(self.LIBRARIES)
+
+
 def setup_logging(fmt: str = "text", verbose: int = 0) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(LibraryNoise(verbose))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)

@@ -15,6 +15,15 @@ apprise throttles every plugin: ``NotifyBase.request_rate_per_sec`` is 5.5 s (Sl
 sends through the same object, enforced with ``time.sleep`` (apprise 2.2.0 ``url.py`` ``throttle()``).
 Reusing the object per channel would therefore stall a burst of e-mails 5.5 s each (measured in
 ``tests/test_notify.py``); the outbox already spaces retries, so we set it to 0 on our instances.
+
+The server's own reason: apprise logs only "Connection error while submitting email" at WARNING and the
+exception itself ("SMTP AUTH extension not supported by server.") at DEBUG, so sends capture DEBUG entries
+(``notify(log_level=DEBUG)``, with the ``apprise`` logger at DEBUG) and the failure reason quotes the
+exception and response lines among them. ``monitor.logs`` keeps apprise's DEBUG lines off the console
+unless asked for with ``-vv``.
+
+Slack: apprise adds a footer (its logo and "Apprise") to every Slack message unless the URL says
+``footer=``; ours carry no footer unless the URL asks for one.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import unquote, urlsplit
 
 from monitor.config import ChannelConfig
@@ -40,6 +49,9 @@ SLACK_SCHEMES = frozenset({"slack"})
 MIN_SECRET = 4  # shorter URL pieces ("80", "no") are not secrets and would mangle every message
 ERROR_MAX = 500
 _SECRET_KEY = re.compile(r"pass|pwd|token|secret|key|auth|sig|cred", re.IGNORECASE)
+# The DEBUG entries that carry a server's or socket's own reason (apprise's e-mail and HTTP plugins).
+_REASON_DETAIL = re.compile(r"^(?:\w+ )?\w*(?:Exception|Error): |^Response Details:")
+DETAIL_MAX = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +137,28 @@ def _instance_secrets(instance: Any) -> set[str]:
     return {unquote(p) for p in full - shown} | (full - shown)
 
 
+# --- the server's reason ---------------------------------------------------------------------------------
+
+
+def _capture_debug() -> None:
+    """apprise captures a call's log entries through its logger: DEBUG ones only if the logger lets them by."""
+    logger = logging.getLogger("apprise")
+    if logger.getEffectiveLevel() > logging.DEBUG:
+        logger.setLevel(logging.DEBUG)
+
+
+def _reasons(entries: Iterable[Any]) -> list[str]:
+    """apprise's warnings and errors, and the DEBUG lines quoting the exception or the server's answer."""
+    reasons = []
+    for entry in entries:
+        message = str(entry.message).strip()
+        if entry.level in ("WARNING", "ERROR"):
+            reasons.append(message)
+        elif entry.level == "DEBUG" and _REASON_DETAIL.match(message):
+            reasons.append(" ".join(message.split())[:DETAIL_MAX])
+    return reasons
+
+
 # --- the adapter -----------------------------------------------------------------------------------------
 
 
@@ -156,15 +190,17 @@ class AppriseNotifier:
         if target.apobj is None:
             return DeliveryResult(False, target.error)
         body, title, body_format = self._content(target.scheme, message)
+        _capture_debug()
         try:
-            result = target.apobj.notify(body=body, title=title, body_format=body_format, timeout=self._timeout)
+            result = target.apobj.notify(
+                body=body, title=title, body_format=body_format, timeout=self._timeout, log_level=logging.DEBUG
+            )
         except self._apprise.exception.AppriseException as exc:  # a message apprise cannot use
             return DeliveryResult(False, self._reason(target, type(exc).__name__, [str(exc)]))
         if result:
             log.info("notify.sent channel=%s target=%s", channel.name, target.name)
             return DeliveryResult(True)
-        messages = [entry.message for entry in result.logs() if entry.level in ("WARNING", "ERROR")]
-        return DeliveryResult(False, self._reason(target, result.status.name, messages))
+        return DeliveryResult(False, self._reason(target, result.status.name, _reasons(result.logs())))
 
     def _reason(self, target: _Target, status: str, messages: list[str]) -> str:
         detail = "; ".join(dict.fromkeys(m.strip() for m in messages if m.strip())) or "no detail"
@@ -194,6 +230,8 @@ class AppriseNotifier:
             error = f"channel {channel.name!r}: apprise does not accept its URL ({scheme}://…)"
             return _Target(channel.url, None, scheme, f"{scheme}://…", error, secrets)
         instance.request_rate_per_sec = self._throttle  # see module docstring
+        if scheme in SLACK_SCHEMES and "footer=" not in channel.url.partition("?")[2]:
+            cast(Any, instance).include_footer = False  # see module docstring (a NotifySlack attribute)
         secrets |= _instance_secrets(instance)
         _REDACTOR.add(secrets)
         name = instance.url(privacy=True).partition("?")[0]  # the query is apprise's defaults: noise

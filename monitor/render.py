@@ -13,8 +13,14 @@ Everything in a payload came from a feed or a page, so it is hostile until escap
 
 A payload is the dict ``alerting.payload_for`` builds: ``title``, ``event``, ``url``, ``outlet``,
 ``published`` (ISO 8601 or None), ``summary``, ``topic``, ``cues`` (list), ``coverage`` (list of
-``{"outlet", "title", "url"}``). Missing keys render as empty, never as an error: an old outbox row must
-still go out.
+``{"outlet", "title", "url"}``: the other articles so far), and, once delivery has looked the story up
+(``alerting.with_story``), ``product``, ``event_date`` (ISO date the article names ahead, e.g. a launch day)
+and ``outlets`` (how many outlets cover the story so far). Missing keys render as empty, never as an error:
+an old outbox row must still go out.
+
+What a reader gets: the subject names the event, the title, the product (when the title does not), the date
+(the one the story names ahead, else the day it was published) and the outlet count; the body adds the link,
+the summary and the first ``COVERAGE_SHOWN`` other articles with their links ("and N more").
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 SUBJECT_MAX = 150  # RFC 5322 recommends lines under 78; 150 keeps a title readable and a header bounded
 SUMMARY_MAX = 300
-COVERAGE_MAX = 10  # a digest line per outlet beyond this is noise; the count still says how many
+COVERAGE_SHOWN = 5  # "link the first few": beyond this a list is noise; "and N more" says the rest
+SUBJECT_TITLE_MAX = 90  # leaves room in the subject for product, date and the outlet count
 ZWJ = "\u200d"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -121,6 +128,19 @@ def _published(value: object) -> str:
     return when.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
+def _day(value: object) -> str:
+    """The date part of an ISO date or datetime ("2025-12-25"), or "" for anything else."""
+    text = clean_line(value, 40)
+    try:
+        return datetime.fromisoformat(text).date().isoformat() if text else ""
+    except ValueError:
+        return ""
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
 # --- the view every format is built from -----------------------------------------------------------------
 
 
@@ -142,13 +162,18 @@ class _Item:
     summary: str
     topic: str
     coverage: tuple[_Link, ...]
+    more: int  # coverage beyond what is shown
     outlets: int
+    product: str
+    event_date: str  # the date the story names ahead (a launch day), ISO
+    day: str  # event_date, else the day it was published
 
 
 def _item(payload: Mapping[str, Any]) -> _Item:
     coverage = tuple(_coverage(payload.get("coverage") or ()))
     outlet = clean_line(payload.get("outlet"), 80)
     outlets = {outlet.lower()} | {link.label.split(": ", 1)[0].lower() for link in coverage}
+    event_date = _day(payload.get("event_date"))
     return _Item(
         title=clean_line(payload.get("title"), 200) or "(untitled)",
         event=clean_line(payload.get("event"), 20).capitalize() or "Other",
@@ -157,8 +182,12 @@ def _item(payload: Mapping[str, Any]) -> _Item:
         url=safe_url(payload.get("url")),
         summary=clean_line(payload.get("summary"), SUMMARY_MAX),
         topic=clean_line(payload.get("topic"), 80),
-        coverage=coverage[:COVERAGE_MAX],
-        outlets=len(outlets - {""}) or 1,
+        coverage=coverage[:COVERAGE_SHOWN],
+        more=max(len(coverage) - COVERAGE_SHOWN, 0),
+        outlets=_count(payload.get("outlets")) or len(outlets - {""}) or 1,
+        product=clean_line(payload.get("product"), 60),
+        event_date=event_date,
+        day=event_date or _day(payload.get("published")),
     )
 
 
@@ -173,21 +202,37 @@ def _coverage(entries: object) -> list[_Link]:
     return links
 
 
-def _headline(item: _Item) -> str:
+def _headline(item: _Item, title_max: int | None = None) -> str:
+    """``[Launch] <title> · <product> · <date> (3 outlets)``; the product only where the title lacks it."""
+    title = _cap(item.title, title_max) if title_max else item.title
+    parts = [f"[{item.event}] {title}"]
+    if item.product and item.product.lower() not in item.title.lower():
+        parts.append(item.product)
+    if item.day:
+        parts.append(item.day)
     count = f" ({item.outlets} outlets)" if item.outlets > 1 else ""
-    return f"[{item.event}] {item.title}{count}"
+    return " · ".join(parts) + count
 
 
 def _subject(items: Sequence[_Item], digest: bool) -> str:
     if not digest or len(items) == 1:
-        return defuse_mentions(clean_line(_headline(items[0]), SUBJECT_MAX))
+        return defuse_mentions(clean_line(_headline(items[0], SUBJECT_TITLE_MAX), SUBJECT_MAX))
     rest = f" and {len(items) - 1} more"
     first = clean_line(f"[Digest] {len(items)} stories: {items[0].title}", SUBJECT_MAX - len(rest))
     return defuse_mentions(first + rest)
 
 
 def _meta(item: _Item) -> str:
-    return " · ".join(part for part in (item.event, item.outlet, item.published) if part)
+    when = f"date named: {item.event_date}" if item.event_date else ""
+    return " · ".join(part for part in (item.event, item.product, when, item.outlet, item.published) if part)
+
+
+def _coverage_heading(item: _Item) -> str:
+    return f"Covered by {item.outlets} outlets so far:" if item.outlets > 1 else "Also covered by:"
+
+
+def _more(item: _Item) -> str:
+    return f"and {item.more} more" if item.more else ""
 
 
 # --- formats ---------------------------------------------------------------------------------------------
@@ -198,8 +243,9 @@ def _text_item(item: _Item) -> str:
     lines += [item.url] if item.url else []
     lines += ["", defuse_mentions(item.summary)] if item.summary else []
     if item.coverage:
-        lines += ["", "Also covered by:"]
+        lines += ["", _coverage_heading(item)]
         lines += [f"- {defuse_mentions(c.label)}" + (f" <{c.url}>" if c.url else "") for c in item.coverage]
+        lines += [_more(item)] if item.more else []
     return "\n".join(lines)
 
 
@@ -208,14 +254,23 @@ def _html_link(label: str, url: str | None) -> str:
     return f'<a href="{html.escape(url, quote=True)}">{text}</a>' if url else text
 
 
+def _html_url(url: str | None) -> str:
+    """A link whose text is the URL itself: apprise derives the e-mail's text/plain part from the HTML by
+    dropping tags, so a link is only in the plain text if it is also the visible text."""
+    return _html_link(url, url) if url else ""
+
+
 def _html_item(item: _Item) -> str:
     esc = lambda s: html.escape(defuse_mentions(s))  # noqa: E731 - a local alias keeps the template legible
     parts = [f"<h2>{_html_link(_headline(item), item.url)}</h2>", f"<p><small>{esc(_meta(item))}</small></p>"]
+    if item.url:
+        parts.append(f"<p>{_html_url(item.url)}</p>")
     if item.summary:
         parts.append(f"<p>{esc(item.summary)}</p>")
     if item.coverage:
-        rows = "".join(f"<li>{_html_link(c.label, c.url)}</li>" for c in item.coverage)
-        parts.append(f"<p>Also covered by:</p><ul>{rows}</ul>")
+        rows = "".join(f"<li>{esc(c.label)} {_html_url(c.url)}</li>" for c in item.coverage)
+        rows += f"<li>{_more(item)}</li>" if item.more else ""
+        parts.append(f"<p>{_coverage_heading(item)}</p><ul>{rows}</ul>")
     return "\n".join(parts)
 
 
@@ -227,7 +282,8 @@ def _slack_item(item: _Item) -> str:
     lines = [f"*{_slack_link(_headline(item), item.url)}*", f"_{slack_escape(_meta(item))}_"]
     lines += [slack_escape(item.summary)] if item.summary else []
     if item.coverage:
-        lines.append("Also covered by: " + ", ".join(_slack_link(c.label, c.url) for c in item.coverage))
+        links = [_slack_link(c.label, c.url) for c in item.coverage] + ([_more(item)] if item.more else [])
+        lines.append(_coverage_heading(item) + " " + ", ".join(links))
     return "\n".join(lines)
 
 
@@ -240,7 +296,8 @@ def _md_item(item: _Item) -> str:
     lines = [f"**{_md_link(_headline(item), item.url)}**", md_escape(_meta(item))]
     lines += ["", md_escape(item.summary)] if item.summary else []
     if item.coverage:
-        lines += ["", "Also covered by:"] + [f"- {_md_link(c.label, c.url)}" for c in item.coverage]
+        lines += ["", _coverage_heading(item)] + [f"- {_md_link(c.label, c.url)}" for c in item.coverage]
+        lines += [_more(item)] if item.more else []
     return "\n".join(lines)
 
 

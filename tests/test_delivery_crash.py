@@ -55,7 +55,7 @@ class KillingReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                receiver.received.append(body["title"].removeprefix("[Launch] "))
+                receiver.received.append(body["title"].removeprefix("[Launch] ").split(" · ")[0])
                 if len(receiver.received) in receiver.kill_at and receiver.sender:
                     os.kill(receiver.sender, signal.SIGKILL)  # sent, not yet recorded
                 try:

@@ -46,13 +46,16 @@ def test_email_arrives_as_html_with_text_alternative(notifier: AppriseNotifier, 
     result = notifier.send(ch("mail", smtp_sink.url()), MESSAGE)
     assert result.ok and result.error is None
     [mail] = smtp_sink.messages
-    assert mail["Subject"] == "[Launch] Xiaomi 17 Ultra launches with Leica optics (2 outlets)"
+    assert mail["Subject"] == "[Launch] Xiaomi 17 Ultra launches with Leica optics · 2025-12-25 (2 outlets)"
     assert mail["To"] == "alerts@example.com"
     html_part = mail.get_body(("html",))
     text_part = mail.get_body(("plain",))
     assert html_part is not None and text_part is not None
     assert 'href="https://www.gsmarena.com/xiaomi_17_ultra-news-1.php"' in html_part.get_content()
     assert "Co-engineered with Leica." in text_part.get_content()
+    # The plain-text part a text-only mail client shows has the article's link, and the coverage's.
+    assert "https://www.gsmarena.com/xiaomi_17_ultra-news-1.php" in text_part.get_content()
+    assert "https://www.theverge.com/x" in text_part.get_content()
 
 
 def test_email_over_starttls_with_auth(notifier: AppriseNotifier, smtp_tls_sink: SmtpSink) -> None:

@@ -51,7 +51,7 @@ def parse_html(markup: str) -> _Links:
 
 def test_email_has_headline_event_outlet_time_link_summary_and_coverage() -> None:
     mail = render_email([payload()], digest=False)
-    assert mail.subject == "[Launch] Xiaomi 17 Ultra launches with Leica optics (3 outlets)"
+    assert mail.subject == "[Launch] Xiaomi 17 Ultra launches with Leica optics · 2025-12-25 (3 outlets)"
     for part in (mail.text, html.unescape(mail.html)):
         for expected in ("Launch", "GSMArena", "2025-12-25 09:30", "co-engineered with Leica", "The Verge"):
             assert expected in part
