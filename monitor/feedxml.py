@@ -75,6 +75,7 @@ class FastEntry:
     link: str | None  # entry.link
     guid: str | None  # entry.id
     title: str  # entry.title, or text with the same _plain() as feedparser's sanitised title
+    title_html: bool  # entry.title_detail.type is HTML/XHTML (else the title is plain text as it is)
     stamp: time.struct_time | None  # entry.published_parsed or entry.updated_parsed
     content_html: str  # the fullest content/summary, text-equivalent to feedparser's
     language: str | None  # the first non-blank of entry.language, content[0], summary_detail, title_detail
@@ -83,6 +84,7 @@ class FastEntry:
 @dataclass(frozen=True, slots=True)
 class FastFeed:
     title: str
+    title_html: bool
     link: str | None
     language: str | None
     entries: tuple[FastEntry, ...]
@@ -372,6 +374,7 @@ class _Reader:
     def result(self, bozo_reason: str | None) -> FastFeed:
         return FastFeed(
             title=_text(self.feed.get("title", "")),
+            title_html=bool(self.feed.get("title_html", False)),
             link=_optional_text(self.feed.get("link")),
             language=_optional_text(self.feed.get("language")),
             entries=tuple(self.entries),
@@ -510,13 +513,16 @@ class _Reader:
         """_start_title/_end_title: the first non-empty title at the shallowest depth wins (title_depth)."""
         attrs = _attrs(el)
         lang = _lang(attrs, lang)
-        value = self.text_value(el, "title", self.content_type(attrs, TEXT))
+        value, content_type = self.typed_value(el, "title", self.content_type(attrs, TEXT))
+        html = content_type in (HTML, XHTML)  # title_detail.type: plain text is kept as text (issue 15)
         if not -1 < self.title_depth <= depth:
             if state is not None:
                 state.store("title", value, depth)
+                state.store("title_html", html, depth)  # type: ignore[arg-type]  # stored with its title
                 state.title_lang = _content_lang(lang)
             else:
                 fields["title"] = value
+                fields["title_html"] = html  # type: ignore[assignment]
         if _non_empty(value):
             self.title_depth = depth
 
@@ -595,6 +601,10 @@ class _Reader:
 
     def text_value(self, el: etree._Element, element: str, content_type: str | None) -> Value:
         """pop(): strip, resolve link/id, guess HTML in RSS text, resolve and sanitise markup, repair."""
+        return self.typed_value(el, element, content_type)[0]
+
+    def typed_value(self, el: etree._Element, element: str, content_type: str | None) -> tuple[Value, str | None]:
+        """``text_value`` and the type feedparser ends with (its ``*_detail.type``: RSS text may turn HTML)."""
         if content_type == XHTML:
             if not self.atom:
                 raise _Decline("xhtml content outside Atom")
@@ -608,8 +618,8 @@ class _Reader:
         if not self.atom and content_type == TEXT and _looks_like_html(output):
             content_type = HTML
         if element in _MARKUP_ELEMENTS and (content_type or HTML) in (HTML, XHTML):
-            return self.markup(output, content_type or HTML)
-        return _repair(output)
+            return self.markup(output, content_type or HTML), content_type or HTML
+        return _repair(output), content_type
 
     def markup(self, output: str, content_type: str) -> Value:
         kept = _gate(output, len(self.base))
@@ -634,7 +644,7 @@ class _Reader:
         them, which one feedparser picks does not matter. Otherwise they are sanitised and measured.
         """
         if not any(isinstance(value, _Markup) for value in candidates):
-            return max(candidates, key=len)  # type: ignore[arg-type]
+            return max(candidates, key=len)  # type: ignore[arg-type,return-value]
         floor = max(_low(value) for value in candidates)
         contenders = [value for value in candidates if _high(value) >= floor]
         texts = list(dict.fromkeys(_text(value) for value in contenders))
@@ -733,6 +743,7 @@ class _EntryState:
             link=_optional_text(fields.get("link")),
             guid=_optional_text(fields.get("id")),
             title=_text(fields.get("title", "")),
+            title_html=bool(fields.get("title_html", False)),
             stamp=fields.get("published_parsed") or fields.get("updated_parsed"),
             content_html=reader.fullest(candidates),
             language=language,

@@ -23,8 +23,10 @@ from __future__ import annotations
 import html
 import re
 import time
+import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -50,14 +52,35 @@ _TEASER_END = re.compile(
     r"|阅读全文|查看全文|继续阅读|閱讀全文).{0,160}$",
     re.I | re.S,
 )
-_ELEMENT_START = re.compile(r"<[A-Za-z_]")
-_DOCTYPE = re.compile(r"<!DOCTYPE", re.I)
+# What can stand before the root element: comments and processing instructions (skipped whatever they hold),
+# the DOCTYPE, then the root element's start tag.
+_PROLOG = re.compile(r"<!--.*?-->|<\?.*?\?>|(?P<doctype><!DOCTYPE)|(?P<element><[A-Za-z_][\w:.-]*)", re.S | re.I)
+HTML_SNIFF_BYTES = 4096  # the root element of a page is within its first few KiB, after any comments
+ADVERTISED_SNIFF_BYTES = 256 * 1024  # a page's <head> (where it advertises its feeds) is in its first bytes
 
 
 def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
-    """Parse one fetched feed. ``url`` is the final URL, the base for relative links."""
+    """Parse one fetched feed. ``url`` is the final URL, the base for relative links.
+
+    Raises ``ParseError`` and nothing else: whatever goes wrong inside feedparser becomes this feed's error,
+    named (see ``_crash_message``), so one outlet's odd bytes can never stop a crawl. A document that crashes
+    feedparser only because of character references that name no character (UTF-16 surrogates written as two
+    references, code points past U+10FFFF: feedparser #599) is read again with them repaired
+    (``repair_character_references``); documents that parse are never rewritten.
+    """
     body = _checked(body, url)
-    return _fast(body, headers, url) or _with_feedparser(body, headers, url)
+    try:
+        return _fast(body, headers, url) or _with_feedparser(body, headers, url)
+    except _FeedparserCrash as crash:
+        repaired = repair_character_references(body)
+        if repaired == body:
+            raise
+        try:
+            feed = _fast(repaired, headers, url) or _with_feedparser(repaired, headers, url)
+        except _FeedparserCrash:
+            raise crash from crash.__cause__
+        log.info("parse.charrefs_repaired", url=url, was=crash.reason)
+        return feed
 
 
 def parse_feed_fast(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed | None:
@@ -89,10 +112,12 @@ def _fast(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed | Non
         return None
     language = _language(feed.language)
     entries = (
-        _feed_entry(e.link, e.guid, e.title, e.stamp, e.content_html, e.language, url, language) for e in feed.entries
-    )
+        _feed_entry(e.link, e.guid, _title_text(e.title, html=e.title_html), e.stamp, e.content_html, e.language,
+                    url, language)
+        for e in feed.entries
+    )  # fmt: skip
     return ParsedFeed(
-        title=_plain(feed.title),
+        title=_title_text(feed.title, html=feed.title_html),
         link=_absolute(feed.link, url),
         language=language,
         entries=tuple(entry for entry in entries if entry is not None),
@@ -105,14 +130,31 @@ def _content_key(content_html: str) -> tuple[str, bool]:
     return html_to_text(content_html), is_teaser(content_html)
 
 
+class _FeedparserCrash(ParseError):
+    """feedparser raised instead of reporting bozo: a library bug, this feed's error all the same."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: not readable as a feed: {reason}")
+        self.reason = reason
+
+
 def _with_feedparser(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
-    result = feedparser.parse(body, response_headers=_feedparser_headers(headers, url), sanitize_html=True)
-    if not result.get("version") and not result.entries:
-        said = _bozo_reason(result)
-        raise ParseError(f"{url}: not a feed: no RSS, RDF or Atom root element" + (f" ({said})" if said else ""))
+    try:
+        result = feedparser.parse(body, response_headers=_feedparser_headers(headers, url), sanitize_html=True)
+        if not result.get("version") and not result.entries:
+            said = _bozo_reason(result)
+            raise ParseError(f"{url}: not a feed: no RSS, RDF or Atom root element" + (f" ({said})" if said else ""))
+        return _from_feedparser(result, url)
+    except ParseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any library failure is this feed's error, named (issue 15)
+        raise _FeedparserCrash(url, _crash_message(body, exc)) from exc
+
+
+def _from_feedparser(result: Any, url: str) -> ParsedFeed:
     feed = result.feed
     return ParsedFeed(
-        title=_plain(feed.get("title", "")),
+        title=_title(feed.get("title", ""), feed.get("title_detail")),
         link=_absolute(feed.get("link"), url),
         language=_language(feed.get("language")),
         entries=tuple(_entries(result.entries, url, _language(feed.get("language")))),
@@ -161,15 +203,32 @@ def _markup_codec(body: bytes) -> str:
 
 
 def _doctype_span(text: str, url: str) -> tuple[int, int] | None:
-    """Start and end of the DOCTYPE declaration before the root element, if there is one."""
-    root = _ELEMENT_START.search(text)
-    match = _DOCTYPE.search(text, 0, root.start() if root else len(text))
-    if match is None:
-        return None
-    end = _declaration_end(text, match.end())
-    if end is None:
-        raise ParseError(f"{url}: unterminated DOCTYPE declaration")
-    return match.start(), end
+    """Start and end of the DOCTYPE declaration before the root element, if there is one.
+
+    Comments and processing instructions before the root are skipped, whatever they hold: a comment that
+    mentions ``<!DOCTYPE`` or ``<html>`` is not a declaration (feedparser reads such documents).
+    """
+    for match in _PROLOG.finditer(text):
+        if match.group("doctype"):
+            end = _declaration_end(text, match.end())
+            if end is None:
+                raise ParseError(f"{url}: unterminated DOCTYPE declaration")
+            return match.start(), end
+        if match.group("element"):
+            return None
+    return None
+
+
+def _root_name(text: str) -> str | None:
+    """The lower-cased name of the root element: the first element outside comments, PIs and the DOCTYPE."""
+    position = 0
+    while (match := _PROLOG.search(text, position)) is not None:
+        if match.group("element"):
+            return match.group("element")[1:].lower()
+        position = match.end()
+        if match.group("doctype"):
+            position = _declaration_end(text, match.end()) or len(text)
+    return None
 
 
 def _declaration_end(text: str, index: int) -> int | None:
@@ -196,11 +255,115 @@ def _declaration_end(text: str, index: int) -> int | None:
 
 
 def _refuse_html(body: bytes, url: str) -> None:
-    """An HTML page (a homepage, a login wall, an error page) is not a feed, even if it parses as XML."""
-    head = body[:4096].decode("latin-1").lower()
-    root = re.search(r"<(?![!?])([a-z][a-z0-9:_-]*)", head)
-    if root and root.group(1) in ("html", "head", "body"):
-        raise ParseError(f"{url}: an HTML page, not a feed")
+    """An HTML page (a homepage, a login wall, an error page) is not a feed, even if it parses as XML.
+
+    The error names the feed the page advertises (``<link rel=alternate type=application/rss+xml>``), if
+    any: that is the URL the source should have.
+    """
+    head = body[:HTML_SNIFF_BYTES].decode("latin-1")
+    if _root_name(head) not in ("html", "head", "body"):
+        return
+    advertised = advertised_feeds(body, url)
+    hint = (
+        f"; it advertises the feed {advertised[0]}: set this source's url to it"
+        if advertised
+        else "; set this source's url to the outlet's RSS or Atom feed"
+    )
+    raise ParseError(f"{url}: an HTML page, not a feed{hint}")
+
+
+_ALTERNATE_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
+
+
+def advertised_feeds(html: bytes, url: str) -> list[str]:
+    """Absolute URLs of the feeds an HTML page links as ``rel=alternate`` (in page order)."""
+    import lxml.html  # only on this error path
+
+    try:
+        tree = lxml.html.document_fromstring(html[:ADVERTISED_SNIFF_BYTES])
+    except (ValueError, lxml.etree.LxmlError):  # an empty or undecodable page advertises nothing
+        return []
+    feeds = []
+    for link in tree.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower().strip()
+        href = (link.get("href") or "").strip()
+        if "alternate" in rel and kind in _ALTERNATE_FEED_TYPES and href:
+            absolute = _absolute(href, url)
+            if absolute and absolute not in feeds:
+                feeds.append(absolute)
+    return feeds
+
+
+# -- when feedparser itself fails ---------------------------------------------------------------------------------
+
+_CHARREF = re.compile(r"&#(?:[xX]([0-9A-Fa-f]{1,16})|([0-9]{1,20}));")
+_SRS_NAME = re.compile(r"""srsName\s*=\s*["']([^"']*)["']""")
+
+
+def repair_character_references(body: bytes) -> bytes:
+    """The document with its impossible character references replaced; ``body`` itself when it has none.
+
+    A pair of references to UTF-16 surrogates (``&#55357;&#56832;``, written by encoders that count UTF-16
+    units) becomes the one character it spells; a lone surrogate, or a value past U+10FFFF, becomes U+FFFD,
+    as the HTML standard's tokenizer does. Only called after feedparser failed on the document.
+    """
+    codec = _markup_codec(body)
+    try:
+        text = body.decode(codec)
+    except UnicodeDecodeError:
+        return body
+    repaired = _CHARREF_RUN.sub(_repair_run, text)
+    return body if repaired == text else repaired.encode(codec)
+
+
+_CHARREF_RUN = re.compile(rf"(?:{_CHARREF.pattern})+")
+
+
+def _repair_run(run: re.Match[str]) -> str:
+    values = [_charref_value(ref) for ref in _CHARREF.finditer(run.group())]
+    if all(value is not None and _is_valid_char(value) for value in values):
+        return run.group()  # nothing impossible here: leave the references as they were written
+    out: list[str] = []
+    index = 0
+    while index < len(values):
+        value = values[index]
+        following = values[index + 1] if index + 1 < len(values) else None
+        if value is not None and 0xD800 <= value <= 0xDBFF and following is not None and 0xDC00 <= following <= 0xDFFF:
+            out.append(f"&#{0x10000 + ((value - 0xD800) << 10) + (following - 0xDC00)};")
+            index += 2
+            continue
+        out.append(f"&#{value};" if value is not None and _is_valid_char(value) else "&#xFFFD;")
+        index += 1
+    return "".join(out)
+
+
+def _charref_value(ref: re.Match[str]) -> int | None:
+    digits_hex, digits_dec = ref.groups()
+    value = int(digits_hex, 16) if digits_hex is not None else int(digits_dec)
+    return value if value <= 0x7FFFFFFF else None
+
+
+def _is_valid_char(value: int) -> bool:
+    return value <= 0x10FFFF and not 0xD800 <= value <= 0xDFFF
+
+
+def _crash_message(body: bytes, exc: BaseException) -> str:
+    """What was wrong, in the document's terms where it can be found, else where feedparser failed."""
+    text = body.decode(_markup_codec(body), "replace")
+    for ref in _CHARREF.finditer(text):
+        value = _charref_value(ref)
+        if value is None or not _is_valid_char(value):
+            line = text.count("\n", 0, ref.start()) + 1
+            why = "a UTF-16 surrogate" if value is not None and 0xD800 <= value <= 0xDFFF else "past U+10FFFF"
+            return f"character reference {ref.group()} on line {line} names no character ({why})"
+    for srs in _SRS_NAME.finditer(text):
+        if not re.fullmatch(r"(?:.*:)?\d+", srs.group(1)):
+            line = text.count("\n", 0, srs.start()) + 1
+            return f'GeoRSS srsName="{srs.group(1)}" on line {line} is not an EPSG code number'
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" in {Path(frame.filename).name}:{frame.name}" if frame else ""
+    return f"feedparser failed{where}: {type(exc).__name__}: {exc}"
 
 
 def _feedparser_headers(headers: Mapping[str, str], url: str) -> dict[str, str]:
@@ -231,9 +394,9 @@ def _entries(raw: list[Any], base: str, feed_language: str | None) -> list[FeedE
 
 def _entry(item: Any, base: str, feed_language: str | None) -> FeedEntry | None:
     stamp = item.get("published_parsed") or item.get("updated_parsed")
+    title = _title(item.get("title", ""), item.get("title_detail"))
     return _feed_entry(
-        item.get("link"), item.get("id"), item.get("title", ""), stamp, _fullest(item), _entry_language(item),
-        base, feed_language,
+        item.get("link"), item.get("id"), title, stamp, _fullest(item), _entry_language(item), base, feed_language,
     )  # fmt: skip
 
 
@@ -247,14 +410,16 @@ def _feed_entry(
     base: str,
     feed_language: str | None,
 ) -> FeedEntry | None:
-    """One FeedEntry from feedparser's values (or the fast path's), or None when it has no link to follow."""
+    """One FeedEntry from feedparser's values (or the fast path's), or None when it has no link to follow.
+
+    ``title`` is already text (``_title``)."""
     guid = guid or None
     url = _absolute(link, base) or _absolute(guid, base, relative_ok=False)
     if url is None:
         return None
     return FeedEntry(
         url=url,
-        title=_plain(title),
+        title=title,
         guid=guid,
         published=_published(stamp),
         content_html=content_html,
@@ -318,6 +483,20 @@ def _language(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     return value.strip().lower()
+
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def _title(value: str, detail: Any) -> str:
+    """A feedparser title as text: its ``title_detail.type`` says whether it is markup or plain text."""
+    kind = detail.get("type") if isinstance(detail, Mapping) else None
+    return _title_text(value or "", html=kind in _HTML_TYPES)
+
+
+def _title_text(value: str, *, html: bool) -> str:
+    """Markup loses its tags and entities; plain text is kept as it is ("std::vector<int>" stays whole)."""
+    return _plain(value) if html else " ".join(value.split())
 
 
 def _plain(fragment: str, separator: str = "") -> str:
