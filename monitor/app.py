@@ -32,7 +32,8 @@ class App:
 
 
 def open_app(config: Config, *, clock: Callable[[], datetime] = utcnow, sync_sources: bool = True) -> App:
-    judge = Judge(config.topics)  # compiles every topic query now: a syntax error stops start-up
+    # Compiles every topic query and loads the event model now: a bad one stops start-up.
+    judge = Judge(config.topics, config.judgement.event_model)
     store = Store.open(config.storage.url)
     if sync_sources:
         store.sync_sources([(s.name, s.type, s.url) for s in config.sources])

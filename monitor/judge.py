@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from monitor.errors import ConfigError
 from monitor.model import Event, RawDocument
 
 if TYPE_CHECKING:
+    from monitor.eventmodel import EventModel
     from monitor.match import Query
     from monitor.stories import StoryFeatures
 
@@ -46,9 +49,14 @@ class Judgement:
 
 
 class Judge:
-    def __init__(self, topics: Sequence[TopicLike]) -> None:
+    """``event_model``: a model file for the event classifier (``[judgement] event_model``); None, the shipped one.
+    A file that is not a model raises ``ModelError`` here, at start-up, naming the file."""
+
+    def __init__(self, topics: Sequence[TopicLike], event_model: Path | None = None) -> None:
         from monitor.match import compile_query
         from monitor.products import Products
+
+        self._event_model = _load_event_model(event_model) if event_model is not None else None
 
         self._queries: tuple[tuple[str, Query], ...] = tuple(
             (t.name, compile_query(t.query, topic=t.name, aliases=t.aliases)) for t in topics
@@ -77,7 +85,7 @@ class Judge:
         if topic is None:
             features = StoryFeatures(published=doc.published.date() if doc.published else None)
             return Judgement(False, None, terms, Event.OTHER, (), features, signature)
-        decision = classify_event(title, text, doc.published)
+        decision = classify_event(title, text, doc.published, self._event_model)
         features = story_features(title, text, decision.event, doc.published, self._products[topic])
         return Judgement(True, topic, terms, decision.event, decision.cues, features, signature)
 
@@ -91,3 +99,12 @@ class Judge:
             if first_terms is None:
                 first_terms = tuple(match.terms)
         return None, first_terms or ()
+
+
+def _load_event_model(path: Path) -> EventModel:
+    from monitor.eventmodel import ModelError, load
+
+    try:
+        return load(path)
+    except ModelError as exc:
+        raise ConfigError(str(exc), key="judgement.event_model") from exc

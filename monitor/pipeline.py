@@ -210,7 +210,7 @@ class Pipeline:
                     for _, doc, keys, judgement in judged:
                         decision = self.index.assign(judgement, doc.published) if judgement.relevant else None
                         story, alerts = self._story_and_alerts(doc, judgement, decision, silent=silent)
-                        saved = save(self._article(doc, keys, judgement), story, alerts)
+                        saved = save(self._article(doc, keys, judgement, decision), story, alerts)
                         if saved.created and judgement.relevant:  # later documents may join its story
                             self.index.add(saved.article_id, saved.story_id, judgement, doc.published)
                             self._memory_upto = max(self._memory_upto, saved.article_id)
@@ -255,7 +255,9 @@ class Pipeline:
             alerts=alerts,
         )
 
-    def _article(self, doc: RawDocument, keys: ArticleKeys, judgement: Judgement) -> NewArticle:
+    def _article(
+        self, doc: RawDocument, keys: ArticleKeys, judgement: Judgement, decision: StoryDecision | None
+    ) -> NewArticle:
         return NewArticle(
             source=doc.source,
             outlet=doc.outlet,
@@ -275,6 +277,7 @@ class Pipeline:
             terms=tuple(judgement.terms),
             features=judgement.features.to_json(),
             signature=judgement.signature,
+            join_reason=_in_words(decision),
         )
 
     def _story_and_alerts(
@@ -306,3 +309,14 @@ class Pipeline:
         )
         alerts = alerts_for_new_story(topic, view, silent=silent, now=self.clock(), channels=self.channels)
         return story, alerts
+
+
+def _in_words(decision: StoryDecision | None) -> str | None:
+    """Why the article joined its story, or why it started one (the nearest candidate and what differed)."""
+    if decision is None:
+        return None
+    if decision.story_id is not None:
+        return decision.reason.removeprefix("join: ")
+    if decision.nearest_story is None:
+        return "new story: no earlier story of the same topic, event and product"
+    return decision.reason

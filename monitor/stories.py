@@ -456,15 +456,22 @@ class _Bucket:
 
 
 class StoredArticle(Protocol):
-    """What ``add_stored`` reads from a stored article (``records.StoryMemoryRow`` has these)."""
+    """What ``add_stored`` reads from a stored article (``records.StoryMemoryRow`` has these), read-only."""
 
-    article_id: int
-    story_id: int | None
-    topic: str | None
-    event: str | None
-    features: Mapping[str, Any]
-    signature: bytes
-    published: datetime | None
+    @property
+    def article_id(self) -> int: ...
+    @property
+    def story_id(self) -> int | None: ...
+    @property
+    def topic(self) -> str | None: ...
+    @property
+    def event(self) -> str | None: ...
+    @property
+    def features(self) -> Mapping[str, Any]: ...
+    @property
+    def signature(self) -> bytes: ...
+    @property
+    def published(self) -> datetime | None: ...
 
 
 class StoryIndex:
@@ -544,17 +551,23 @@ class StoryIndex:
             story_id = self._article_story[article_id]
             copies[story_id] = max(copies.get(story_id, 0.0), sim)
         best: tuple[float, _Story, str] | None = None
-        nearest: tuple[float, int] | None = None
+        nearest: tuple[float, int, str] | None = None
         for story, copy in self._candidates(probe, copies):
             score, reason = _score(story, probe, copy, self.window)
             if nearest is None or score > nearest[0]:
-                nearest = (score, story.story_id)
+                nearest = (score, story.story_id, reason)
             if reason.startswith("join") and (best is None or score > best[0]):
                 best = (score, story, reason)
-        near_id, near_score = (nearest[1], nearest[0]) if nearest else (None, 0.0)
-        if best is not None and best[0] >= self._needed(probe.published, best[1]):
-            return StoryDecision(best[1].story_id, best[0], best[2], near_id, near_score)
-        return StoryDecision(None, 0.0, "new story", near_id, near_score)
+        if nearest is None:
+            return StoryDecision(None, 0.0, "new story")
+        near_score, near_id, near_reason = nearest
+        if best is not None:
+            needed = self._needed(probe.published, best[1])
+            if best[0] >= needed:
+                return StoryDecision(best[1].story_id, best[0], best[2], near_id, near_score)
+            if near_reason.startswith("join"):  # passed every gate, but too little in common
+                near_reason = f"too little in common (evidence {near_score:.2f}, {needed:.2f} needed)"
+        return StoryDecision(None, 0.0, f"new story: nearest is story {near_id}, {near_reason}", near_id, near_score)
 
     def _candidates(self, probe: _Probe, copies: Mapping[int, float]) -> Iterable[tuple[_Story, float]]:
         """Near-duplicates' stories first, then each bucket story once; the region gate is checked by the

@@ -6,6 +6,7 @@ Everything is real (HTTP server, SQLite, the judgement); only the outlets are lo
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,14 @@ from click.testing import CliRunner
 
 from monitor import cycle
 from monitor.cli import main
-from monitor.config import load_config
 from tests.httpserver import LoopbackServer, Route
 from tests.sinks import HttpSink
 
 REPO = Path(__file__).resolve().parents[1]
-SHIPPED_QUERY = load_config(REPO / "config.toml", env={}).topics[0].query
+SHIPPED_TOPIC = tomllib.loads((REPO / "config.toml").read_text(encoding="utf-8"))["topics"][0]
+# The shipped topic's vocabulary, as TOML lines (JSON strings and arrays of strings are valid TOML).
+SHIPPED_VOCABULARY = [f"{key} = {json.dumps(SHIPPED_TOPIC[key], ensure_ascii=False)}"
+                      for key in ("query", "subjects", "rivals", "product_lines") if key in SHIPPED_TOPIC]
 
 PARTNERSHIP = (
     "Xiaomi and Leica announce a long-term strategic partnership",
@@ -80,7 +83,7 @@ def write_config(
         f"first_run_silent = {str(first_run_silent).lower()}",
         "[[topics]]",
         'name = "xiaomi-leica"',
-        f"query = '''{SHIPPED_QUERY}'''",
+        *SHIPPED_VOCABULARY,
         'alert_on = ["launch", "teaser", "partnership"]',
         f"channels = {json.dumps(list(channels or {}))}",
     ]

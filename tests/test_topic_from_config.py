@@ -1,0 +1,80 @@
+"""A topic the code has never seen, written only in config.toml, gets relevance, events and product-aware stories.
+
+The brands here are invented (Nordlicht phones with Kessler optics, and a rival, Brightwave), so nothing in
+monitor can know them: everything the judgement uses comes from the topic's subjects, rivals and product lines.
+Real path: a loopback feed, `monitor crawl`, SQLite, the outbox and a local webhook sink.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.httpserver import LoopbackServer, Route
+from tests.sinks import HttpSink
+from tests.test_cli_crawl import items, rss, run
+
+TOPIC = """
+[[topics]]
+name = "nordlicht-kessler"
+subjects = [["nordlicht", "诺德光"], ["kessler"]]
+rivals = ["brightwave"]
+product_lines = ["aurora"]
+alert_on = ["launch", "teaser", "partnership"]
+channels = ["hook"]
+"""
+
+
+def config(tmp_path: Path, feed_url: str, sink: HttpSink) -> Path:
+    text = "\n".join([
+        "[storage]", f'url = "sqlite:///{tmp_path}/monitor.db"',
+        "[network]", "allow_private = true", "timeout = 5.0",
+        "[alerts]", "first_run_silent = false",
+        TOPIC,
+        "[[sources]]", 'name = "outlets"', f'url = "{feed_url}"', 'interval = "15m"',
+        "[[channels]]", 'name = "hook"', f'url = "json://127.0.0.1:{sink.port}/hook?rto=2"',
+    ])
+    path = tmp_path / "config.toml"
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+LAUNCH_A = ("Nordlicht Aurora 7 Pro launches with Kessler optics",
+            "Nordlicht has launched the Aurora 7 Pro. The phone carries a Kessler-tuned triple camera with a "
+            "one-inch sensor. Prices start at 899 euros and sales begin today.")
+LAUNCH_B = ("Kessler and Nordlicht unveil the Aurora 7 Pro",
+            "The Aurora 7 Pro is official: Nordlicht unveiled its new flagship with Kessler lenses on stage in "
+            "Berlin, where the company also announced the price and availability.")
+LAUNCH_CN = ("诺德光 Aurora 7 Pro 正式发布",
+             "诺德光今天正式发布了 Aurora 7 Pro，搭载 Kessler 联合调校的三摄系统，售价 6999 元。")
+NEXT_MODEL = ("Nordlicht Aurora 8 Pro launches with Kessler optics",
+              "Nordlicht has launched the Aurora 8 Pro, a year after the Aurora 7 Pro. The phone carries a "
+              "Kessler-tuned triple camera. Prices start at 999 euros and sales begin today.")
+RIVAL = ("Brightwave X2 launches with a Brightwave camera; Brightwave beats Nordlicht",
+         "Brightwave has launched the X2. Brightwave says its camera beats the Nordlicht Aurora 7 Pro with "
+         "Kessler optics. Brightwave sells it from today.")
+
+
+def test_a_topic_written_only_in_config_groups_its_own_products(
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
+) -> None:
+    feed: list[tuple[str, str, str, str]] = []
+    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
+    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    feed += [("a", *LAUNCH_A, "Tue, 03 Mar 2026 09:00:00 GMT"), ("b", *LAUNCH_B, "Tue, 03 Mar 2026 11:00:00 GMT"),
+             ("c", *LAUNCH_CN, "Tue, 03 Mar 2026 12:00:00 GMT"), ("r", *RIVAL, "Tue, 03 Mar 2026 13:00:00 GMT"),
+             ("d", *NEXT_MODEL, "Wed, 04 Mar 2026 09:00:00 GMT")]
+    code, lines, output = run(path, "crawl", "--json")
+    assert code == 0, output
+    by_guid = {item["url"].rsplit("/", 1)[-1]: item for item in items(lines)}
+    assert by_guid["r"]["outcome"] == "irrelevant"  # the rival is the subject
+    assert {by_guid[g]["event"] for g in "abcd"} == {"launch"}
+    # One launch in three outlets and two languages is one story; the next model is another.
+    assert by_guid["a"]["story_id"] == by_guid["b"]["story_id"] == by_guid["c"]["story_id"]
+    assert by_guid["d"]["story_id"] != by_guid["a"]["story_id"]
+    _, stories, _ = run(path, "stories", "--json")
+    assert len(stories) == 2
+    # One alert per story on the channel.
+    assert len(json_sink.requests) == 2
+    bodies = [json.loads(request.body) for request in json_sink.requests]
+    assert any("Aurora 7 Pro" in json.dumps(body, ensure_ascii=False) for body in bodies)
