@@ -70,8 +70,8 @@ def test_a_topic_written_only_in_config_groups_its_own_products(
     assert by_guid["r"]["outcome"] == "irrelevant"  # the rival is the subject
     assert {by_guid[g]["event"] for g in "abcd"} == {"launch"}
     # One launch in three outlets and two languages is one story; the next model is another.
-    assert by_guid["a"]["story_id"] == by_guid["b"]["story_id"] == by_guid["c"]["story_id"]
-    assert by_guid["d"]["story_id"] != by_guid["a"]["story_id"]
+    assert by_guid["a"]["story"] == by_guid["b"]["story"] == by_guid["c"]["story"]
+    assert by_guid["d"]["story"] != by_guid["a"]["story"]
     _, stories, _ = run(path, "stories", "--json")
     assert len(stories) == 2
     # One alert per story on the channel.
