@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import click
 
@@ -458,7 +458,7 @@ def export(ctx: click.Context, output: Path | None) -> None:
 
     app = open_app(ctx, sync_sources=False)
     with click.open_file(str(output) if output else "-", "w", encoding="utf-8") as out:
-        counts = export_jsonl(app.store, out)
+        counts = export_jsonl(app.store, cast(TextIO, out))
     click.echo(", ".join(plural(n, kind) for kind, n in counts.items()) + " exported", err=True)
 
 

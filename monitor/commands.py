@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from monitor.alerting import date_ahead, product_name
 from monitor.errors import ImportFileError, MonitorError
 from monitor.model import Outcome
+from monitor.terminal import ago, console, cut, plural, short_time, status_cell, table, text
 
 if TYPE_CHECKING:
     from monitor.app import App
     from monitor.config import SourceConfig
     from monitor.cycle import CycleReport, SourceResult
     from monitor.pipeline import ItemResult
+    from monitor.records import AlertRow, StoredArticle, StoredStory
+
+log = logging.getLogger(__name__)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -29,17 +35,6 @@ def _iso(value: datetime | None) -> str | None:
 
 def _echo_json(obj: dict[str, Any]) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
-
-
-def _console() -> Any:
-    from rich.console import Console
-
-    return Console(soft_wrap=False)
-
-
-def _short(text: str, width: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def item_json(item: ItemResult) -> dict[str, Any]:
@@ -88,13 +83,17 @@ def select_sources(sources: Sequence[SourceConfig], names: Iterable[str]) -> lis
     return [by_name[n] for n in wanted]
 
 
-def run_crawl(app: App, names: Sequence[str], *, dry_run: bool, as_json: bool, notify: bool) -> None:
+def run_crawl(
+    app: App, names: Sequence[str], *, dry_run: bool, as_json: bool, notify: bool, show_all: bool = False
+) -> int:
+    """Poll, print, then deliver what is due (unless ``notify`` is off). Returns how many sources failed."""
     sources = select_sources(app.config.sources, names)
     report = asyncio.run(_crawl(app, sources, dry_run=dry_run, as_json=as_json))
     if not as_json:
-        _print_crawl(report, dry_run=dry_run)
+        _print_crawl(app, report, dry_run=dry_run, show_all=show_all)
     if notify and not dry_run:
-        deliver_now(app, as_json=as_json)
+        deliver_now(app, as_json=as_json, quiet=True)
+    return sum(1 for s in report.sources if s.error)
 
 
 async def _crawl(app: App, sources: Sequence[SourceConfig], *, dry_run: bool, as_json: bool) -> CycleReport:
@@ -132,93 +131,138 @@ def _progress(total: int) -> tuple[Any, Any]:
     return bar, task
 
 
-def _print_crawl(report: CycleReport, *, dry_run: bool) -> None:
-    from rich.table import Table
+def _print_crawl(app: App, report: CycleReport, *, dry_run: bool, show_all: bool) -> None:
+    out = console()
+    shown = [i for i in report.items_sorted() if show_all or i.outcome == Outcome.NEW]
+    if shown:
+        title = ("Items" if show_all else "New items") + (" (dry run: nothing stored)" if dry_run else "")
+        items = table(title, ("source", "title", "outcome", "story", "event"))
+        for item in shown:
+            outcome = f"{item.outcome}: {item.error}" if item.error else str(item.outcome)
+            items.add_row(text(item.source), text(item.title), status_cell(outcome), _crawl_story(item),
+                          text(item.event or ""))  # fmt: skip
+        out.print(items)
+    shown_sources = [s for s in report.sources if show_all or s.error or s.new]
+    if shown_sources:
+        grid = table("Sources", ("source", "status", "items", "new", "time", "error"), flexible=("error",))
+        for src in sorted(shown_sources, key=lambda s: s.source):
+            status = src.status + (" (first run: no alerts)" if src.silent and src.new else "")
+            grid.add_row(text(src.source), status_cell(status), str(src.items), str(src.new),
+                         f"{src.duration:.1f} s", text(src.error or ""))  # fmt: skip
+        out.print(grid)
+    out.print(text(crawl_summary(report)))
 
-    console = _console()
-    items = Table(title="Items" + (" (dry run: nothing stored)" if dry_run else ""))
-    for column in ("source", "title", "outcome", "story", "event"):
-        items.add_column(column)
-    for item in report.items_sorted():
-        story = ""
-        if item.story_id is not None:
-            story = f"#{item.story_id}" + (" (known)" if item.known_story else " (new)")
-        elif item.outcome == Outcome.NEW:
-            story = "new story"
-        outcome = f"{item.outcome}: {item.error}" if item.error else str(item.outcome)
-        items.add_row(item.source, _short(item.title, 60), outcome, story, item.event or "")
-    if report.items:
-        console.print(items)
-    table = Table(title="Sources")
-    for column in ("source", "status", "items", "new", "seconds", "error"):
-        table.add_column(column)
-    for src in sorted(report.sources, key=lambda s: s.source):
-        status = src.status + (" (first run: no alerts)" if src.silent and src.new else "")
-        table.add_row(src.source, status, str(src.items), str(src.new), f"{src.duration:.2f}", src.error or "")
-    console.print(table)
-    failed = sum(1 for s in report.sources if s.error)
-    console.print(
-        f"{len(report.sources)} sources polled, {failed} failed; {len(report.items)} items: "
-        f"{report.count(Outcome.NEW)} new, {report.count(Outcome.DUPLICATE)} duplicate, "
-        f"{report.count(Outcome.IRRELEVANT)} irrelevant, {report.count(Outcome.ERROR)} error"
+
+def _crawl_story(item: ItemResult) -> str:
+    if item.story_id is not None:
+        return f"#{item.story_id}" + (" (known)" if item.known_story else " (new)")
+    return "new story" if item.outcome == Outcome.NEW else ""
+
+
+def crawl_summary(report: CycleReport) -> str:
+    """The last line of a crawl: sources polled and failed, items by outcome; says so when every source failed."""
+    polled, failed = len(report.sources), sum(1 for s in report.sources if s.error)
+    counts = (
+        f"{plural(len(report.items), 'item')}: {report.count(Outcome.NEW)} new, "
+        f"{report.count(Outcome.DUPLICATE)} duplicate, {report.count(Outcome.IRRELEVANT)} irrelevant, "
+        f"{report.count(Outcome.ERROR)} error"
     )
+    if polled and failed == polled:
+        return f"every source failed ({plural(polled, 'source')}); {counts}"
+    return f"{plural(polled, 'source')} polled, {failed} failed; {counts}"
 
 
-def deliver_now(app: App, *, as_json: bool) -> None:
-    """Deliver the alerts this run decided (and any others already due) before the command exits."""
+def deliver_now(app: App, *, as_json: bool, quiet: bool) -> dict[str, Any]:
+    """Deliver every due alert (this run's and any older), round after round, and print the totals once.
+
+    ``quiet``: print nothing when nothing was due (a crawl); otherwise say so (``monitor deliver``).
+    """
     import os
     import random
 
-    if app.store.oldest_pending_alert(app.clock()) is None:
-        return  # nothing due: skip importing apprise (~0.25 s) on the common, quiet crawl
+    totals: dict[str, Any] = {"claimed": 0, "sent": 0, "retrying": 0, "failed": 0, "errors": []}
+    if app.store.oldest_pending_alert(app.clock()) is not None:  # else skip importing apprise (~0.25 s)
+        _deliver_rounds(app, totals, worker=f"cli-{os.getpid()}", rng=random.Random())
+    if as_json:
+        _echo_json({"type": "delivery", **totals})
+    elif totals["claimed"] or not quiet:
+        click.echo(
+            f"alerts: {totals['sent']} sent, {totals['retrying']} to retry, {totals['failed']} failed"
+            + ("" if totals["claimed"] else " (nothing was due)")
+            + "".join(f"\n  {e}" for e in totals["errors"])
+        )
+    return totals
 
+
+def _deliver_rounds(app: App, totals: dict[str, Any], *, worker: str, rng: Any) -> None:
     from monitor.delivery import DEFAULT_LIMIT, deliver_due
     from monitor.notify import AppriseNotifier
 
     channels = {c.name: c for c in app.config.channels}
     notifier = AppriseNotifier()
-    worker = f"crawl-{os.getpid()}"
-    totals = {"claimed": 0, "sent": 0, "retrying": 0, "failed": 0}
-    errors: list[str] = []
+    service = app.config.service
     for _ in range(1000):  # bounded: each round claims up to DEFAULT_LIMIT due alerts
-        lease = app.config.service.delivery_lease
-        report = deliver_due(app.store, notifier, channels, app.clock(), worker, random.Random(), lease=lease)
-        for key in totals:
+        report = deliver_due(app.store, notifier, channels, app.clock(), worker, rng, lease=service.delivery_lease,
+                             operator_channel=service.operator_channel)  # fmt: skip
+        for key in ("claimed", "sent", "retrying", "failed"):
             totals[key] += getattr(report, key)
-        errors.extend(report.errors)
+        totals["errors"].extend(report.errors)
         if report.claimed < DEFAULT_LIMIT:
             break
-    if as_json:
-        _echo_json({"type": "delivery", **totals, "errors": errors})
-    elif totals["claimed"]:
-        click.echo(
-            f"alerts: {totals['sent']} sent, {totals['retrying']} to retry, {totals['failed']} failed"
-            + "".join(f"\n  {e}" for e in errors)
-        )
+    if totals["claimed"]:
+        log.info("delivery.round worker=%s claimed=%d sent=%d retrying=%d failed=%d",
+                 worker, totals["claimed"], totals["sent"], totals["retrying"], totals["failed"])  # fmt: skip
 
 
-def list_alerts(app: App, *, status: str | None, as_json: bool) -> None:
-    rows = app.store.alerts(status=status)
+def list_alerts(
+    app: App,
+    *,
+    status: str | None,
+    as_json: bool,
+    topic: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> None:
+    rows = app.store.alerts(status=status, topic=topic, since=since, limit=limit)
     if as_json:
         for a in rows:
-            _echo_json({
-                "id": a.id, "channel": a.channel, "topic": a.topic, "story": a.story_id, "kind": a.kind,
-                "status": a.status, "attempts": a.attempts, "next_attempt": _iso(a.next_attempt_at),
-                "last_error": a.last_error, "created": _iso(a.created_at), "sent": _iso(a.sent_at),
-                "title": a.payload.get("title"),
-            })
+            _echo_json(alert_json(a))
         return
-    from rich.table import Table
-
-    table = Table(title=f"Alerts ({len(rows)})")
-    for column in ("id", "status", "channel", "story", "title", "attempts", "next attempt", "last error"):
-        table.add_column(column)
+    now = app.clock()
+    grid = table(plural(len(rows), "alert"), ("id", "status", "channel", "story", "title", "tries", "sent at",
+                                             "next try", "last error"), flexible=("title", "last error"))
     for a in rows:
-        table.add_row(str(a.id), a.status, a.channel, f"#{a.story_id}" if a.story_id else a.kind,
-                      _short(str(a.payload.get("title", "")), 40), str(a.attempts),
-                      (_iso(a.next_attempt_at) or "")[:19] if a.status == "pending" else "",
-                      _short(a.last_error or "", 50))
-    _console().print(table)
+        grid.add_row(str(a.id), status_cell(a.status), text(a.channel), f"#{a.story_id}" if a.story_id else a.kind,
+                     text(a.payload.get("title", "")), str(a.attempts), short_time(a.sent_at, now),
+                     ago(a.next_attempt_at, now) if a.status == "pending" else "", text(a.last_error or ""))
+    console().print(grid)
+
+
+def alert_json(a: AlertRow) -> dict[str, Any]:
+    return {
+        "id": a.id, "channel": a.channel, "topic": a.topic, "story": a.story_id, "kind": a.kind,
+        "status": a.status, "attempts": a.attempts, "next_attempt": _iso(a.next_attempt_at),
+        "last_error": a.last_error, "created": _iso(a.created_at), "sent": _iso(a.sent_at),
+        "title": a.payload.get("title"),
+    }  # fmt: skip
+
+
+def retry_alerts(app: App, ids: Sequence[int]) -> None:
+    """Re-queue failed alerts; ids that do not exist, or are not failed, are an error naming them (exit 1)."""
+    problems: list[str] = []
+    if not ids:
+        count = app.store.retry_failed(None)
+    else:
+        found = {a.id: a for a in app.store.alerts(ids=list(ids))}
+        missing = [i for i in ids if i not in found]
+        not_failed = [f"alert {i} is {found[i].status}" for i in ids if i in found and found[i].status != "failed"]
+        problems = ([f"no alert with id {', '.join(map(str, missing))}"] if missing else []) + not_failed
+        failed = [i for i in ids if i in found and found[i].status == "failed"]
+        count = app.store.retry_failed(failed) if failed else 0
+    click.echo(f"{plural(count, 'alert')} re-queued" + ("; `monitor deliver` sends them now" if count else ""))
+    if problems:
+        click.echo("monitor: error: " + "; ".join(problems), err=True)
+        raise SystemExit(1)
 
 
 def notify_test(app: App, names: Sequence[str], *, as_json: bool) -> None:
@@ -232,14 +276,15 @@ def notify_test(app: App, names: Sequence[str], *, as_json: bool) -> None:
         raise click.BadParameter(f"unknown channel {', '.join(map(repr, unknown))}", param_hint="--channel")
     if not channels:
         raise click.UsageError("no channels are configured: add [[channels]] to the configuration")
-    message = render([{
-        "title": "monitor test message", "event": "other", "url": "https://example.org/monitor-test",
-        "outlet": "monitor", "published": _iso(app.clock()), "summary": "If you can read this, the channel works.",
-        "topic": "test", "cues": [], "coverage": [],
-    }], digest=False)
     notifier = AppriseNotifier()
     failed = 0
     for channel in channels:
+        message = render([{
+            "title": f"monitor test message for channel {channel.name}", "event": "test",
+            "url": "https://example.org/monitor-test", "outlet": "monitor", "published": _iso(app.clock()),
+            "summary": "If you can read this, the channel works: story alerts will arrive here.",
+            "topic": "test", "cues": [], "coverage": [],
+        }], digest=False)  # fmt: skip
         result = notifier.send(channel, message)
         failed += not result.ok
         if as_json:
@@ -305,42 +350,43 @@ def run_import(app: App, paths: Sequence[Path], *, as_json: bool, resume_pending
 
 
 def _print_import(rows: list[dict[str, Any]], counts: dict[str, int]) -> None:
-    from rich.table import Table
-
-    table = Table(title="Imported")
-    for column in ("title", "outcome", "story", "event"):
-        table.add_column(column)
+    grid = table(f"Imported {plural(len(rows), 'file item')}", ("title", "outcome", "story", "event"))
     for row in rows:
         outcome = row["outcome"] + (f": {row['error']}" if row.get("error") else "")
         story = f"#{row['story']}" + (" (known)" if row.get("known_story") else "") if row.get("story") else ""
-        table.add_row(_short(row["title"] or row.get("url") or "", 70), outcome, story, row.get("event") or "")
-    console = _console()
-    console.print(table)
-    console.print(", ".join(f"{n} {k}" for k, n in counts.items()) + " (imports never alert)")
+        grid.add_row(text(row["title"] or row.get("url") or ""), status_cell(outcome), story, text(row.get("event")))
+    out = console()
+    out.print(grid)
+    out.print(text(", ".join(f"{n} {k}" for k, n in counts.items()) + " (imports never alert)"))
 
 
 # ------------------------------------------------------------------------------------------------ lists
 
 
-def list_articles(app: App, *, as_json: bool, limit: int | None, show_all: bool) -> None:
-    rows = [a for a in app.store.articles(limit=limit) if show_all or a.relevant]
+def list_articles(
+    app: App,
+    *,
+    as_json: bool,
+    limit: int | None,
+    show_all: bool,
+    topic: str | None = None,
+    since: datetime | None = None,
+) -> None:
+    rows = app.store.articles(limit=limit, topic=topic, since=since, relevant=None if show_all else True)
     if as_json:
         for a in rows:
             _echo_json({
                 "id": a.id, "url": a.url, "title": a.title, "outlet": a.outlet, "source": a.source,
                 "published": _iso(a.published), "fetched": _iso(a.fetched_at), "topic": a.topic,
-                "story": a.story_id, "event": a.event, "relevant": a.relevant,
-            })
+                "story": a.story_id, "event": a.event, "relevant": a.relevant, "language": a.language,
+            })  # fmt: skip
         return
-    from rich.table import Table
-
-    table = Table(title=f"Articles ({len(rows)})")
-    for column in ("id", "published", "outlet", "title", "story", "event"):
-        table.add_column(column)
+    now = app.clock()
+    grid = table(plural(len(rows), "article"), ("id", "published", "outlet", "title", "story", "event"))
     for a in rows:
-        table.add_row(str(a.id), _iso(a.published)[:10] if a.published else "", a.outlet, _short(a.title, 60),
-                      f"#{a.story_id}" if a.story_id else "", a.event or "")
-    _console().print(table)
+        grid.add_row(str(a.id), short_time(a.published, now, default="—"), text(a.outlet), text(a.title),
+                     f"#{a.story_id}" if a.story_id else "", text(a.event or ""))  # fmt: skip
+    console().print(grid)
 
 
 def list_sources(app: App, *, as_json: bool) -> None:
@@ -352,40 +398,110 @@ def list_sources(app: App, *, as_json: bool) -> None:
             _echo_json({"source": name, **({k: v for k, v in asdict(state).items() if k != "name"}
                                             if state else {"status": "new"})})
         return
-    from rich.table import Table
-
-    table = Table(title="Sources")
-    for column in ("source", "type", "status", "failures", "last poll", "next poll", "last error"):
-        table.add_column(column)
+    now = app.clock()
+    grid = table(plural(len(configured), "source"), ("source", "type", "status", "fails", "last poll", "next poll",
+                                                     "last error"), flexible=("last error",))  # fmt: skip
     for name in configured:
         s = states.get(name)
         if s is None:
-            table.add_row(name, "", "new", "0", "", "", "")
+            grid.add_row(text(name), "", status_cell("new"), "0", "never", "now", "")
             continue
-        table.add_row(name, s.type, s.status, str(s.failures), _iso(s.last_polled_at) or "never",
-                      _iso(s.next_due_at) or "now", _short(s.last_error or "", 60))
-    _console().print(table)
+        due = "now" if s.next_due_at is None or s.next_due_at <= now else ago(s.next_due_at, now)
+        grid.add_row(text(name), s.type, status_cell(s.status), str(s.failures), ago(s.last_polled_at, now), due,
+                     text(s.last_error or ""))  # fmt: skip
+    console().print(grid)
 
 
-def list_stories(app: App, *, as_json: bool, topic: str | None) -> None:
-    rows = app.store.stories(topic=topic)
+def story_json(s: StoredStory) -> dict[str, Any]:
+    return {
+        "id": s.id, "topic": s.topic, "event": s.event, "title": s.title, "articles": s.article_count,
+        "outlets": list(s.outlets), "first_published": _iso(s.first_published),
+        "first_seen": _iso(s.first_seen), "last_seen": _iso(s.last_seen), "cues": list(s.cues),
+    }  # fmt: skip
+
+
+def list_stories(
+    app: App, *, as_json: bool, topic: str | None, since: datetime | None = None, limit: int | None = None
+) -> None:
+    rows = app.store.stories(topic=topic, since=since, limit=limit)
     if as_json:
         for s in rows:
-            _echo_json({
-                "id": s.id, "topic": s.topic, "event": s.event, "title": s.title, "articles": s.article_count,
-                "outlets": list(s.outlets), "first_published": _iso(s.first_published),
-                "first_seen": _iso(s.first_seen), "last_seen": _iso(s.last_seen), "cues": list(s.cues),
-            })
+            _echo_json(story_json(s))
         return
-    from rich.table import Table
-
-    table = Table(title=f"Stories ({len(rows)})")
-    for column in ("id", "event", "title", "articles", "outlets", "first seen", "last seen"):
-        table.add_column(column)
+    now = app.clock()
+    # "published" is when the first article says it was published; "last seen" when monitor last stored coverage.
+    grid = table(plural(len(rows), "story"), ("id", "event", "title", "arts", "outlets", "published", "last seen"))
     for s in rows:
-        table.add_row(str(s.id), s.event, _short(s.title, 60), str(s.article_count), _short(", ".join(s.outlets), 40),
-                      (_iso(s.first_published) or _iso(s.first_seen) or "")[:16], (_iso(s.last_seen) or "")[:16])
-    _console().print(table)
+        grid.add_row(str(s.id), text(s.event), text(s.title), str(s.article_count), str(len(s.outlets)),
+                     short_time(s.first_published, now, default="—"), ago(s.last_seen, now))  # fmt: skip
+    console().print(grid)
+
+
+def show_story(app: App, story_id: int, *, as_json: bool) -> None:
+    """One story in full: what it is, each article (outlet, time, language, link, why it joined), its alerts."""
+    story = app.store.story(story_id)
+    if story is None:
+        raise click.BadParameter(f"no story with id {story_id} (see `monitor stories`)", param_hint="ID")
+    articles = app.store.story_articles(story_id)
+    alerts = app.store.alerts(story_id=story_id)
+    deliveries = {a.id: app.store.deliveries(a.id) for a in alerts}
+    if as_json:
+        _echo_json({
+            **story_json(story),
+            "product": product_name(story.features) or None,
+            "items": [{"id": a.id, "outlet": a.outlet, "title": a.title, "url": a.url, "published": _iso(a.published),
+                       "fetched": _iso(a.fetched_at), "language": a.language, "why": _why(a, n)}
+                      for n, a in enumerate(articles)],
+            "alerts": [{**alert_json(a), "deliveries": [{"at": _iso(at), "ok": ok, "error": error}
+                                                        for at, ok, error in deliveries[a.id]]} for a in alerts],
+        })  # fmt: skip
+        return
+    for line in story_lines(app.clock(), story, articles, alerts, deliveries):
+        click.echo(line)
+
+
+def story_lines(
+    now: datetime,
+    story: StoredStory,
+    articles: Sequence[StoredArticle],
+    alerts: Sequence[AlertRow],
+    deliveries: dict[int, list[tuple[datetime, bool, str | None]]],
+) -> list[str]:
+    product = product_name(story.features)
+    named = date_ahead(story.cues)
+    head = " · ".join(p for p in (f"Story #{story.id}", story.event, product, story.topic) if p)
+    lines = [head, story.title, ""]
+    lines.append(f"published  {_long(story.first_published, now)}" + (f" · names {named} ahead" if named else ""))
+    lines.append(f"first seen {_long(story.first_seen, now)}")
+    lines.append(f"last seen  {_long(story.last_seen, now)}")
+    lines.append(f"coverage   {plural(story.article_count, 'article')} from {plural(len(story.outlets), 'outlet')}: "
+                 + ", ".join(story.outlets))  # fmt: skip
+    lines.append("cues       " + (", ".join(story.cues) or "none"))
+    lines += ["", "Articles"]
+    for n, a in enumerate(articles):
+        meta = " · ".join(p for p in (a.outlet, _long(a.published or a.fetched_at, now), a.language or "") if p)
+        lines += [f"  {n + 1}. {cut(a.title, 100)}", f"     {meta}", f"     {a.url}", f"     why: {_why(a, n)}"]
+    lines += ["", "Alerts" if alerts else "Alerts: none" + ("" if story.alertable else " (its event does not alert)")]
+    for alert in alerts:
+        state = alert.status + (f", sent {_long(alert.sent_at, now)}" if alert.sent_at else "")
+        if alert.status == "pending":
+            state += f", next try {ago(alert.next_attempt_at, now)}"
+        lines.append(f"  #{alert.id} to {alert.channel}: {state} ({plural(alert.attempts, 'attempt')})")
+        lines += [f"     {_long(at, now)} {'ok' if ok else 'failed: ' + (error or '')}"
+                  for at, ok, error in deliveries.get(alert.id, [])]  # fmt: skip
+    return lines
+
+
+def _why(article: StoredArticle, position: int) -> str:
+    if article.join_reason:
+        return article.join_reason
+    return "started the story" if position == 0 else "joined (reason not recorded)"
+
+
+def _long(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "unknown"
+    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({ago(when, now)})"
 
 
 # ------------------------------------------------------------------------------------------------ check

@@ -41,6 +41,6 @@ def test_failed_alerts_are_listed_and_requeued(tmp_path: Path, storage_url: str)
     _, lines, _ = run(config, "alerts", "--json", "--status", "failed")
     assert [(a["title"], a["last_error"]) for a in lines] == [("Hello", "HTTP 500 from hook")]
     code, _, output = run(config, "alerts", "retry")
-    assert code == 0 and "1 alert(s) re-queued" in output
+    assert code == 0 and "1 alert re-queued" in output
     _, lines, _ = run(config, "alerts", "--json")
     assert [a["status"] for a in lines] == ["pending"]

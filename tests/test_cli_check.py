@@ -64,12 +64,12 @@ def test_config_check_prints_the_effective_config_with_secrets_masked(tmp_path: 
     assert "s3cret-pw" not in result.output
     described = json.loads(result.stdout)
     assert [s["name"] for s in described["sources"]] == ["a"]
-    assert "1 sources, 1 topics, 1 channels" in result.stderr
+    assert "1 source, 1 topic, 1 channel" in result.stderr  # plurals right
 
 
 def test_config_check_reports_a_query_syntax_error_with_its_position(tmp_path: Path) -> None:
     config = write_config(tmp_path, {})
-    config.write_text(config.read_text().replace("query = '''", "query = '''(xiaomi ", 1))
+    config.write_text(config.read_text().replace('query = "', 'query = "(xiaomi ', 1))
     code, _, output = run(config, "config", "check")
     assert code == 2 and "xiaomi-leica" in output and "position" in output
 

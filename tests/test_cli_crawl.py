@@ -282,7 +282,7 @@ def test_human_output_has_a_table_of_items_and_a_line_per_source(
 
     assert code == 0
     assert "partnership" in output and "outlet" in output
-    assert "1 sources polled, 0 failed" in output
+    assert "1 source polled, 0 failed" in output
 
 
 def test_a_config_error_names_the_key_exits_2_and_writes_nothing(tmp_path: Path) -> None:
