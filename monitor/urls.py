@@ -1,104 +1,193 @@
-"""URL normalisation: one spelling per article address, so the same page found twice is one key.
+"""URL identity: one key per article address, so the same page reached by different links is one key.
 
 Pure and total: any string goes in, a string comes out, and ``canonical_url`` is idempotent (a hypothesis
-property test holds it to that). The rules, applied in this order:
+property test holds it to that). It is built on two well-kept libraries rather than on a list of our own:
+w3lib (Scrapy's URL library) for the encoding, courlan (trafilatura's) for which query parameters track and
+which name content. The rules, for http(s) URLs:
 
-- scheme and host lower-cased, IDN host to punycode (RFC 3490), default port (80/443) dropped;
-- fragment dropped (never sent to the server, RFC 3986 §3.5);
-- tracking parameters removed (``utm_*`` and the names in ``TRACKING_PARAMS``), the rest sorted;
-- percent-escapes normalised (RFC 3986 §6.2.2: unreserved characters decoded, hex upper-cased);
-- ``.``/``..`` segments resolved, ``//`` collapsed, trailing ``/`` stripped except for the root;
-- path case kept (paths are case-sensitive on most servers).
+- **encoding** (``w3lib.url.canonicalize_url``): non-ASCII and spaces percent-encoded as UTF-8, escapes of
+  unreserved characters decoded and hex upper-cased, the query sorted, ``+`` and ``%20`` in the query one
+  spelling; IDN hosts to punycode. A link written ``/Kamera-für-alle.html`` and the percent-encoded URL the
+  fetcher ends on are one key.
+- **one site, one spelling**: ``http`` and ``https`` are one scheme, and ``www.``, ``m.`` and ``amp.`` host
+  prefixes are dropped (when a registrable host remains), so http/https and www/bare spellings of one path
+  are one article. Default ports go; another port is another server, and keeps its scheme.
+- **AMP**: an ``amp`` first or last path segment, a ``.amp`` before the extension, ``?amp``/``?amp=1`` and any
+  parameter whose value is ``amp`` (``?outputType=amp``) are dropped; an AMP-cache address
+  (``<host>.cdn.ampproject.org/c/s/<host>/<path>``) is unwrapped to the publisher's URL.
+- **path**: ``.``/``..`` resolved, ``//`` collapsed, a trailing ``/`` and a final ``index.html`` (or
+  ``.htm``/``.php``/``.asp``/``.aspx``/``.jsp``/``.shtml``) dropped, session ids in path parameters
+  (``;jsessionid=...``) dropped; case kept (paths are case-sensitive on most servers).
+- **query**: tracking parameters go, parameters that name a different page stay. Which is which depends on
+  whether the path already names the page (``names_page``: a slug of words, or a long number):
+  - on such an article path only courlan's content parameters (``courlan.settings.ALLOWED_PARAMS``: ``id``,
+    ``p``, ``page``, ``article_id``... and ``lang``) are kept: everything else on an article's URL (``CMP``,
+    ``smid``, ``mod``, ``ftag``, ``ref``, ``share``, ``s``/``t``...) is a campaign or share tag;
+  - on any other path (``/index.php``, ``/watch``, ``/``) the parameters are what names the page, so only
+    those that courlan's ``TRACKERS_RE`` marks as trackers in every use (``utm_*``, ``fbclid``, ``gclid``,
+    ``mc_eid``, ``campaign``, ``xtor``...), and a few analytics systems' names it misses (``_MORE_TRACKERS``), are
+    dropped, and ``ref``/``source``/``uid``/``keyword``, which courlan
+    also drops, are kept here because they name pages too (``?ref=v2``).
+- **fragment**: dropped (never sent to the server, RFC 3986 §3.5), except a route (``#!/...``, ``#/...``),
+  which single-page sites use to name pages.
 
-courlan 1.4 was measured against these rules and keeps the fragment, ``share``/``spm``/``via`` and trailing
-slashes and leaves IDN hosts as Unicode, so the rules are implemented here on ``urllib.parse`` instead.
+Other schemes (``file:``, ``mailto:``) are only trimmed and lower-cased in scheme and host. The page's own
+``<link rel=canonical>`` / ``og:url``, once fetched, is keyed with the same function (``monitor.extract``), and
+the pipeline keys a document on it before its fetched URL. Measured on a table of real URL spellings in
+tests/test_url_identity.py; figures in docs/quality.md ("URL identity").
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 
-TRACKING_PARAMS = frozenset(
-    {
-        "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "twclid", "ttclid", "li_fat_id",
-        "mc_cid", "mc_eid", "igshid", "igsh", "ref", "ref_src", "ref_url", "referrer", "spm", "share",
-        "via", "cmpid", "ncid", "guccounter", "guce_referrer", "guce_referrer_sig", "_ga", "_gl",
-        "_hsenc", "_hsmi", "hsctatracking", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "wt_mc",
-        "sr_share", "s_cid", "icid", "at_medium", "at_campaign", "soc_src", "soc_trk", "ocid", "xtor",
-    }
+from courlan.clean import TRACKERS_RE
+from courlan.settings import ALLOWED_PARAMS, LANG_PARAMS
+from w3lib.url import canonicalize_url
+
+WEB_SCHEMES = ("http", "https")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# Host labels in front of a site's own name that do not change the page: the web, mobile and AMP editions.
+EDITION_PREFIXES = ("www.", "m.", "amp.")
+# courlan drops these everywhere; they name pages too (``?ref=<branch>``, ``?source=<file>``), so they count
+# as trackers only on an article path, where every parameter but content ones does.
+_AMBIGUOUS_TRACKERS = frozenset({"ref", "referer", "referrer", "source", "uid", "keyword", "kwd"})
+# Session ids: servers' own names (Java, PHP, classic ASP, ColdFusion), never part of a page's identity.
+_SESSION_IDS = frozenset({"jsessionid", "phpsessid", "aspsessionid", "cfid", "cftoken"})
+_CONTENT_PARAMS = ALLOWED_PARAMS | LANG_PARAMS
+# Trackers in every use that courlan's pattern misses: analytics, ad and consent systems' own names (HubSpot,
+# Adobe, Alibaba, Yahoo's consent wall, TikTok, LinkedIn), never a publisher's or a page's.
+_MORE_TRACKERS = frozenset(
+    {"_hsenc", "_hsmi", "hsctatracking", "s_cid", "wt_mc", "spm", "guccounter", "guce_referrer",
+     "guce_referrer_sig", "ncid", "cmpid", "icid", "ocid", "ttclid", "li_fat_id", "gclsrc", "at_medium",
+     "at_campaign", "sr_share", "soc_src", "soc_trk"}
 )  # fmt: skip
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "matomo_", "hmb_", "ga_")
-DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
-
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_INDEX_PAGE = re.compile(r"index\.(?:html?|php|aspx?|jsp|shtml)", re.I)
+_AMP_SUFFIX = re.compile(r"\.amp(?=\.[A-Za-z0-9]+$|$)", re.I)
+_AMP_CACHE = re.compile(r"[^/]+\.cdn\.ampproject\.org$", re.I)
+_AMP_CACHE_PATH = re.compile(r"^/[a-z](?:/s)?/([^/]+)(/.*)?$", re.I)
+_LONG_NUMBER = re.compile(r"\d{5,}")
+_WORD = re.compile(r"[^\W\d_]{2,}")  # letters only, any script
 
 
 def canonical_url(url: str) -> str:
-    """The one spelling of ``url`` used as a deduplication key (see the module docstring for the rules)."""
+    """The one spelling of ``url`` used as the article's key (see the module docstring for the rules)."""
+    text = url.strip()
     try:
-        parts = urlsplit(url.strip())
-        netloc = _netloc(parts)
-    except ValueError:  # e.g. an unbalanced "[" in the host: keep the text, the key stays stable
-        return url.strip()
-    scheme = parts.scheme.lower()
-    path = _path(parts.path, absolute=bool(scheme and netloc))
-    # strip again: dropping the fragment can expose trailing spaces ("a #" -> "a ")
-    return urlunsplit((scheme, netloc, path, _query(parts.query), "")).strip()
+        parts = urlsplit(text)
+        if parts.scheme.lower() not in WEB_SCHEMES:
+            return _other_scheme(parts)
+        return _web_key(text, parts)
+    except ValueError:  # e.g. an unbalanced "[" in the host or a port that is not a number: keep the text
+        return text
 
 
 def host_of(url: str) -> str:
-    """The host of ``url``, lower-case punycode without ``www.`` or port; "" when there is none."""
+    """The host of ``url``, lower-case punycode without ``www.``/``m.``/``amp.`` or port; "" when there is none."""
     try:
-        host = urlsplit(canonical_url(url)).hostname or ""
+        return urlsplit(canonical_url(url)).hostname or ""
     except ValueError:
         return ""
-    return host.removeprefix("www.")
 
 
-def is_tracking_param(name: str) -> bool:
-    key = name.lower()
-    return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
+def names_page(path: str) -> bool:
+    """Whether a URL path already names one page: its last segment is a slug of words or holds a long number.
+
+    ``/2024/05/leica-m11-review``, ``/news/Kamera-f%C3%BCr-alle.html``, ``/a/12345678`` do; ``/index.php``,
+    ``/watch``, ``/article``, ``/`` do not (there the query names the page).
+    """
+    segment = unquote_plus(path.rstrip("/").rpartition("/")[2])
+    stem = segment.rsplit(".", 1)[0] if "." in segment else segment
+    if _LONG_NUMBER.search(stem):
+        return True
+    return len(_WORD.findall(stem)) >= 2 and bool(re.search(r"[-_+ ]", stem))
 
 
-def _netloc(parts: SplitResult) -> str:
-    host = parts.hostname  # already lower-cased by urllib
-    if host is None:
-        return parts.netloc  # no host part (e.g. "file:///x"): nothing to normalise
-    host = _punycode(host.rstrip("."))
+def is_tracking_param(name: str, *, article_path: bool) -> bool:
+    """Whether the query parameter ``name`` tracks a visit rather than naming content (see the module docstring)."""
+    key = unquote_plus(name).strip().lower()
+    if key in _SESSION_IDS:
+        return True
+    if article_path:
+        return key not in _CONTENT_PARAMS
+    if key in _AMBIGUOUS_TRACKERS:
+        return False
+    if key in _MORE_TRACKERS:
+        return True
+    found = TRACKERS_RE.search(key)
+    # courlan's pattern also matches inside longer words ("ga" in "gallery"): only a whole name, a name's
+    # "_"-separated part or one of its prefix families ("utm_") counts.
+    return found is not None and (found.end() == len(key) or key[found.end() - 1] == "_" or key[found.end()] == "_")
+
+
+# -- web URLs ---------------------------------------------------------------------------------------------------
+
+
+def _web_key(text: str, parts: SplitResult) -> str:
+    fragment = parts.fragment if parts.fragment.startswith(("!", "/")) else ""
+    safe = urlsplit(canonicalize_url(text, keep_blank_values=True, keep_fragments=False))
+    host, port = _host(safe)
+    path = safe.path
+    cached = _AMP_CACHE.fullmatch(host) and _AMP_CACHE_PATH.match(path)
+    if cached:  # the AMP cache serves the publisher's page under its own host: key the publisher's URL
+        return canonical_url(
+            f"https://{cached.group(1)}{cached.group(2) or '/'}" + (f"?{safe.query}" if safe.query else "")
+        )
+    path = _path(path)
+    query = _query(safe.query, article_path=names_page(path))
+    if port is None:  # http and https are one site...
+        return urlunsplit(("https", host, path, query, _fragment(fragment)))
+    # ...but a port of its own is a server of its own: keep its scheme
+    return urlunsplit((safe.scheme.lower(), f"{host}:{port}", path, query, _fragment(fragment)))
+
+
+def _host(parts: SplitResult) -> tuple[str, int | None]:
+    host = (parts.hostname or "").rstrip(".")
+    port = parts.port  # raises ValueError on a non-numeric or out-of-range port
+    if port == DEFAULT_PORTS.get(parts.scheme.lower()):
+        port = None
+    changed = True
+    while changed:  # "www.m.example.com" loses both: the key must be a fixed point
+        changed = False
+        for prefix in EDITION_PREFIXES:
+            rest = host[len(prefix) :]
+            if host.startswith(prefix) and "." in rest:
+                host, changed = rest, True
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
-    port = parts.port  # raises ValueError on a non-numeric or out-of-range port
     userinfo = parts.netloc.rpartition("@")[0]
-    netloc = f"{userinfo}@{host}" if userinfo else host
-    if port is not None and DEFAULT_PORTS.get(parts.scheme.lower()) != port:
-        netloc = f"{netloc}:{port}"
-    return netloc
+    return (f"{userinfo}@{host}" if userinfo else host), port
 
 
-def _punycode(host: str) -> str:
-    if host.isascii():
-        return host
-    try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:  # not a valid IDN label (e.g. too long): keep it readable rather than fail
-        return host
-
-
-def _path(path: str, *, absolute: bool) -> str:
-    path = _normalise_escapes(path)
-    path = re.sub(r"/{2,}", "/", path)
-    path = _remove_dot_segments(path)
-    if absolute and not path.startswith("/"):
-        path = "/" + path
-    if len(path) > 1:
+def _path(path: str) -> str:
+    segments = [_without_session(segment) for segment in re.sub(r"/{2,}", "/", path).split("/")]
+    path = _remove_dot_segments("/".join(segments)) or "/"
+    previous = None
+    while previous != path:  # every rule below only shortens the path: repeat until none applies
+        previous = path
         path = path.rstrip("/") or "/"
-    return path
+        head, _, last = path.rpartition("/")
+        if _INDEX_PAGE.fullmatch(last) or last.lower() == "amp":
+            path = head or "/"
+        elif _AMP_SUFFIX.search(last):
+            path = f"{head}/{_AMP_SUFFIX.sub('', last)}"
+        if path.lower().startswith("/amp/"):
+            path = path[4:]
+    return path if path.startswith("/") else "/" + path
+
+
+def _without_session(segment: str) -> str:
+    """A path segment without its session-id parameters (``story.html;jsessionid=A1`` -> ``story.html``)."""
+    if ";" not in segment:
+        return segment
+    name, *params = segment.split(";")
+    kept = [p for p in params if p.partition("=")[0].lower() not in _SESSION_IDS]
+    return ";".join([name, *kept])
 
 
 def _remove_dot_segments(path: str) -> str:
-    """RFC 3986 §5.2.4, simplified for paths without ``//`` (already collapsed)."""
+    """RFC 3986 §5.2.4, for paths without ``//`` (already collapsed)."""
     if "." not in path:
         return path
     out: list[str] = []
@@ -109,38 +198,32 @@ def _remove_dot_segments(path: str) -> str:
                 out.pop()
         elif segment != ".":
             out.append(segment)
-    trailing = segments[-1] in (".", "..")
     result = "/".join(out)
     if path.startswith("/") and not result.startswith("/"):
         result = "/" + result
-    return result + "/" if trailing and not result.endswith("/") else result
+    return result
 
 
-def _query(query: str) -> str:
-    """Drop tracking parameters and sort the rest.
-
-    Pairs are kept as written (only escapes normalised) rather than decoded and re-encoded, so ``+`` versus
-    ``%20`` and blank values survive and the result is a fixed point.
-    """
-    pairs = []
+def _query(query: str, *, article_path: bool) -> str:
+    """Tracking and AMP parameters dropped; the rest kept as w3lib wrote them (sorted, escapes normalised)."""
+    kept = []
     for pair in query.split("&"):
-        pair = pair.strip()
         if not pair:
             continue
-        pair = _normalise_escapes(pair)
-        name = pair.partition("=")[0]
-        if not is_tracking_param(_unescape(name)):
-            pairs.append(pair)
-    return "&".join(sorted(pairs))
+        name, _, value = pair.partition("=")
+        if name.lower() == "amp" or unquote_plus(value).lower() == "amp":
+            continue
+        if not is_tracking_param(name, article_path=article_path):
+            kept.append(pair)
+    return "&".join(kept)
 
 
-def _normalise_escapes(text: str) -> str:
-    def fix(match: re.Match[str]) -> str:
-        char = chr(int(match.group(1), 16))
-        return char if char in _UNRESERVED else "%" + match.group(1).upper()
+def _fragment(fragment: str) -> str:
+    """A route fragment, its escapes normalised as the path's are; "" for any other fragment."""
+    if not fragment:
+        return ""
+    return urlsplit(canonicalize_url(f"http://h/#{fragment}", keep_fragments=True)).fragment
 
-    return _ESCAPE.sub(fix, text)
 
-
-def _unescape(text: str) -> str:
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text.replace("+", " "))
+def _other_scheme(parts: SplitResult) -> str:
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, "")).strip()

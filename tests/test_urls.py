@@ -13,10 +13,10 @@ from monitor.urls import canonical_url, host_of
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("HTTP://WWW.Example.COM/News/Story", "http://www.example.com/News/Story"),  # path case kept
+        ("HTTP://WWW.Example.COM/News/Story", "https://example.com/News/Story"),  # path case kept
         ("https://example.com:443/a", "https://example.com/a"),
-        ("http://example.com:80/a", "http://example.com/a"),
-        ("http://example.com:8080/a", "http://example.com:8080/a"),  # non-default port kept
+        ("http://example.com:80/a", "https://example.com/a"),
+        ("http://example.com:8080/a", "http://example.com:8080/a"),  # another port: another server, its scheme
         ("https://example.com/a#comments", "https://example.com/a"),
         ("https://example.com/a/", "https://example.com/a"),
         ("https://example.com/", "https://example.com/"),
@@ -35,17 +35,32 @@ def test_canonical_url_rules(url: str, expected: str) -> None:
 def test_tracking_parameters_are_removed_and_the_rest_sorted() -> None:
     url = (
         "https://example.com/story?utm_source=twitter&utm_MEDIUM=social&id=42&fbclid=abc&gclid=x"
-        "&mc_cid=1&mc_eid=2&igshid=3&ref=hn&ref_src=twsrc&spm=a.b&share=1&via=me&cmpid=rss&ncid=t"
-        "&guccounter=1&page=2"
+        "&mc_cid=1&mc_eid=2&igshid=3&ref_src=twsrc&spm=a.b&cmpid=rss&ncid=t&guccounter=1&page=2"
     )
     assert canonical_url(url) == "https://example.com/story?id=42&page=2"
 
 
+def test_where_the_path_does_not_name_the_page_ambiguous_parameters_stay() -> None:
+    # "/story" is not a slug: ?ref= / ?share= / ?via= may name the page here (?ref=v2 is another version)
+    url = "https://example.com/story?ref=hn&share=1&via=me&utm_source=x"
+    assert canonical_url(url) == "https://example.com/story?ref=hn&share=1&via=me"
+
+
+def test_on_an_article_path_only_content_parameters_stay() -> None:
+    url = "https://example.com/2024/05/leica-phone-review?CMP=tw&smid=x&ref=hn&share=1&page=2&lang=de"
+    assert canonical_url(url) == "https://example.com/2024/05/leica-phone-review?lang=de&page=2"
+
+
+def test_the_link_a_feed_gives_and_the_url_a_fetch_ends_on_are_one_key() -> None:
+    # issue 15, item 3: a raw non-ASCII link and the percent-encoded URL the fetcher ends on
+    raw = "http://news.test/news/Kamera-für-alle.html"
+    fetched = "http://news.test/news/Kamera-f%C3%BCr-alle.html"
+    assert canonical_url(raw) == canonical_url(fetched) == "https://news.test/news/Kamera-f%C3%BCr-alle.html"
+
+
 def test_meaningful_parameters_and_their_values_survive() -> None:
-    assert (
-        canonical_url("https://example.com/a?q=leica+m11&empty=")
-        == "https://example.com/a?empty=&q=leica+m11"
-    )
+    assert canonical_url("https://example.com/a?q=leica+m11&empty=") == "https://example.com/a?empty=&q=leica+m11"
+    assert canonical_url("https://example.com/a?q=leica%20m11&empty=") == "https://example.com/a?empty=&q=leica+m11"
     assert canonical_url("https://example.com/a?p=1") != canonical_url("https://example.com/a?p=2")
 
 
