@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -186,10 +186,25 @@ def _trafilatura(tree: lxml.html.HtmlElement, url: str) -> Any:
     try:
         return trafilatura.bare_extraction(
             tree, url=url, include_comments=False, favor_precision=True, include_tables=False,
-            with_metadata=True, deduplicate=False,
+            with_metadata=True, deduplicate=False, date_extraction_params=_date_params(),
         )  # fmt: skip
     except (ValueError, TypeError, lxml.etree.LxmlError) as exc:  # malformed trees deep inside lxml
         raise ParseError(f"{url}: extraction failed ({exc})") from exc
+
+
+def _date_params() -> dict[str, Any]:
+    """How htmldate (through trafilatura) looks for a page's date when the page declares none we read.
+
+    ``extensive_search`` off: the page's markup (meta tags, JSON-LD, ``<time>``/``<abbr>``, date classes) and its
+    URL only. The extensive search also guesses from free text, and then a footer's "© 2019" became an article's
+    date (measured: tests/test_extract.py); it is also the slow part. ``original_date``: publication, not update.
+    """
+    return {
+        "extensive_search": False,
+        "original_date": True,
+        "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+        "max_date": datetime.now(UTC).strftime("%Y-%m-%d"),
+    }
 
 
 # --------------------------------------------------------------------------------------------- metadata
@@ -235,6 +250,7 @@ class _PageMeta:
                         "publishdate", "publish-date", "date", "dc.date", "dc.date.issued", "sailthru.date",
                         "parsely-pub-date"),
             _ld_value(self.ld, "datePublished"),
+            *(e.get("content") or e.get("datetime") for e in self.tree.xpath('//*[@itemprop="datePublished"]')),
             *(e.get("datetime") for e in self.tree.iter("time")),
         ]  # fmt: skip
         return next((d for d in map(_parse_datetime, candidates) if d is not None), None)
@@ -245,7 +261,14 @@ class _PageMeta:
         if not href:
             return None
         absolute = urljoin(self.url, href)
-        return _canonical(absolute) if absolute.startswith(("http://", "https://")) else None
+        if not absolute.startswith(("http://", "https://")):
+            return None
+        canonical = _canonical(absolute)
+        # A CMS that declares its homepage as every page's canonical would make all its articles one key:
+        # a canonical that is a site's root names no article unless the page itself is that root.
+        if urlsplit(canonical).path == "/" and urlsplit(_canonical(self.url)).path != "/":
+            return None
+        return canonical
 
     def language(self) -> str | None:
         root = self.tree.getroottree().getroot()

@@ -36,7 +36,7 @@ def test_news_page_metadata() -> None:
     assert page.title == "Xiaomi 12S Ultra launches with a one-inch Leica sensor"  # " | GizmoDaily" removed
     assert not page.text.startswith(page.title)  # the headline is the title, not the first paragraph
     assert page.published == datetime(2022, 7, 4, 6, 30, tzinfo=UTC)  # +08:00 converted
-    assert page.canonical_url == "https://www.gizmodaily.example/2022/07/04/xiaomi-12s-ultra-leica"
+    assert page.canonical_url == "https://gizmodaily.example/2022/07/04/xiaomi-12s-ultra-leica"  # the key: no www
     assert page.language == "en"
     assert page.outlet == "GizmoDaily"
 
@@ -194,7 +194,7 @@ def test_plaintext_url_line_becomes_the_canonical_url() -> None:
         "URL: https://www.example.com/story/?utm_source=x\nLeica and Xiaomi extend their partnership\n\n"
         "By Jane Doe, 12 March 2024\nThe two companies said on Tuesday they will work together for years."
     )
-    assert page.canonical_url == "https://www.example.com/story"
+    assert page.canonical_url == "https://example.com/story"
     assert page.title == "Leica and Xiaomi extend their partnership"
     assert page.published == datetime(2024, 3, 12, tzinfo=UTC)
     assert page.text == "The two companies said on Tuesday they will work together for years."
@@ -223,3 +223,50 @@ def test_a_paragraph_quoted_by_two_pages_stays_in_both() -> None:
     first = extract_html(_page("<title>One</title>"), "https://a.example/1")
     second = extract_html(_page("<title>Two</title>"), "https://b.example/2")
     assert "worked on the camera" in first.text and "worked on the camera" in second.text
+
+
+# -- page dates and the page's own canonical (issues 14 item 5, 15) ----------------------------------------------
+
+_BODY = "<p>" + "Leica and Xiaomi said the new camera module is the best they have built together so far. " * 8 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("head", "article_start", "published"),
+    [
+        (
+            '<meta property="article:published_time" content="2024-03-05T10:00:00+01:00">',
+            "",
+            datetime(2024, 3, 5, 9, 0, tzinfo=UTC),
+        ),
+        ("", '<span itemprop="datePublished" content="2024-03-05">5 March</span>', datetime(2024, 3, 5, tzinfo=UTC)),
+        ("", '<abbr class="published" title="2024-03-05T10:00">March 5</abbr>', datetime(2024, 3, 5, 10, tzinfo=UTC)),
+        ("", '<p class="date">Veröffentlicht am 05.03.2024</p>', datetime(2024, 3, 5, tzinfo=UTC)),
+    ],
+)
+def test_a_page_date_in_its_markup_is_found(head: str, article_start: str, published: datetime) -> None:
+    page = (
+        f"<html><head>{head}<title>T</title></head><body><article><h1>T</h1>{article_start}{_BODY}</article>"
+        "</body></html>"
+    )
+    assert extract_html(page, "https://news.test/a/leica-module").published == published
+
+
+def test_a_copyright_footer_is_not_a_publication_date() -> None:
+    page = (
+        f"<html><head><title>T</title></head><body><article><h1>T</h1>{_BODY}</article>"
+        "<footer>© 2019 Outlet</footer></body></html>"
+    )
+    assert extract_html(page, "https://news.test/a/leica-module").published is None
+
+
+def test_the_page_canonical_is_the_key_but_a_homepage_canonical_is_ignored() -> None:
+    def page(href: str) -> str:
+        head = f'<html><head><link rel="canonical" href="{href}"><title>T</title></head>'
+        return f"{head}<body><article>{_BODY}</article></body></html>"
+
+    url = "https://news.test/feedproxy/~r/abc123"
+    assert extract_html(page("https://www.news.test/2024/03/leica-module/"), url).canonical_url == (
+        "https://news.test/2024/03/leica-module"
+    )
+    assert extract_html(page("https://www.news.test/"), url).canonical_url is None
+    assert extract_html(page("/"), "https://news.test/").canonical_url == "https://news.test/"
