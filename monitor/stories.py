@@ -84,7 +84,7 @@ class StoryFeatures:
     event: Event = Event.OTHER
     title_tokens: tuple[str, ...] = ()  # headline keywords, without brand and model words
     days: tuple[tuple[int, int], ...] = ()  # (month, day) named in title or lead
-    target: tuple[int, int] | None = None  # the day a teaser announces: (month, day)
+    targets: tuple[tuple[int, int], ...] = ()  # the days a teaser may announce: (month, day) ahead of publication
     published: date | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -96,7 +96,7 @@ class StoryFeatures:
             "event": self.event.value,
             "title_tokens": list(self.title_tokens),
             "days": [list(d) for d in self.days],
-            "target": list(self.target) if self.target else None,
+            "targets": [list(d) for d in self.targets],
             "published": self.published.isoformat() if self.published else None,
         }
 
@@ -111,7 +111,7 @@ class StoryFeatures:
             event=Event(data.get("event", Event.OTHER.value)),
             title_tokens=tuple(data.get("title_tokens", ())),
             days=tuple((int(m), int(d)) for m, d in data.get("days", ())),
-            target=(int(data["target"][0]), int(data["target"][1])) if data.get("target") else None,
+            targets=tuple((int(m), int(d)) for m, d in data.get("targets", ())),
             published=date.fromisoformat(published) if published else None,
         )
 
@@ -158,7 +158,7 @@ def story_features(title: str, text: str, event: Event, published: datetime | No
         event=event,
         title_tokens=_title_tokens(title or text.split("\n", 1)[0], products.words if products else frozenset()),
         days=_days(title + "\n" + lead, published),
-        target=_target(title, lead, published) if event is Event.TEASER else None,
+        targets=_targets(title, lead, published) if event is Event.TEASER else (),
         published=published.date() if published else None,
     )
 
@@ -172,17 +172,12 @@ def _days(text: str, published: datetime | None) -> tuple[tuple[int, int], ...]:
     return tuple(sorted(days))
 
 
-def _target(title: str, lead: str, published: datetime | None) -> tuple[int, int] | None:
-    """The day a teaser announces: the earliest day named in the title (else the lead) that lies ahead of
-    publication, within ``TARGET_DAYS``; for an undated article, the earliest day its title names."""
-    for part in (title, lead):
-        days = sorted(named_days(part))
-        if published is None:
-            return days[0] if days and part is title else None
-        ahead = [day for day in days if _ahead(day, published.date())]
-        if ahead:
-            return ahead[0]
-    return None
+def _targets(title: str, lead: str, published: datetime | None) -> tuple[tuple[int, int], ...]:
+    """The days a teaser may announce: every day named in title and lead that lies ahead of publication (within
+    ``TARGET_DAYS``); for an undated article, the days its title names."""
+    if published is None:
+        return tuple(sorted(named_days(title)))
+    return tuple(day for day in sorted(named_days(title + "\n" + lead)) if _ahead(day, published.date()))
 
 
 def _ahead(day: tuple[int, int], today: date) -> bool:
@@ -191,7 +186,7 @@ def _ahead(day: tuple[int, int], today: date) -> bool:
             candidate = date(year, *day)
         except ValueError:
             continue
-        if today <= candidate <= today + TARGET_DAYS:
+        if today < candidate <= today + TARGET_DAYS:
             return True
     return False
 
@@ -339,8 +334,9 @@ class _Story:
         if features.variant is not None and features.generation == self.generation:
             self._variants = _count(self._variants, sys.intern(features.variant))
             self.variant = _majority(self._variants)
-        if features.target and (code := _day_code(features.target)) not in self.targets:
-            self.targets = (*self.targets, code)
+        for code in _day_codes(features.targets):
+            if code not in self.targets:
+                self.targets = (*self.targets, code)
         if features.region:
             self._regions = _count(self._regions, sys.intern(features.region))
             self.region = _majority(self._regions)
@@ -653,7 +649,7 @@ def _with_date(features: StoryFeatures, published: datetime | None) -> StoryFeat
 class _Probe:
     """The article being looked up, with what scoring compares precomputed once."""
 
-    __slots__ = ("topic", "event", "generation", "variant", "region", "published", "day", "days", "target",
+    __slots__ = ("topic", "event", "generation", "variant", "region", "published", "day", "days", "targets",
                  "title_tokens")
 
     def __init__(self, topic: str, features: StoryFeatures) -> None:
@@ -665,7 +661,7 @@ class _Probe:
         self.published = features.published
         self.day = features.published.toordinal() if features.published else None
         self.days = frozenset(_day_codes(features.days))
-        self.target = _day_code(features.target) if features.target else None
+        self.targets = tuple(sorted(_day_codes(features.targets)))
         self.title_tokens = frozenset(features.title_tokens)
 
 
@@ -709,7 +705,7 @@ def _gate(story: _Story, f: _Probe, window: timedelta, *, event: bool) -> str | 
             return _variant_gate(story, f)
     if f.region and story.region and f.region != story.region:
         return _region_gate(story, f)
-    if f.target is not None and story.targets and f.event is Event.TEASER:
+    if f.targets and story.targets and f.event is Event.TEASER:
         reason = _target_gate(story, f)
         if reason is not None:
             return reason
@@ -755,12 +751,13 @@ def _region_gate(story: _Story, f: _Probe) -> str | None:
 
 
 def _target_gate(story: _Story, f: _Probe) -> str | None:
-    """A teaser of another date is other news: the date moved, or it is another launch."""
-    if f.event is not Event.TEASER or f.target is None or not story.targets:
+    """A teaser of other dates is other news: the date moved, or it is another launch. (A day apart is the same
+    date told from another time zone.)"""
+    if f.event is not Event.TEASER or not f.targets or not story.targets:
         return None
-    if any(abs(f.target - known) <= 1 for known in story.targets):
+    if any(abs(mine - known) <= 1 for mine in f.targets for known in story.targets):
         return None
-    return f"other announced date ({_day_name(f.target)} here, {_day_name(story.targets[0])} there)"
+    return f"other announced date ({_day_name(f.targets[0])} here, {_day_name(story.targets[0])} there)"
 
 
 def _evidence(story: _Story, f: _Probe, copy: float) -> float:
