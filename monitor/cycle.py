@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, SourceCrashError
 from monitor.health import after_failure, after_success_spider
 from monitor.logs import get_logger
 from monitor.model import Outcome, RawDocument
@@ -48,6 +49,7 @@ class SourceResult:
     duration: float
     silent: bool = False
     stored: bool = False  # an article was written (relevant or not)
+    crashed: bool = False  # ended by an unexpected exception (see ``Cycle._poll``), not by the outlet
 
 
 @dataclass
@@ -138,7 +140,45 @@ class Cycle:
     async def _poll(
         self, source: SourceConfig, report: CycleReport, state: SourceState | None
     ) -> tuple[PollRecord, SourceResult]:
-        """Poll and ingest; the caller records the poll and then calls ``_done``."""
+        """Poll and ingest; the caller records the poll and then calls ``_done``.
+
+        The boundary of one source: an exception that is not a ``MonitorError`` (a library's raw exception, or
+        a bug in fetch, parse, extract, judge or store code) ends this source's poll and nothing else. It is
+        logged with the source's name (the traceback at debug level), becomes the source's recorded error and
+        backs the source off like any failure (``health.after_failure``), so it is neither retried at once nor
+        able to stop the crawl, the other sources or the service's loop. Cancellation still propagates.
+        """
+        started = time.perf_counter()
+        try:
+            return await self._poll_unguarded(source, report, state)
+        except Exception as exc:  # noqa: BLE001 - the source's failure, recorded and logged, never the cycle's
+            return self._crashed(source, state, exc, time.perf_counter() - started)
+
+    def _crashed(
+        self, source: SourceConfig, state: SourceState | None, exc: Exception, duration: float
+    ) -> tuple[PollRecord, SourceResult]:
+        error = SourceCrashError(source.name, source.url, exc)
+        log.error("feed.poll_crashed", source=source.name, url=source.url, error=str(error))
+        # The traceback through the stdlib logger: EventLogger's fields cannot carry exc_info.
+        logging.getLogger(__name__).debug("feed.poll_crashed_traceback source=%s", source.name, exc_info=exc)
+        record = after_failure(state, error, now=self.clock(), interval=source.interval, rng=self.rng)
+        silent = self.config.alerts.first_run_silent and (state is None or state.polls == 0)
+        result = SourceResult(
+            source=source.name,
+            type=source.type,
+            status=record.status,
+            items=0,
+            new=0,
+            error=record.error,
+            duration=duration,
+            silent=silent,
+            crashed=True,
+        )
+        return record, result
+
+    async def _poll_unguarded(
+        self, source: SourceConfig, report: CycleReport, state: SourceState | None
+    ) -> tuple[PollRecord, SourceResult]:
         silent = self.config.alerts.first_run_silent and (state is None or state.polls == 0)
         started = time.perf_counter()
         if source.type == "spider":

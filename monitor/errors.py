@@ -15,6 +15,7 @@ never aiohttp, feedparser or SQLAlchemy types::
     ├── ParseError             the body is not a feed / not an article
     ├── ImportFileError        a file given to ``monitor import`` cannot be read
     ├── StoreError             the database cannot be opened or migrated
+    ├── SourceCrashError       an unexpected exception ended one source's poll (a bug, recorded as its error)
     └── DeliveryError          a notification could not be handed to its channel
 """
 
@@ -84,3 +85,18 @@ class StoreError(MonitorError):
 
 class DeliveryError(MonitorError):
     pass
+
+
+class SourceCrashError(MonitorError):
+    """An exception that is not monitor's own ended one source's poll: a bug here or in a library.
+
+    It is that source's error (recorded, shown by ``monitor sources``, backed off), never the crawl's.
+    """
+
+    def __init__(self, source: str, url: str, exc: BaseException) -> None:
+        super().__init__(
+            f"source {source!r} ({url}): unexpected {type(exc).__name__}: {exc}; this is a bug in monitor or "
+            "a library, not the outlet's answer (the traceback is logged at debug level: run with -vv)"
+        )
+        self.source = source
+        self.url = url

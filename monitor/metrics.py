@@ -5,6 +5,7 @@ across services started in one process (tests start several) and would mix in wh
 there. Names carry the ``monitor_`` namespace, as Prometheus' naming guide asks of an application:
 
     monitor_polls_total{outcome}               polls by outcome: ok | not_modified | error | gone
+    monitor_poll_crashes_total                 polls ended by an unexpected exception (a bug; also counted as error)
     monitor_new_articles_total{relevant}       articles stored ("true": matched a topic)
     monitor_stories_total                      stories created
     monitor_alerts_sent_total                  alerts delivered
@@ -72,6 +73,9 @@ class Metrics:
     def __post_init__(self) -> None:
         r, ns = self.registry, NAMESPACE
         self.polls = Counter("polls", "Source polls by outcome.", ["outcome"], namespace=ns, registry=r)
+        self.poll_crashes = Counter(
+            "poll_crashes", "Polls ended by an unexpected exception (a bug).", namespace=ns, registry=r
+        )
         self.new_articles = Counter("new_articles", "Articles stored.", ["relevant"], namespace=ns, registry=r)
         self.stories = Counter("stories", "Stories created.", namespace=ns, registry=r)
         self.alerts_sent = Counter("alerts_sent", "Alerts delivered.", namespace=ns, registry=r)
@@ -92,6 +96,8 @@ class Metrics:
 
     def observe_poll(self, result: SourceResult) -> None:
         self.polls.labels(outcome=result.status).inc()
+        if result.crashed:
+            self.poll_crashes.inc()
         self.poll_duration.observe(result.duration)
 
     def observe_item(self, item: ItemResult) -> None:

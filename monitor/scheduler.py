@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -185,6 +186,7 @@ class PollScheduler:
     worker: str
     on_polled: Callable[[SourceResult, list[ItemResult]], None] | None = None
     running: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    held: dict[str, datetime] = field(default_factory=dict)  # source -> not before: its last poll crashed
 
     def __post_init__(self) -> None:
         self._by_name = {s.name: s for s in self.sources if s.enabled}
@@ -213,13 +215,22 @@ class PollScheduler:
                 self._full = True
                 break
             source = self._by_name.get(name)
-            if source is None or name in self.running or not self._take(source, now):
+            if source is None or name in self.running or self._held_off(name, now) or not self._take(source, now):
                 continue
             task = asyncio.get_running_loop().create_task(self._poll(source), name=f"poll:{name}")
             self.running[name] = task
             task.add_done_callback(functools.partial(self._finished, name))
             started.append(name)
         return started
+
+    def _held_off(self, name: str, now: datetime) -> bool:
+        until = self.held.get(name)
+        if until is None:
+            return False
+        if now >= until:
+            del self.held[name]
+            return False
+        return True
 
     def _take(self, source: SourceConfig, now: datetime) -> bool:
         if not self._claim:
@@ -236,6 +247,14 @@ class PollScheduler:
             result = await self.cycle.poll_source(source, report, worker=self.worker if self._claim else None)
         except MonitorError as exc:  # the store failed under this poll (e.g. database locked): next tick retries
             log.error("feed.poll_failed", source=source.name, error=str(exc))
+            self._release(source.name)
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug outside the cycle's boundary: this source only
+            # Without its record the source would be due again at the next tick (a second later): hold it off
+            # for its interval instead, so a bug costs one poll per interval, not one per tick.
+            self.held[source.name] = self.clock() + source.interval
+            log.error("feed.poll_crashed", source=source.name, error=f"{type(exc).__name__}: {exc}")
+            logging.getLogger(__name__).debug("feed.poll_crashed_traceback source=%s", source.name, exc_info=exc)
             self._release(source.name)
             return
         except BaseException:  # cancelled at shutdown (drain), or a bug (logged by _finished)
