@@ -1,0 +1,154 @@
+"""The evaluation as a text report (held-out beside fit and each fold) or as one JSON object."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from monitor.quality.cv import Evaluation, Run
+from monitor.quality.metrics import Figures, Row, figures
+
+EVENT_ORDER = ("launch", "teaser", "partnership", "rumor", "review", "other", "none")
+
+
+def as_json(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool) -> str:
+    held_out = evaluation.held_out
+    data: dict[str, Any] = {
+        **header,
+        "learned": evaluation.learned,
+        "held_out": asdict(figures(held_out)) if held_out else None,
+        "fit": asdict(figures(evaluation.fit.outcomes)),
+        "per_fold": [{"fold": run.fold, "articles": len(run.outcomes.rows), **asdict(figures(run.outcomes))}
+                  for run in evaluation.folds],
+        "replay": [_replay_facts(run) for run in (evaluation.fit, *evaluation.folds)],
+        "seconds": round(evaluation.seconds, 1),
+    }
+    if verbose:
+        data["rows"] = [asdict(row) for row in (held_out or evaluation.fit.outcomes).rows]
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _replay_facts(run: Run) -> dict[str, Any]:
+    result = run.result
+    return {
+        "run": run.name, "articles": len(result.articles), "trained_on": run.trained_on,
+        "overrides": sorted(run.overrides), "seeds_stored": result.seeds_stored,
+        "first_crawl_messages": result.first_crawl_messages, "feed_requests": result.feed_requests,
+        "not_modified": result.not_modified, "source_errors": result.source_errors,
+        "seconds": round(run.seconds, 1),
+    }
+
+
+def as_text(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool) -> str:
+    held_out = evaluation.held_out
+    columns: list[tuple[str, Figures]] = []
+    if held_out:
+        columns.append(("held-out", figures(held_out)))
+    columns.append(("fit", figures(evaluation.fit.outcomes)))
+    columns += [(run.name.replace("fold ", "fold"), figures(run.outcomes)) for run in evaluation.folds]
+    lines = [
+        f"monitor quality: {header['articles']} labelled articles from {header['path']}",
+        f"topic {header['topic']!r} of {header['config']}; seeds: {header['seeds'] or 'none'}; "
+        + (f"{len(evaluation.folds)}-fold cross-validation by story" if evaluation.folds else "fit only"),
+        f"learned parts: {evaluation.learned}",
+        "",
+        *_table(columns),
+        "",
+    ]
+    main = held_out or evaluation.fit.outcomes
+    label = "held-out" if held_out else "fit"
+    lines += _confusion(figures(main), label)
+    lines += _missed(figures(main), label)
+    lines += _replays(evaluation)
+    if verbose:
+        lines += ["", f"every article ({label}): id  labelled story / event  ->  stored story, its event "
+                      "(the article's own event), outcome, join reason"]
+        lines += [_row(row) for row in sorted(main.rows, key=lambda r: (r.story, r.id))]
+    return "\n".join(lines)
+
+
+_Getter = Callable[[Figures], str]
+
+
+def _table(columns: Sequence[tuple[str, Figures]]) -> list[str]:
+    events = sorted({e for _, f in columns for e in f.event_recall}, key=_event_rank)
+    channels = sorted({c for _, f in columns for c in f.alerts_per_channel})
+    measures: list[tuple[str, _Getter]] = [
+        ("articles", lambda f: str(f.articles)),
+        ("relevance precision", lambda f: f"{f.relevance_precision:.3f}"),
+        ("relevance recall", lambda f: f"{f.relevance_recall:.3f}"),
+        ("story B3 precision", lambda f: f"{f.story_precision:.3f}"),
+        ("story B3 recall", lambda f: f"{f.story_recall:.3f}"),
+        ("story B3 F1", lambda f: f"{f.story_f1:.3f}"),
+        ("stories predicted/labelled", lambda f: f"{f.stories_predicted}/{f.stories_labelled}"),
+        ("event accuracy", lambda f: f"{f.event_accuracy:.3f}"),
+        *((f"  recall {e}", _recall(e)) for e in events),
+        *((f"alerts on {c}", _channel(c)) for c in channels),
+        ("alert-worthy stories", lambda f: str(f.alert_worthy_stories)),
+        ("  alerted", lambda f: str(f.alerted_stories)),
+        ("  without an alert", lambda f: str(len(f.missed))),
+        ("alerts per alerted story", lambda f: f"{f.alerts_per_alerted_story:.2f}"),
+        ("  stories alerted twice+", lambda f: str(f.stories_alerted_twice)),
+        ("alerts for no wanted story", lambda f: str(f.alerts_unwanted)),
+        ("alerts shared by stories", lambda f: str(f.alerts_shared)),
+    ]
+    width = max(len(name) for name, _ in measures) + 2
+    head = " " * width + "".join(f"{name:>10}" for name, _ in columns)
+    return [head, *(f"{name:<{width}}" + "".join(f"{get(f):>10}" for _, f in columns) for name, get in measures)]
+
+
+def _recall(event: str) -> _Getter:
+    return lambda f: f"{f.event_recall[event]:.3f}" if event in f.event_recall else "-"
+
+
+def _channel(name: str) -> _Getter:
+    return lambda f: str(f.alerts_per_channel.get(name, 0))
+
+
+def _event_rank(event: str) -> tuple[int, str]:
+    return (EVENT_ORDER.index(event) if event in EVENT_ORDER else len(EVENT_ORDER), event)
+
+
+def _confusion(f: Figures, label: str) -> list[str]:
+    predicted = sorted({p for row in f.confusion.values() for p in row}, key=_event_rank)
+    lines = [f"events ({label}): labelled (rows) x the event of the stored story (columns); none = in no story",
+             " " * 13 + "".join(f"{p:>12}" for p in predicted)]
+    for event in sorted(f.confusion, key=_event_rank):
+        row = f.confusion[event]
+        lines.append(f"{event:<13}" + "".join(f"{row.get(p, 0) or '.':>12}" for p in predicted))
+    return [*lines, ""]
+
+
+def _missed(f: Figures, label: str) -> list[str]:
+    if not f.missed:
+        return [f"every alert-worthy story ({label}) got an alert", ""]
+    lines = [f"alert-worthy stories without an alert ({label}): where their articles went"]
+    lines += [f"  {m.story} ({m.articles} articles): {m.why}" for m in f.missed]
+    return [*lines, ""]
+
+
+def _replays(evaluation: Evaluation) -> list[str]:
+    lines = ["replays: run, articles, trained on, seeds stored, messages after the first (empty) crawl, feed "
+             "requests (304s), source errors, seconds"]
+    for run in (evaluation.fit, *evaluation.folds):
+        r = run.result
+        lines.append(f"  {run.name:<7} {len(r.articles):>4} {run.trained_on:>4} {r.seeds_stored:>3} "
+                     f"{r.first_crawl_messages:>3} {r.feed_requests:>5} ({r.not_modified}) "
+                     f"{len(r.source_errors):>3} {run.seconds:>6.1f}")
+        lines += [f"      {error}" for error in r.source_errors[:5]]
+    lines.append(f"total {evaluation.seconds:.1f} s")
+    return lines
+
+
+def _row(row: Row) -> str:
+    marks = ""
+    if row.relevant != row.predicted_relevant:
+        marks += " RELEVANCE"
+    if row.relevant and row.predicted_event != row.event:
+        marks += " EVENT"
+    where = row.cluster or "-"
+    return (f"  {row.id} {row.story[:44]:44} {row.event:>11} -> {where:>7} {row.predicted_event:>11} "
+            f"({row.article_event or '-'}) {row.outcome} {row.reason}{marks}")
+
