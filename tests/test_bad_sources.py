@@ -29,6 +29,7 @@ from monitor.fetch import Fetcher
 from monitor.metrics import Metrics
 from monitor.model import NotModified, Response, Validators
 from monitor.scheduler import PollScheduler
+from monitor.store import Store
 from tests.httpserver import LoopbackServer, Route
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -220,3 +221,41 @@ def test_the_scheduler_keeps_polling_on_schedule_around_bad_and_buggy_sources(ap
         assert state is not None and state.status == "error" and 1 <= state.polls <= 4
         assert state.failures == state.polls
     assert opened.store.source_state("good").polls == 4  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------------------------- the service, as users run it
+
+
+def test_the_service_keeps_polling_on_schedule_with_bad_feeds_among_good_ones(
+    tmp_path: Path, http_server: LoopbackServer, storage_url: str
+) -> None:
+    from tests.test_service import FakeClock, Running
+
+    urls = serve(http_server)
+    config = write_config(tmp_path, storage_url, urls, interval="30s", concurrency=2)
+    store = Store.open(load_config(config, env={}).storage.url)
+    try:
+        running = Running(config, FakeClock(T0), store).start()
+        running.wait_polls({name: 1 for name in ROUTES}, timeout=10)
+        for _ in range(3):  # three 31 s steps: every healthy source is polled at each
+            running.step(sorted(set(ROUTES) - FAILING))
+        assert running.finish() == 0  # the service ran to a clean stop
+    finally:
+        store.close()
+    for name in set(ROUTES) - FAILING:
+        state = store_state(storage_url, name)
+        assert state.status in ("ok", "not_modified") and state.polls == 4 and state.failures == 0
+    for name in FAILING:  # failing, recorded, and polled no more often than the healthy ones
+        state = store_state(storage_url, name)
+        assert state.status == "error" and 1 <= state.failures == state.polls <= 4
+        assert state.last_error and urls[name] in state.last_error
+
+
+def store_state(storage_url: str, name: str) -> Any:
+    store = Store.open(storage_url)
+    try:
+        state = store.source_state(name)
+    finally:
+        store.close()
+    assert state is not None
+    return state
