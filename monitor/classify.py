@@ -87,6 +87,8 @@ def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
             # The lookahead first: most positions fail it at once, before the tense lookbehinds are tried.
             body = rf"(?<!\w)(?={body}(?!\w)){before}{body}(?!\w){after}"
             keys = (max(_WORD.findall(phrase.lower()), key=len),)
+        elif event is Event.TEASER:
+            body = r"(?<!或)(?<!或许)(?<!或許)" + body  # "或将于" is "may be on": a guess, not a date set
         out.append(Cue(event, re.compile(body, re.IGNORECASE), weight, phrase, keys))
     return out
 

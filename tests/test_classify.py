@@ -164,3 +164,91 @@ def test_named_days_are_those_the_plain_date_patterns_find(pieces: list[tuple[st
     found = {(_month(m), int(d)) for m, d in month_day.findall(text)} | {
         (_month(m), int(d)) for d, m in day_month.findall(text)} | {(int(m), int(d)) for m, d in cjk.findall(text)}
     assert named_days(text) == {(m, d) for m, d in found if 1 <= m <= 12 and 1 <= d <= 31}
+
+
+# --- a second topic, in every language the cues cover: sentences written for these tests ------------------
+# A made-up phone maker ("Kestrel") and camera partner ("Arden"): the rules know no brand, so a topic they never
+# saw is read like any other.
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "event"),
+    [
+        # launches, including "now official / on sale / available from / price" forms and past participles
+        ("Kestrel K7 Ultra is now official with an Arden-tuned camera", "It goes on sale in Europe on Friday.",
+         Event.LAUNCH),
+        ("Kestrel K7 Ultra offiziell vorgestellt", "Das Smartphone ist ab sofort im Handel erhältlich.", Event.LAUNCH),
+        ("Le Kestrel K7 Ultra débarque en France", "Il est disponible dès aujourd'hui au prix de 999 euros.",
+         Event.LAUNCH),
+        ("Kestrel K7 Ultra presentato ufficialmente", "Il nuovo smartphone è disponibile da oggi in Italia.",
+         Event.LAUNCH),
+        ("El Kestrel K7 Ultra ya es oficial", "El teléfono ya está a la venta en España.", Event.LAUNCH),
+        ("Kestrel K7 Ultra 正式发布", "该机今日开售，售价 5999 元。", Event.LAUNCH),
+        ("Kestrel K7 Ultraを正式発表", "本日より販売開始、価格は税込12万円。", Event.LAUNCH),
+        # teasers: an official date, an invitation, a countdown
+        ("Kestrel confirms K7 Ultra launch event on March 10", "Invitations went out this morning.", Event.TEASER),
+        ("Kestrel K7 Ultra wird am 10. März vorgestellt", "Kestrel hat die Einladungen verschickt.", Event.TEASER),
+        ("Le Kestrel K7 Ultra sera présenté le 10 mars", "La marque a confirmé la date de lancement.",
+         Event.TEASER),
+        ("Kestrel K7 Ultra: la data di lancio è il 10 marzo", "L'azienda ha confermato l'evento.", Event.TEASER),
+        ("Kestrel K7 Ultra: fecha de lanzamiento confirmada", "Se presentará el 10 de marzo en Madrid.",
+         Event.TEASER),
+        ("Kestrel K7 Ultra 官宣定档 3 月 10 日", "官方海报显示新机将于 3 月 10 日发布。", Event.TEASER),
+        ("Kestrel K7 Ultra、3月10日に発表予定", "公式サイトでカウントダウンが始まった。", Event.TEASER),
+        # partnership announcements and next steps
+        ("Kestrel and Arden extend their imaging partnership to tablets", "They will also open a joint lab.",
+         Event.PARTNERSHIP),
+        ("Kestrel und Arden verlängern ihre Partnerschaft", "Die Zusammenarbeit wird bis 2030 ausgebaut.",
+         Event.PARTNERSHIP),
+        ("Kestrel et Arden renouvellent leur partenariat", "Les deux marques ouvrent un laboratoire commun.",
+         Event.PARTNERSHIP),
+        ("Kestrel e Arden rinnovano la collaborazione", "Le due aziende apriranno un laboratorio congiunto.",
+         Event.PARTNERSHIP),
+        ("Kestrel 与 Arden 续约，深化战略合作", "双方还将成立联合实验室。", Event.PARTNERSHIP),
+        ("KestrelとArdenが業務提携", "両社はカメラを共同開発する。", Event.PARTNERSHIP),
+        # rumours and reviews
+        ("Kestrel K7 Ultra-Renderbilder geleakt", "Ein Leaker zeigt angeblich das finale Design.", Event.RUMOR),
+        ("Kestrel K7 Ultra : les caractéristiques fuitent", "Selon une rumeur, le capteur ferait 1 pouce.",
+         Event.RUMOR),
+        ("爆料：Kestrel K7 Ultra 谍照曝光", "知名博主透露了新机的外观。", Event.RUMOR),
+        ("Kestrel K7 Ultra, análisis: la mejor cámara del año", "Lo hemos probado durante dos semanas.",
+         Event.REVIEW),
+        ("Kestrel K7 Ultra 実機レビュー", "二週間使ってみた。", Event.REVIEW),
+        ("Recensione Kestrel K7 Ultra", "Abbiamo provato a lungo la fotocamera.", Event.REVIEW),
+    ],
+)
+def test_a_topic_the_rules_never_saw_in_eight_languages(title: str, text: str, event: Event) -> None:
+    assert classify_event(title, text, None).event is event
+
+
+def test_a_leaked_date_is_a_rumour_and_an_official_date_a_teaser() -> None:
+    published = datetime(2027, 2, 20)
+    leaked = classify_event("Tipster says the Kestrel K7 Ultra launches March 10",
+                            "The date comes from a retail listing.", published)
+    official = classify_event("Kestrel confirms March 10 launch for the K7 Ultra",
+                              "The company posted the date on its channels.", published)
+    assert leaked.event is Event.RUMOR
+    assert 'date with "tipster"' in leaked.cues
+    assert official.event is Event.TEASER
+    assert 'date with "confirms"' in official.cues
+
+
+def test_a_guessed_chinese_date_is_no_date_set() -> None:
+    # "或将于" ("may be on") guesses; "将于" ("will be on") announces.
+    assert classify_event("Kestrel K7 Ultra 或将于 3 月 10 日发布", "消息称新机已入网。", None).event is Event.RUMOR
+    assert classify_event("Kestrel K7 Ultra 将于 3 月 10 日发布", "官方发布了预热海报。", None).event is Event.TEASER
+
+
+def test_a_partnership_step_explains_itself() -> None:
+    decision = classify_event("Arden and Kestrel deepen their long-standing collaboration",
+                              "A joint lab in Wetzlar is the next step.", None)
+    assert decision.event is Event.PARTNERSHIP
+    assert decision.cues[0] == 'title:"extends / renews / deepens a partnership"'
+    assert 'lead:"joint lab"' in decision.cues
+
+
+def test_a_launch_reported_in_the_past_is_not_a_teaser() -> None:
+    assert classify_event("Kestrel K7 Ultra launched in Beijing", "It was unveiled on stage yesterday.",
+                          datetime(2027, 3, 11)).event is Event.LAUNCH
+    assert classify_event("Kestrel K7 Ultra will be unveiled in Beijing", "The event is on March 10.",
+                          datetime(2027, 3, 1)).event is Event.TEASER
