@@ -77,7 +77,8 @@ def summary(story: FeedStory) -> str:
     more = len(story.outlets) - len(outlets)
     named = ", ".join(outlets) + (f" and {more} more" if more > 0 else "")
     count = f"{story.article_count} article{'s' if story.article_count != 1 else ''}"
-    return clean_text(f"{story.event.capitalize()} ({story.topic}): {story.title}. {count} from {named}.")
+    sources = f"{len(story.outlets)} outlet{'s' if len(story.outlets) != 1 else ''}"
+    return clean_text(f"{story.event.capitalize()} ({story.topic}): {story.title}. {count} from {sources}: {named}.")
 
 
 def stories_feed(

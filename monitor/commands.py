@@ -150,7 +150,7 @@ def _print_crawl(app: App, report: CycleReport, *, dry_run: bool, show_all: bool
             grid.add_row(text(src.source), status_cell(status), str(src.items), str(src.new),
                          f"{src.duration:.1f} s", text(src.error or ""))  # fmt: skip
         out.print(grid)
-    out.print(text(crawl_summary(report)))
+    click.echo(crawl_summary(report))  # never wrapped: scripts and cron mails read the last line
 
 
 def _crawl_story(item: ItemResult) -> str:
@@ -195,19 +195,23 @@ def deliver_now(app: App, *, as_json: bool, quiet: bool) -> dict[str, Any]:
 
 
 def _deliver_rounds(app: App, totals: dict[str, Any], *, worker: str, rng: Any) -> None:
-    from monitor.delivery import DEFAULT_LIMIT, deliver_due
+    from monitor.delivery import deliver_due
     from monitor.notify import AppriseNotifier
 
     channels = {c.name: c for c in app.config.channels}
     notifier = AppriseNotifier()
     service = app.config.service
-    for _ in range(1000):  # bounded: each round claims up to DEFAULT_LIMIT due alerts
-        report = deliver_due(app.store, notifier, channels, app.clock(), worker, rng, lease=service.delivery_lease,
+    # Round after round until one finds nothing due: a round may add alerts due at once (a dead letter's
+    # announcement on the operator channel). One "now" for all: an alert that failed is due again only after
+    # its back-off, so it is not retried within this command. Bounded: a round claims up to 50 alerts.
+    now = app.clock()
+    for _ in range(1000):
+        report = deliver_due(app.store, notifier, channels, now, worker, rng, lease=service.delivery_lease,
                              operator_channel=service.operator_channel)  # fmt: skip
         for key in ("claimed", "sent", "retrying", "failed"):
             totals[key] += getattr(report, key)
         totals["errors"].extend(report.errors)
-        if report.claimed < DEFAULT_LIMIT:
+        if report.claimed == 0:
             break
     if totals["claimed"]:
         log.info("delivery.round worker=%s claimed=%d sent=%d retrying=%d failed=%d",

@@ -140,7 +140,7 @@ def _announce_dead_letter(
                 "url": row.payload.get("url"),
                 "outlet": row.channel,
                 "published": None,
-                "summary": f"{result.error or 'no reason given'} — `monitor alerts retry {row.id}` sends it again.",
+                "summary": f"`monitor alerts retry {row.id}` sends it again. Last error: {result.error or 'none'}",
                 "topic": row.topic,
                 "cues": [],
                 "coverage": [],

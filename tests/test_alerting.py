@@ -60,7 +60,8 @@ def test_payload_has_what_the_message_needs_and_renders() -> None:
     assert alert.payload["coverage"] == [
         {"outlet": "The Verge", "title": "Xiaomi's phone", "url": "https://theverge.com/b"}
     ]
-    assert render_email([alert.payload], digest=False).subject == "[Launch] Xiaomi 17 Ultra launches · 2025-12-25 (2 outlets)"
+    subject = render_email([alert.payload], digest=False).subject
+    assert subject == "[Launch] Xiaomi 17 Ultra launches · 2025-12-25 (2 outlets)"
 
 
 def test_summary_is_capped_at_300_characters() -> None:

@@ -59,7 +59,9 @@ def test_feedparser_reads_the_feed_back_without_complaint() -> None:
     assert newest.link == "https://example.com/news/2"
     assert newest.updated == "2025-03-01T14:00:00Z" and newest.published == "2025-02-28T12:00:00Z"
     assert [t.term for t in newest.tags] == ["launch"]
-    assert newest.summary == "Launch (xiaomi-leica): Xiaomi 15 Ultra launch 2. 2 articles from GSMArena, IT之家."
+    assert newest.summary == (
+        "Launch (xiaomi-leica): Xiaomi 15 Ultra launch 2. 2 articles from 2 outlets: GSMArena, IT之家."
+    )
     assert newest.id == entry_id(FEED_ID, "https://example.com/news/2") != older.id
 
 
@@ -118,8 +120,10 @@ def test_unsafe_links_are_dropped_and_the_summary_becomes_content() -> None:
 def test_many_outlets_are_summarised() -> None:
     outlets = tuple(f"Outlet {i}" for i in range(14))
     parsed = feedparser.parse(feed(story(1, outlets=outlets, article_count=1)))
-    assert parsed.entries[0].summary.endswith("1 article from Outlet 0, Outlet 1, Outlet 2, Outlet 3, Outlet 4, "
-                                              "Outlet 5, Outlet 6, Outlet 7, Outlet 8, Outlet 9 and 4 more.")
+    assert parsed.entries[0].summary.endswith(
+        "1 article from 14 outlets: Outlet 0, Outlet 1, Outlet 2, Outlet 3, Outlet 4, "
+        "Outlet 5, Outlet 6, Outlet 7, Outlet 8, Outlet 9 and 4 more."
+    )
 
 
 def test_times_in_other_zones_are_written_in_utc_and_naive_ones_refused() -> None:

@@ -28,6 +28,11 @@ def test_check_explains_without_storing(tmp_path: Path) -> None:
     assert result["relevant"] is True and "leica" in result["terms"]
     assert result["event"] == "partnership" and result["cues"]
     assert result["outcome"] == "joins story 1" and result["nearest_story"] == 1
+    # The decider's score is "evidence" (it may exceed 1); a similarity, when there is one, reads 0–1.
+    assert result["evidence"] >= result["join_at"] and "similarity" in result
+    assert result["similarity"] is None or 0.0 <= result["similarity"] <= 1.0
+    code, _, text = run(config, "check", str(copy))
+    assert "evidence: " in text and "similarity: 1." not in text and "similarity: 2" not in text
     _, articles, _ = run(config, "articles", "--json", "--all")
     assert len(articles) == 1  # check stored nothing
 

@@ -3,6 +3,7 @@ with an injected clock."""
 
 from __future__ import annotations
 
+import logging
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +16,7 @@ from monitor.model import Event
 from monitor.notify import AppriseNotifier
 from monitor.records import NewAlert, NewArticle, NewStory
 from monitor.store import Store
-from tests.sinks import SMTP_PASSWORD, HttpSink, SmtpSink, slack_url
+from tests.sinks import SMTP_PASSWORD, HttpSink, SmtpSink, free_port, slack_url
 
 NOW = datetime(2025, 12, 25, 14, 20, tzinfo=UTC)
 LATER = NOW + timedelta(hours=2)  # past any back-off of the first attempts (≤ 1 h)
@@ -157,3 +158,51 @@ def test_instant_and_digest_channels_in_one_round(
     [request] = slack_sink.requests
     text = request.json()["attachments"][0]["text"]
     assert "<!channel>" not in text and "@here" not in text and "story 0" in text and "story 1" in text
+
+
+def test_each_failed_attempt_is_logged_with_channel_alert_and_the_server_s_reason(
+    store: Store, notifier: AppriseNotifier, smtp_sink: SmtpSink, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"mailto://user:Passw0rd-xyz@example.com:{smtp_sink.port}/a@example.com?smtp=127.0.0.1&mode=insecure&cto=2"
+    channels = {"mail": ChannelConfig(name="mail", url=url)}
+    save_story(store, channels)
+    caplog.set_level(logging.WARNING, logger="monitor.delivery")
+    assert deliver(store, notifier, channels, NOW).retrying == 1
+    [record] = [r for r in caplog.records if r.name == "monitor.delivery"]
+    assert record.levelno == logging.WARNING
+    line = record.getMessage()
+    assert "channel=mail" in line and "alert=1" in line and "SMTP AUTH extension not supported by server" in line
+
+
+def test_a_dead_letter_is_announced_once_on_the_operator_channel(
+    store: Store, notifier: AppriseNotifier, json_sink: HttpSink
+) -> None:
+    channels = {
+        "mail": ChannelConfig(name="mail", url=f"json://127.0.0.1:{free_port()}/x?cto=1", max_attempts=1),
+        "ops": ChannelConfig(name="ops", url=f"json://127.0.0.1:{json_sink.port}/hook?rto=2"),
+    }
+    save_story(store, {"mail": channels["mail"]})
+    report = deliver_due(store, notifier, channels, NOW, "w", random.Random(1), operator_channel="ops")
+    assert report.failed == 1
+    [ops] = [a for a in store.alerts() if a.channel == "ops"]
+    assert ops.kind == "operator" and "failed for good" in ops.payload["title"]
+    assert deliver_due(store, notifier, channels, NOW, "w", random.Random(1), operator_channel="ops").sent == 1
+    assert "Alert 1 to mail failed" in json_sink.requests[0].json()["title"]
+
+
+def test_the_message_shows_coverage_that_came_after_the_alert_was_written(
+    store: Store, notifier: AppriseNotifier, smtp_sink: SmtpSink
+) -> None:
+    channels = {"mail": ChannelConfig(name="mail", url=smtp_sink.url())}
+    save_story(store, channels)
+    [story] = store.stories()
+    later = NewArticle(
+        source="verge", outlet="The Verge", url="https://theverge.example/x17", canonical_url="https://theverge.example/x17",
+        guid="v1", text_hash="hash-v1", title="The Verge on the 17 Ultra", text="Xiaomi and Leica.", published=NOW,
+        language="en", fetched_at=NOW, relevant=True, topic="xiaomi-leica", event="launch",
+    )  # fmt: skip
+    store.save_article(later, story.id, [])
+    assert deliver(store, notifier, channels, NOW).sent == 1
+    [mail] = smtp_sink.messages
+    assert str(mail["Subject"]).endswith("(2 outlets)")
+    assert "https://theverge.example/x17" in mail.get_body(("plain",)).get_content()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -166,3 +167,19 @@ def test_apprise_object_is_built_once_per_channel(notifier: AppriseNotifier, jso
     notifier.send(ch("hook", url + "&cto=1"), MESSAGE)  # a reloaded config with a new URL rebuilds
     assert notifier._targets["hook"].apobj is not first
     assert len(json_sink.requests) == 3
+
+
+def test_slack_messages_carry_no_apprise_footer(notifier: AppriseNotifier, slack_sink: HttpSink) -> None:
+    url = "slack://{}/{}/{}?image=no&rto=0.3".format(*SLACK_TOKENS)  # no footer= in the URL: apprise's default is on
+    assert notifier.send(ch("slack", url), MESSAGE).ok
+    [request] = slack_sink.requests
+    attachment = request.json()["attachments"][0]
+    assert "footer" not in attachment and "Apprise" not in json.dumps(attachment)
+
+
+def test_an_smtp_failure_gives_the_server_s_own_reason(notifier: AppriseNotifier, smtp_sink: SmtpSink) -> None:
+    # Credentials for a server that offers no AUTH: apprise says only "Connection error" at WARNING level.
+    url = f"mailto://user:Passw0rd-xyz@example.com:{smtp_sink.port}/a@example.com?smtp=127.0.0.1&mode=insecure&cto=2"
+    result = notifier.send(ch("mail", url), MESSAGE)
+    assert not result.ok and "SMTP AUTH extension not supported by server" in (result.error or "")
+    assert "Passw0rd-xyz" not in (result.error or "")

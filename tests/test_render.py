@@ -127,3 +127,19 @@ def test_any_title_stays_inert_everywhere(title: str) -> None:
     # every "<" in Slack text opens one of our three links
     assert section.count("<") == 3
     assert not re.search(r"@(here|channel|everyone)\b", section, re.IGNORECASE)
+
+
+def test_subject_names_the_product_when_the_title_does_not_and_the_date_the_story_names() -> None:
+    mail = render_email([payload(title="Leica's next camera phone is coming", event="teaser",
+                                 product="Xiaomi 17 Ultra", event_date="2026-02-28")], digest=False)
+    assert mail.subject == "[Teaser] Leica's next camera phone is coming · Xiaomi 17 Ultra · 2026-02-28 (3 outlets)"
+    assert "date named: 2026-02-28" in mail.text
+
+
+def test_coverage_links_the_first_few_and_counts_the_rest() -> None:
+    coverage = [{"outlet": f"Outlet {n}", "title": f"Take {n}", "url": f"https://o{n}.example/a"} for n in range(8)]
+    mail = render_email([payload(coverage=coverage, outlets=9)], digest=False)
+    assert mail.subject.endswith("(9 outlets)")
+    assert "Covered by 9 outlets so far:" in mail.text and "and 3 more" in mail.text
+    assert "https://o4.example/a" in mail.text and "https://o5.example/a" not in mail.text
+    assert "and 3 more" in render_markdown([payload(coverage=coverage)], digest=False)

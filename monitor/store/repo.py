@@ -155,7 +155,7 @@ class _Statements:
             mine = c.name == bindparam("b_name")
             if by_worker:
                 mine = and_(mine, c.lease_owner == bindparam("b_worker"))
-            values = {column: bindparam("b_" + column) for column in columns}
+            values: dict[str, Any] = {column: bindparam("b_" + column) for column in columns}
             # The constant parts are SQL literals, not parameters: each parameter is processed once per row.
             fixed = {"polls": c.polls + literal_column("1"), "lease_owner": null(), "lease_expires_at": null()}
             statement = update(self.sources).where(mine).values(**fixed, **values)
@@ -448,7 +448,7 @@ class Store:
         """For each of a feed's entries, whether an article with its GUID (per source) or canonical URL is
         stored: ``find_duplicate`` for a whole feed in one query per ``KNOWN_CHUNK`` entries. Text hashes are
         not looked at (an entry has none before its text is read)."""
-        guids = sorted({guid_key(k.source, k.guid) for k in keys} - {None})
+        guids = sorted({key for k in keys if (key := guid_key(k.source, k.guid)) is not None})
         urls = sorted({k.canonical_url for k in keys})
         found_guids: set[str | None] = set()
         found_urls: set[str] = set()
@@ -728,10 +728,12 @@ class Store:
 def _dialect_insert(dialect: str) -> Callable[..., Any]:
     """The dialect's INSERT (with ON CONFLICT); only the one in use is imported (PostgreSQL's costs ~30 ms)."""
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def _key_params(keys: ArticleKeys) -> dict[str, str | None]:
