@@ -37,6 +37,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                    help="replays run at once, in worker processes (default: 2, or 1 on a one-core machine)")
     p.add_argument("--json", action="store_true", help="one JSON object instead of the text report")
+    p.add_argument("--markdown", action="store_true", help="the tables of docs/quality.md instead")
     p.add_argument("-v", "--verbose", action="store_true", help="also every article's outcome")
     return p
 
@@ -80,7 +81,7 @@ def _seeds(args: argparse.Namespace) -> Path | None:
 def _measure(args: argparse.Namespace, articles: Sequence[Labelled]) -> int:
     from monitor.quality.cv import evaluate, load_hook
     from monitor.quality.replay import ReplayError, Settings, user_tables
-    from monitor.quality.report import as_json, as_text
+    from monitor.quality.report import as_json, as_markdown, as_text
 
     settings = Settings(args.config, args.topic, _seeds(args))
     try:
@@ -98,10 +99,24 @@ def _measure(args: argparse.Namespace, articles: Sequence[Labelled]) -> int:
         return 1
     header = {"path": str(args.path), "articles": len(articles), "config": str(args.config),
               "topic": tables.topic.get("name"), "seeds": str(settings.seeds) if settings.seeds else None,
-              "folds": folds}
-    render = as_json if args.json else as_text
+              "folds": folds, "measured": _when()}
+    render = as_json if args.json else as_markdown if args.markdown else as_text
     print(render(evaluation, header, verbose=args.verbose))
     return 0
+
+
+def _when() -> str:
+    """The date, and the commit measured when this is a git checkout (a dirty tree is said so)."""
+    import subprocess
+    from datetime import UTC, datetime
+
+    day = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        commit = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return day
+    return f"{day}, commit {commit}"
 
 
 if __name__ == "__main__":

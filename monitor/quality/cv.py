@@ -86,7 +86,8 @@ def _run_all(tasks: Sequence[tuple[int, Sequence[Labelled], Sequence[Labelled]]]
     # The largest task (the fit) first, so it is not the one left running alone at the end. Fork, after importing
     # what every replay needs: the workers inherit the modules instead of importing them again (~1.5 s each).
     _import_the_product()
-    context = multiprocessing.get_context("fork")
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool_:
         futures = [pool_.submit(run_one, fold, train, held_out, settings, hook) for fold, train, held_out in tasks]
         return [future.result() for future in futures]
@@ -132,6 +133,7 @@ def outcomes(result: ReplayResult, prefix: str) -> Outcomes:
             id=item.id, story=item.story, event=item.event, relevant=item.relevant, outcome=stored.outcome,
             predicted_relevant=stored.relevant, cluster=cluster(stored.story_id),
             predicted_event=stored.story_event or "none", article_event=stored.article_event, reason=stored.reason,
+            flags=item.flags,
         ))
     return Outcomes(
         rows=tuple(rows),

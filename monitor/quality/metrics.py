@@ -43,6 +43,7 @@ class Row:
     predicted_event: str  # the stored story's event, NONE when in no story
     article_event: str | None = None  # the event judged for the article alone
     reason: str = ""  # why it joined or started its story, when the store keeps it
+    flags: tuple[str, ...] = ()  # the labeller's doubts: event-ambiguous, story-grouping-ambiguous, ...
 
 
 @dataclass(frozen=True, slots=True)

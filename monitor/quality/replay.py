@@ -85,6 +85,7 @@ class ReplayResult:
     seeds_stored: int = 0
     first_crawl_messages: int = 0
     feed_requests: int = 0
+    page_requests: int = 0  # article pages the product fetched (feeds give full text, so only short ones)
     not_modified: int = 0
     source_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -255,6 +256,7 @@ class _Run:
         self.result.alerts_sent = sent
         self.result.messages = {name: len(self.hook.received(f"/{name}")) for name in CHANNELS}
         self.result.feed_requests = sum(n for path, n in self.outlets.gets.items() if path.endswith(".xml"))
+        self.result.page_requests = sum(self.outlets.gets.values()) - self.result.feed_requests
         self.result.not_modified = self.outlets.not_modified
 
 

@@ -36,7 +36,8 @@ def _replay_facts(run: Run) -> dict[str, Any]:
         "run": run.name, "articles": len(result.articles), "trained_on": run.trained_on,
         "overrides": sorted(run.overrides), "seeds_stored": result.seeds_stored,
         "first_crawl_messages": result.first_crawl_messages, "feed_requests": result.feed_requests,
-        "not_modified": result.not_modified, "source_errors": result.source_errors,
+        "not_modified": result.not_modified, "page_requests": result.page_requests,
+        "source_errors": result.source_errors,
         "seconds": round(run.seconds, 1),
     }
 
@@ -52,7 +53,8 @@ def as_text(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool) ->
         f"monitor quality: {header['articles']} labelled articles from {header['path']}",
         f"topic {header['topic']!r} of {header['config']}; seeds: {header['seeds'] or 'none'}; "
         + (f"{len(evaluation.folds)}-fold cross-validation by story" if evaluation.folds else "fit only"),
-        f"learned parts: {evaluation.learned}",
+        f"learned parts: {evaluation.learned}" + (
+            f" (sets [judgement] {', '.join(sorted(evaluation.fit.overrides))})" if evaluation.fit.overrides else ""),
         "",
         *_table(columns),
         "",
@@ -73,9 +75,16 @@ _Getter = Callable[[Figures], str]
 
 
 def _table(columns: Sequence[tuple[str, Figures]]) -> list[str]:
-    events = sorted({e for _, f in columns for e in f.event_recall}, key=_event_rank)
-    channels = sorted({c for _, f in columns for c in f.alerts_per_channel})
-    measures: list[tuple[str, _Getter]] = [
+    measures = _measures([f for _, f in columns])
+    width = max(len(name) for name, _ in measures) + 2
+    head = " " * width + "".join(f"{name:>10}" for name, _ in columns)
+    return [head, *(f"{name:<{width}}" + "".join(f"{get(f):>10}" for _, f in columns) for name, get in measures)]
+
+
+def _measures(shown: Sequence[Figures]) -> list[tuple[str, _Getter]]:
+    events = sorted({e for f in shown for e in f.event_recall}, key=_event_rank)
+    channels = sorted({c for f in shown for c in f.alerts_per_channel})
+    return [
         ("articles", lambda f: str(f.articles)),
         ("relevance precision", lambda f: f"{f.relevance_precision:.3f}"),
         ("relevance recall", lambda f: f"{f.relevance_recall:.3f}"),
@@ -94,9 +103,6 @@ def _table(columns: Sequence[tuple[str, Figures]]) -> list[str]:
         ("alerts for no wanted story", lambda f: str(f.alerts_unwanted)),
         ("alerts shared by stories", lambda f: str(f.alerts_shared)),
     ]
-    width = max(len(name) for name, _ in measures) + 2
-    head = " " * width + "".join(f"{name:>10}" for name, _ in columns)
-    return [head, *(f"{name:<{width}}" + "".join(f"{get(f):>10}" for _, f in columns) for name, get in measures)]
 
 
 def _recall(event: str) -> _Getter:
@@ -131,11 +137,11 @@ def _missed(f: Figures, label: str) -> list[str]:
 
 def _replays(evaluation: Evaluation) -> list[str]:
     lines = ["replays: run, articles, trained on, seeds stored, messages after the first (empty) crawl, feed "
-             "requests (304s), source errors, seconds"]
+             "requests (304s), pages fetched, source errors, seconds"]
     for run in (evaluation.fit, *evaluation.folds):
         r = run.result
         lines.append(f"  {run.name:<7} {len(r.articles):>4} {run.trained_on:>4} {r.seeds_stored:>3} "
-                     f"{r.first_crawl_messages:>3} {r.feed_requests:>5} ({r.not_modified}) "
+                     f"{r.first_crawl_messages:>3} {r.feed_requests:>5} ({r.not_modified}) {r.page_requests:>4} "
                      f"{len(r.source_errors):>3} {run.seconds:>6.1f}")
         lines += [f"      {error}" for error in r.source_errors[:5]]
     lines.append(f"total {evaluation.seconds:.1f} s")
@@ -150,5 +156,50 @@ def _row(row: Row) -> str:
         marks += " EVENT"
     where = row.cluster or "-"
     return (f"  {row.id} {row.story[:44]:44} {row.event:>11} -> {where:>7} {row.predicted_event:>11} "
-            f"({row.article_event or '-'}) {row.outcome} {row.reason}{marks}")
+            f"({row.article_event or '-'}) {row.outcome} {row.reason}{marks}"
+            + (f" [{', '.join(row.flags)}]" if row.flags else ""))
 
+
+
+# --------------------------------------------------------------------------------------------- markdown
+
+TARGETS = {  # issue 14, "Done when": held-out figures
+    "relevance precision": "≥ 0.97", "relevance recall": "≥ 0.97", "story B3 F1": "≥ 0.90",
+    "event accuracy": "≥ 0.90", "  recall launch": "≥ 0.90", "  recall teaser": "≥ 0.90",
+}
+
+
+def as_markdown(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool) -> str:
+    """The tables of docs/quality.md: held-out beside fit, the confusion table and the stories left unalerted."""
+    held_out = evaluation.held_out
+    main = figures(held_out) if held_out else None
+    fit = figures(evaluation.fit.outcomes)
+    shown = [f for f in (main, fit) if f is not None]
+    names = ["held-out", "fit"] if main else ["fit"]
+    lines = [f"Measured {header.get('measured', '')}: {header['articles']} articles, topic `{header['topic']}`, "
+             f"{len(evaluation.folds) or 'no'} folds, learned parts: {evaluation.learned}; "
+             f"{evaluation.seconds:.0f} s in all.", "",
+             "| measure | " + " | ".join(names) + " | target (held-out) |",
+             "|---|" + "---|" * len(names) + "---|"]
+    for name, get in _measures(shown):
+        target = TARGETS.get(name, "")
+        if name.startswith("alerts on"):
+            target = f"within 10 % of {shown[0].alert_worthy_stories}"
+        elif name == "  without an alert":
+            target = f"≤ {shown[0].alert_worthy_stories // 20}"
+        lines.append(f"| {name.strip()} | " + " | ".join(get(f) for f in shown) + f" | {target} |")
+    first = shown[0]
+    label = names[0]
+    predicted = sorted({p for row in first.confusion.values() for p in row}, key=_event_rank)
+    lines += ["", f"Events ({label}): labelled event (rows) against the event of the stored story the article is "
+              "in (columns); *none*: in no story.", "",
+              "| labelled | " + " | ".join(predicted) + " | recall |",
+              "|---|" + "---|" * (len(predicted) + 1)]
+    for event in sorted(first.confusion, key=_event_rank):
+        row = first.confusion[event]
+        cells = " | ".join(str(row.get(p, 0)) if row.get(p) else "·" for p in predicted)
+        lines.append(f"| {event} | {cells} | {first.event_recall[event]:.3f} |")
+    lines += ["", f"Alert-worthy stories without an alert ({label}): "
+              + ("none." if not first.missed else "")]
+    lines += [f"- `{m.story}` ({m.articles} articles): {m.why}" for m in first.missed]
+    return "\n".join(lines)

@@ -119,7 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
     server_owner: _Server
     protocol_version = "HTTP/1.1"
     # Headers and body go out in two writes; with Nagle's algorithm on, the body waits for the client's delayed
-    # ACK (~40 ms on Linux) on a kept-alive connection. Measured: 16 ms per feed request with it, <1 ms without.
+    # ACK on a kept-alive connection. Measured here (aiohttp, 200 GETs of a 20 kB feed): 45 ms a request with
+    # Nagle, 0.7 ms without; a replay took 23 s instead of 13.
     disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib names it so
