@@ -99,6 +99,13 @@ def is_blocked_address(address: str) -> bool:
     )
 
 
+# What a blocked address's error says to do: the one setting that lifts the guard, and when that is right.
+BLOCKED_HINT = (
+    "private, loopback and link-local addresses are refused; set network.allow_private = true "
+    "if this outlet really is on your own network"
+)
+
+
 class _Blocked(Exception):
     """Raised inside aiohttp's connector; translated to BlockedAddressError with the URL in ``get``."""
 
@@ -213,7 +220,9 @@ class Fetcher:
         try:
             return await self._follow(_start_url(url), _request_headers(validators, accept), validators, deadline)
         except TimeoutError as exc:
-            raise FetchTimeoutError(f"no complete answer within {self._network.timeout:g} s", url=url) from exc
+            raise FetchTimeoutError(
+                f"no complete answer within {self._network.timeout:g} s (network.timeout)", url=url
+            ) from exc
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -245,7 +254,9 @@ class Fetcher:
             if isinstance(next_url, Response | NotModified):
                 return next_url
             if hop.count >= self._network.max_redirects:
-                raise TooManyRedirectsError(f"more than {self._network.max_redirects} redirects", url=str(start))
+                raise TooManyRedirectsError(
+                    f"more than {self._network.max_redirects} redirects (network.max_redirects)", url=str(start)
+                )
             hop = _Hop(next_url, hop.count + 1, hop.permanent and status in PERMANENT_STATUSES)
 
     async def _one_hop(
@@ -266,7 +277,7 @@ class Fetcher:
                     return _redirect_target(resp, hop.url), resp.status
                 return await self._final(resp, hop, sent), resp.status
         except _Blocked as exc:
-            raise BlockedAddressError(str(exc), url=url) from exc
+            raise BlockedAddressError(f"{exc}; {BLOCKED_HINT}", url=url) from exc
         except aiohttp.ClientError as exc:
             if isinstance(exc, TimeoutError):
                 raise  # the deadline in get() names it
@@ -347,13 +358,15 @@ async def _read_capped(resp: aiohttp.ClientResponse, limit: int, url: str) -> by
     """
     identity = resp.headers.get("Content-Encoding", "identity").lower() == "identity"
     if identity and resp.content_length is not None and resp.content_length > limit:
-        raise TooLargeError(f"Content-Length {resp.content_length} exceeds the {limit}-byte cap", url=url)
+        raise TooLargeError(
+            f"Content-Length {resp.content_length} exceeds the {limit}-byte cap (network.max_bytes)", url=url
+        )
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.content.iter_chunked(_CHUNK):
         size += len(chunk)
         if size > limit:
-            raise TooLargeError(f"body exceeds the {limit}-byte cap after decompression", url=url)
+            raise TooLargeError(f"body exceeds the {limit}-byte cap after decompression (network.max_bytes)", url=url)
         chunks.append(chunk)
     return b"".join(chunks)
 

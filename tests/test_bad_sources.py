@@ -259,3 +259,18 @@ def store_state(storage_url: str, name: str) -> Any:
         store.close()
     assert state is not None
     return state
+
+
+def test_a_private_address_is_the_sources_error_naming_the_setting_that_allows_it(
+    tmp_path: Path, http_server: LoopbackServer, storage_url: str
+) -> None:
+    urls = serve(http_server)
+    config = write_config(tmp_path, storage_url, {"good": urls["good"]})
+    config.write_text(config.read_text().replace("allow_private = true", "allow_private = false"))
+
+    code, lines = cli(config, "crawl", "--json")
+
+    [line] = [line for line in lines if line.get("type") == "source"]
+    assert code == 0 and line["status"] == "error"
+    assert urls["good"] in line["error"] and "network.allow_private = true" in line["error"]
+    assert http_server.requests == []

@@ -352,9 +352,10 @@ def ipv6_server() -> Iterator[LoopbackServer]:
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 def test_guard_refuses_loopback_before_any_request(http_server: LoopbackServer, host: str) -> None:
     url = http_server.route("/feed", Route(body=FEED))
-    with pytest.raises(BlockedAddressError, match="127.0.0.1"):
+    with pytest.raises(BlockedAddressError, match="127.0.0.1") as raised:
         fetch(http_server.url("/feed", host=host), allow_private=False)
     assert http_server.requests == []
+    assert "network.allow_private = true" in str(raised.value)  # the setting that lifts the guard
     assert response(url.replace("127.0.0.1", host), allow_private=True).body == FEED
 
 
