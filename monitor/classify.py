@@ -27,7 +27,8 @@ figures in docs/quality.md are optimistic for those.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -263,6 +264,16 @@ CUES: tuple[Cue, ...] = tuple(
 # One cue per event and phrase: a word shared by two languages ("disponible", "Leak") is one cue.
 CUES = tuple({(c.event, c.label.lower()): c for c in reversed(CUES)}.values())[::-1]
 
+# Phrases added after reading misclassified articles of the labelled development set, rather than as ordinary
+# vocabulary of a language. Figures measured on that set are optimistic for them; ``python -m monitor.eventmodel
+# cv --without-dev-phrases`` measures the rules without them.
+SEEN_IN_DEV = frozenset({
+    "is introducing", "are introducing", "showing today", "shown today", "at its launch event", "with the launch of",
+    "official release", "se dévoile", "se dévoilent", "Launchtermin", "in vista del lancio",
+    "lancio previsto", "live images", "unannounced", "surfaced", "licensing agreement", "joint imaging lab",
+    "ahead of launch", "發表會上", "發表會",
+})
+
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
@@ -317,15 +328,16 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
         signals["title_date"] = 1.0
         cues.append((2.0 * TITLE_WEIGHT, f'title:"{dated.group(0)}"', _T))
     head = title + "\n" + lead
-    ahead = _future_date(head, published)
+    days = _days(head)  # once: most articles name no day at all, and the three date signals need one
+    ahead = _future_date(days, published)
     if ahead is not None:
         signals["date_ahead"] = 1.0
         cues.append((3.0, f'date:"{ahead.isoformat()}" ahead', _T))
-    recent = _recent_date(head, published)
+    recent = _recent_date(days, published)
     if recent is not None:
         signals["date_recent"] = 1.0
         cues.append((2.0, f'date:"{recent.isoformat()}" just before', _L))
-    for name, event, label in _dated_sentences(head):
+    for name, event, label in _dated_sentences(head) if days else ():
         if not signals[name]:
             signals[name] = 1.0
             cues.append((3.0, label, event))
@@ -338,6 +350,7 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
 
 # A sentence ends at a line break, "!", "?", CJK full stops, or ". " before a capital letter (not after a digit:
 # "am 4. Juli" is one sentence).
+_DIGIT = re.compile(r"\d")
 _SENTENCE_END = re.compile(r"[\n!?|。！？]+|(?<!\d)\.\s+(?=[A-Z])")
 
 
@@ -347,7 +360,7 @@ def _dated_sentences(head: str) -> list[tuple[str, Event, str]]:
     "leaked"). A date someone leaked is a rumour; a date the maker set is a teaser."""
     out: list[tuple[str, Event, str]] = []
     for sentence in _SENTENCE_END.split(head):
-        if not sentence or not _days(sentence):
+        if not _DIGIT.search(sentence) or not _days(sentence):
             continue
         fired = _fired(sentence)
         teaser = next((c for c in fired if c.event is _T), None)
@@ -429,6 +442,20 @@ def _prefilter() -> tuple[dict[str, tuple[int, ...]], tuple[tuple[int, str], ...
 _BY_WORD, _CJK_PHRASES = _prefilter()
 
 
+@contextmanager
+def without_cues(labels: frozenset[str]) -> Iterator[None]:
+    """Within the block, the rules run as if the cues labelled ``labels`` did not exist (for measuring what
+    they add; not thread-safe, not for the product)."""
+    global CUES, _BY_WORD, _CJK_PHRASES
+    saved = CUES, _BY_WORD, _CJK_PHRASES
+    CUES = tuple(c for c in CUES if c.label not in labels)
+    _BY_WORD, _CJK_PHRASES = _prefilter()
+    try:
+        yield
+    finally:
+        CUES, _BY_WORD, _CJK_PHRASES = saved
+
+
 def _winner(scores: dict[Event, float]) -> Event:
     best = max(scores.values())
     if best < MIN_SCORE:
@@ -497,12 +524,12 @@ def _month(word: str) -> int:
     return _MONTHS.get(word) or _MONTHS.get(word[:4]) or _MONTHS[word[:3]]
 
 
-def _future_date(text: str, published: datetime | None) -> date | None:
+def _future_date(days: frozenset[tuple[int, int]], published: datetime | None) -> date | None:
     """The first named day that lies ahead of publication (within FUTURE_DATE_DAYS): the date being teased."""
     if published is None:
         return None
     today = published.date()
-    for month, day in sorted(_days(text)):
+    for month, day in sorted(days):
         for year in (today.year, today.year + 1):
             try:
                 candidate = date(year, month, day)
@@ -513,12 +540,12 @@ def _future_date(text: str, published: datetime | None) -> date | None:
     return None
 
 
-def _recent_date(text: str, published: datetime | None) -> date | None:
+def _recent_date(days: frozenset[tuple[int, int]], published: datetime | None) -> date | None:
     """The first named day on or just before publication (within RECENT_DATE_DAYS): the day being reported."""
     if published is None:
         return None
     today = published.date()
-    for month, day in sorted(_days(text)):
+    for month, day in sorted(days):
         for year in (today.year, today.year - 1):
             try:
                 candidate = date(year, month, day)

@@ -163,7 +163,7 @@ def rules_prior() -> dict[str, float]:
             "other:bias": MIN_SCORE}
 
 
-def fit_evidence(found: Sequence[Evidence], events: Sequence[Event]) -> EventModel:
+def fit_evidence(found: Sequence[Evidence], events: Sequence[Event], l2: float = L2) -> EventModel:
     import numpy as np
 
     if not found:
@@ -186,9 +186,9 @@ def fit_evidence(found: Sequence[Evidence], events: Sequence[Event]) -> EventMod
         p = np.exp(logits)
         p /= p.sum(axis=1, keepdims=True)
         mean_phi = np.einsum("ne,ned->nd", p, phi)
-        grad = np.einsum("ne,ned->d", p - y, phi) / count + L2 * (theta - prior)
+        grad = np.einsum("ne,ned->d", p - y, phi) / count + l2 * (theta - prior)
         centred = phi - mean_phi[:, None, :]
-        hessian = np.einsum("ne,ned,nef->df", p, centred, centred) / count + L2 * np.eye(len(names))
+        hessian = np.einsum("ne,ned,nef->df", p, centred, centred) / count + l2 * np.eye(len(names))
         theta = theta - np.linalg.solve(hessian, grad)
     return EventModel({name: round(float(theta[i]), DIGITS) for i, name in enumerate(names)})
 
@@ -229,7 +229,7 @@ def score(truth: Sequence[Event], predicted: Sequence[Event]) -> Scores:
                   {t: dict(c) for t, c in confusion.items()})
 
 
-def cross_validate(examples: Sequence[Example], k: int = 5) -> tuple[Scores, Scores, Scores]:
+def cross_validate(examples: Sequence[Example], k: int = 5, l2: float = L2) -> tuple[Scores, Scores, Scores]:
     """(held-out model, held-out rules alone, model fit on all): predictions of each article by a model that
     never saw its story, the hand-set rules, and the model trained on everything."""
     from monitor.classify import evidence, rule_event
@@ -239,10 +239,10 @@ def cross_validate(examples: Sequence[Example], k: int = 5) -> tuple[Scores, Sco
     for fold in story_folds(examples, k):
         inside = set(fold)
         model = fit_evidence([f for i, f in enumerate(found) if i not in inside],
-                             [e.event for i, e in enumerate(examples) if i not in inside])
+                             [e.event for i, e in enumerate(examples) if i not in inside], l2)
         for i in fold:
             held[i] = model.decide(found[i])
-    full = fit_evidence(found, [e.event for e in examples])
+    full = fit_evidence(found, [e.event for e in examples], l2)
     truth = [e.event for e in examples]
     return (score(truth, [h for h in held if h is not None]), score(truth, [rule_event(f) for f in found]),
             score(truth, [full.decide(f) for f in found]))
@@ -283,13 +283,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     c = sub.add_parser("cv", help="5-fold cross-validation by story, next to the rules alone and the fit")
     c.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
     c.add_argument("-k", type=int, default=5)
+    c.add_argument("--l2", type=float, default=L2, help=f"pull towards the rules' weights (default {L2})")
+    c.add_argument("--without-dev-phrases", action="store_true",
+                   help="drop the cue phrases added after reading this set (classify.SEEN_IN_DEV)")
     args = parser.parse_args(argv)
     examples = read_examples(args.path)
     if args.command == "train":
         save(train(examples), args.output)
         print(f"{args.output}: trained on {len(examples)} articles")
         return 0
-    held, rules, fit = cross_validate(examples, args.k)
+    if args.without_dev_phrases:
+        from monitor.classify import SEEN_IN_DEV, without_cues
+
+        with without_cues(SEEN_IN_DEV):
+            held, rules, fit = cross_validate(examples, args.k, args.l2)
+    else:
+        held, rules, fit = cross_validate(examples, args.k, args.l2)
     print(f"{len(examples)} articles, {len({e.story for e in examples})} stories, {args.k} folds by story")
     print(f"{'':14}{'held-out':>10}{'rules':>10}{'fit':>10}")
     print(f"{'accuracy':14}{held.accuracy:10.3f}{rules.accuracy:10.3f}{fit.accuracy:10.3f}")
