@@ -113,6 +113,64 @@ def test_teaser_then_launch_are_two_stories_and_teaser_coverage_joins_the_teaser
     assert launch != teaser
 
 
+def test_teasers_of_two_variants_with_two_dates_are_two_stories() -> None:
+    stream = Stream()
+    ultra = stream.ingest(
+        "Xiaomi 18 Ultra launches on March 3, Xiaomi confirms",
+        "Xiaomi confirmed that the Xiaomi 18 Ultra will launch on March 3 with Leica optics.",
+        published=datetime(2027, 2, 20),
+    )
+    pro = stream.ingest(
+        "Xiaomi 18 Pro launch date set for March 10",
+        "Xiaomi has set the launch date of the Xiaomi 18 Pro: March 10, with Leica cameras.",
+        published=datetime(2027, 2, 21),
+    )
+    assert pro != ultra
+    moved = stream.ingest(
+        "Xiaomi 18 Ultra launch date moved: now March 12",
+        "Xiaomi confirmed the Xiaomi 18 Ultra will now launch on March 12 instead.",
+        published=datetime(2027, 2, 24),
+    )
+    assert moved != ultra  # a teaser with a new date is news
+    again = stream.ingest(
+        "Xiaomi 18 Ultra coming on March 3: what to expect",
+        "The Xiaomi 18 Ultra will be unveiled on March 3, Xiaomi said.",
+        published=datetime(2027, 2, 22),
+    )
+    assert again == ultra
+
+
+def test_two_steps_of_one_partnership_are_two_stories_but_its_coverage_joins() -> None:
+    stream = Stream()
+    lab = stream.ingest(
+        "Leica and Xiaomi open a joint imaging lab",
+        "Xiaomi and Leica announced a strategic cooperation step: a joint imaging lab in Wetzlar.",
+        published=datetime(2026, 5, 4),
+    )
+    tablets = stream.ingest(
+        "Xiaomi and Leica extend partnership to tablets",
+        "Xiaomi and Leica announced that their strategic cooperation now extends to tablets.",
+        published=datetime(2026, 5, 8),
+    )
+    assert tablets != lab
+    more = stream.ingest(
+        "Xiaomi, Leica to run joint imaging lab",
+        "The joint imaging lab of Xiaomi and Leica, a new step of their strategic cooperation, opens in Wetzlar.",
+        published=datetime(2026, 5, 5),
+    )
+    assert more == lab
+
+
+def test_an_undated_article_joins_on_the_same_model_and_event() -> None:
+    stream = Stream()
+    launch = stream.ingest(*LAUNCH_14U, published=datetime(2024, 2, 22))
+    undated = stream.ingest(
+        "Xiaomi 14 Ultra: Xiaomi launches its Leica camera flagship",
+        "Xiaomi has launched the Xiaomi 14 Ultra. The new phone is available now; prices start at 6499 yuan.",
+    )
+    assert undated == launch
+
+
 def test_a_syndicated_copy_with_another_headline_joins() -> None:
     stream = Stream()
     original = stream.ingest(*LAUNCH_14U, published=datetime(2024, 2, 22))
