@@ -141,6 +141,7 @@ class Example:
     published: datetime | None
     event: Event
     story: str = ""
+    relevant: bool = True  # on topic: the product classifies only these, so the figures are given for them too
 
 
 def train(examples: Sequence[Example]) -> EventModel:
@@ -229,7 +230,8 @@ def score(truth: Sequence[Event], predicted: Sequence[Event]) -> Scores:
                   {t: dict(c) for t, c in confusion.items()})
 
 
-def cross_validate(examples: Sequence[Example], k: int = 5, l2: float = L2) -> tuple[Scores, Scores, Scores]:
+def cross_validate(examples: Sequence[Example], k: int = 5, l2: float = L2,
+                   relevant_only: bool = False) -> tuple[Scores, Scores, Scores]:
     """(held-out model, held-out rules alone, model fit on all): predictions of each article by a model that
     never saw its story, the hand-set rules, and the model trained on everything."""
     from monitor.classify import evidence, rule_event
@@ -243,9 +245,10 @@ def cross_validate(examples: Sequence[Example], k: int = 5, l2: float = L2) -> t
         for i in fold:
             held[i] = model.decide(found[i])
     full = fit_evidence(found, [e.event for e in examples], l2)
-    truth = [e.event for e in examples]
-    return (score(truth, [h for h in held if h is not None]), score(truth, [rule_event(f) for f in found]),
-            score(truth, [full.decide(f) for f in found]))
+    keep = [i for i, e in enumerate(examples) if e.relevant or not relevant_only]
+    truth = [examples[i].event for i in keep]
+    return (score(truth, [held[i] or Event.OTHER for i in keep]), score(truth, [rule_event(found[i]) for i in keep]),
+            score(truth, [full.decide(found[i]) for i in keep]))
 
 
 def read_examples(path: Path) -> list[Example]:
@@ -258,7 +261,8 @@ def read_examples(path: Path) -> list[Example]:
             try:
                 raw = json.loads(line)
                 out.append(Example(raw.get("title") or "", raw.get("text") or "", _published(raw.get("published")),
-                                   Event(raw["event"]), str(raw.get("story") or "")))
+                                   Event(raw["event"]), str(raw.get("story") or ""),
+                                   bool(raw.get("relevant", True))))
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"{path}:{number}: not a labelled article: {exc}") from exc
     return out
@@ -284,6 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     c.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
     c.add_argument("-k", type=int, default=5)
     c.add_argument("--l2", type=float, default=L2, help=f"pull towards the rules' weights (default {L2})")
+    c.add_argument("--relevant", action="store_true",
+                   help="report on the on-topic articles only (all are still used to train), as the product sees")
     c.add_argument("--without-dev-phrases", action="store_true",
                    help="drop the cue phrases added after reading this set (classify.SEEN_IN_DEV)")
     args = parser.parse_args(argv)
@@ -296,10 +302,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from monitor.classify import SEEN_IN_DEV, without_cues
 
         with without_cues(SEEN_IN_DEV):
-            held, rules, fit = cross_validate(examples, args.k, args.l2)
+            held, rules, fit = cross_validate(examples, args.k, args.l2, args.relevant)
     else:
-        held, rules, fit = cross_validate(examples, args.k, args.l2)
-    print(f"{len(examples)} articles, {len({e.story for e in examples})} stories, {args.k} folds by story")
+        held, rules, fit = cross_validate(examples, args.k, args.l2, args.relevant)
+    shown = sum(1 for e in examples if e.relevant or not args.relevant)
+    print(f"{len(examples)} articles, {len({e.story for e in examples})} stories, {args.k} folds by story; "
+          f"figures for {shown} {'on-topic ' if args.relevant else ''}articles")
     print(f"{'':14}{'held-out':>10}{'rules':>10}{'fit':>10}")
     print(f"{'accuracy':14}{held.accuracy:10.3f}{rules.accuracy:10.3f}{fit.accuracy:10.3f}")
     for ev in EVENTS:
