@@ -354,7 +354,7 @@ def run_import(app: App, paths: Sequence[Path], *, as_json: bool, resume_pending
 
 
 def _print_import(rows: list[dict[str, Any]], counts: dict[str, int]) -> None:
-    grid = table(f"Imported {plural(len(rows), 'file item')}", ("title", "outcome", "story", "event"))
+    grid = table(f"Imported: {plural(len(rows), 'article')}", ("title", "outcome", "story", "event"))
     for row in rows:
         outcome = row["outcome"] + (f": {row['error']}" if row.get("error") else "")
         story = f"#{row['story']}" + (" (known)" if row.get("known_story") else "") if row.get("story") else ""

@@ -111,7 +111,8 @@ class Grid:
         self.rows.append([text(c) if isinstance(c, str) or c is None else c for c in cells])
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
-        yield self.render(options.max_width)
+        # No rows: the title alone ("0 alerts"), not a header over nothing.
+        yield self.render(options.max_width) if self.rows else text(self.title or "")
 
     def render(self, width: int) -> Any:
         from rich import box
