@@ -61,7 +61,11 @@ class Judge:
         self._queries: tuple[tuple[str, Query], ...] = tuple(
             (t.name, compile_query(t.query, topic=t.name, aliases=t.aliases)) for t in topics
         )
-        self._products: dict[str, Products] = {t.name: Products(t.lines, t.aliases) for t in topics}
+        # A topic's product lines: those it configures and its subjects, else the names its query is about.
+        self._products: dict[str, Products] = {
+            t.name: Products((*t.lines, *query.subject_names()), t.aliases)
+            for t, (_, query) in zip(topics, self._queries, strict=True)
+        }
 
     @property
     def topics(self) -> tuple[str, ...]:

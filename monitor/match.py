@@ -369,6 +369,18 @@ class Query:
     def evaluate(self, title: str, text: str) -> Match:
         return self.evaluate_prepared(prepare(title, text))
 
+    def subject_names(self) -> tuple[str, ...]:
+        """The names the topic is about, as written in its required concepts: words and phrases of letters
+        only (no model numbers, no wildcards), e.g. ``("xiaomi", "leica", "mix flip")``. A topic configured with
+        a query alone gets its product lines from these."""
+        found: dict[str, None] = {}
+        for concept in self.required:
+            for term in _terms(concept):
+                words = term.written.strip('"')
+                if all(word.isalpha() for word in words.split()):
+                    found.setdefault(words.casefold(), None)
+        return tuple(found)
+
     def evaluate_prepared(self, prepared: PreparedText) -> Match:
         evaluation = _Evaluation(prepared)
         if not self.subject:
@@ -420,6 +432,17 @@ def _prominence(spans: list[Span]) -> tuple[int, int]:
     """More mentions, then an earlier first mention, is more prominent."""
     mentions = _mentions(spans)
     return (len(mentions), -mentions[0])
+
+
+def _terms(node: Node) -> list[Term]:
+    """The terms under ``node`` that count for it (not those under a NOT)."""
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, Near):
+        return _terms(node.left) + _terms(node.right)
+    if isinstance(node, Not):
+        return []
+    return [term for child in node.children for term in _terms(child)]
 
 
 def _describe(node: Node) -> str:

@@ -60,13 +60,11 @@ class Products:
 
     def named(self, title: str, lead: str, title_weight: int = 3) -> Named:
         """The products ``title`` and ``lead`` name; the title counts ``title_weight`` times in the primaries."""
-        if self._pattern is None:
-            return Named()
         generations: Counter[str] = Counter()
         variants: dict[str, Counter[str]] = {}
         keys: set[str] = set()
-        for part, weight in ((_fold(title), title_weight), (_fold(lead), 1)):
-            for found, kind in self._models(part):
+        for part, weight in ((title, title_weight), (lead, 1)):
+            for found, kind in self._models(_fold(part)) or _generic_models(part):
                 generations[found] += weight
                 variants.setdefault(found, Counter())[kind] += weight
                 keys.add(f"{found} {kind}".rstrip(" " + SERIES))
@@ -75,7 +73,8 @@ class Products:
         return Named(tuple(sorted(keys)), generation, None if variant == SERIES else variant)
 
     def _models(self, part: str) -> list[tuple[str, str]]:
-        assert self._pattern is not None
+        if self._pattern is None:
+            return []
         found: list[tuple[str, str]] = []
         lines: Counter[str] = Counter()
         for match in self._pattern.finditer(part):
@@ -87,6 +86,25 @@ class Products:
             line = lines.most_common(1)[0][0]
             found += [(f"{line} {token}", _variant(variant)) for token, variant in _BARE.findall(part)]
         return found
+
+
+# Without a configured line in the text, a product is still a capitalised name followed by a model token that mixes
+# letters and digits ("Find X8", "Galaxy S25 Ultra", "Nova 12S") or by a number and a variant ("Pixel 9 Pro"). A
+# bare number ("Android 15", "Snapdragon 8", "March 10") is not enough without a configured line.
+_GENERIC = re.compile(
+    rf"(?<!\w)(?P<line>[A-Z][a-z]{{2,}})\s+(?:(?P<token>[A-Z]\d{{1,3}}[a-z]?|\d{{1,3}}(?![gwkmhxGWKMHX]\b)[A-Za-z])"
+    rf"(?![\w.,]\d|\w)(?:[\s-]+(?P<variant>(?i:{_VARIANT}))(?!\w))?"
+    rf"|(?P<number>\d{{1,3}})[\s-]+(?P<named>(?i:{_VARIANT}))(?!\w))"
+)
+
+
+def _generic_models(part: str) -> list[tuple[str, str]]:
+    found = []
+    for match in _GENERIC.finditer(unicodedata.normalize("NFKC", part)):
+        line = match.group("line").casefold()
+        token = (match.group("token") or match.group("number")).casefold()
+        found.append((f"{line} {token}", _variant((match.group("variant") or match.group("named") or "").casefold())))
+    return found
 
 
 def _line_pattern(names: dict[str, str]) -> re.Pattern[str]:

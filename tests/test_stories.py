@@ -274,8 +274,9 @@ def test_judge_picks_the_first_matching_topic_and_signs_irrelevant_documents() -
                       published=datetime(2024, 2, 22))
     judgement = judge.judge(doc)
     assert (judgement.relevant, judgement.topic, judgement.event) == (True, "leica-only", Event.LAUNCH)
-    # "leica-only" declares no subjects or product lines: it names no product. The first topic decides.
-    assert judgement.features.generation is None and judgement.cues
+    # "leica-only" declares no product lines, and "Leica" names no model here: the generic form finds the product
+    # (a capitalised name, a number and a variant).
+    assert judgement.features.generation == "xiaomi 14" and judgement.cues
     other = judge.judge(RawDocument(url="https://example.test/b", title="Gardening in spring",
                                     text="Plant tulips in autumn for colour in April.", source="s", outlet="o"))
     assert not other.relevant and other.topic is None

@@ -78,3 +78,24 @@ def test_a_topic_written_only_in_config_groups_its_own_products(
     assert len(json_sink.requests) == 2
     bodies = [json.loads(request.body) for request in json_sink.requests]
     assert any("Aurora 7 Pro" in json.dumps(body, ensure_ascii=False) for body in bodies)
+
+
+def test_a_topic_of_a_query_alone_still_tells_its_products_apart(
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
+) -> None:
+    """No subjects, rivals or product lines: the query's names are the product lines, and a capitalised name with
+    a model token ("Aurora 7 Pro") is a product too."""
+    feed: list[tuple[str, str, str, str]] = []
+    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
+    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index("[[topics]]"), text.index("[[sources]]")
+    path.write_text(text[:start] + '[[topics]]\nname = "nk"\nquery = "nordlicht kessler"\n'
+                    'alert_on = ["launch"]\nchannels = ["hook"]\n' + text[end:], encoding="utf-8")
+    feed += [("a", *LAUNCH_A, "Tue, 03 Mar 2026 09:00:00 GMT"), ("b", *LAUNCH_B, "Tue, 03 Mar 2026 11:00:00 GMT"),
+             ("d", *NEXT_MODEL, "Wed, 04 Mar 2026 09:00:00 GMT")]
+    code, lines, output = run(path, "crawl", "--json")
+    assert code == 0, output
+    by_guid = {item["url"].rsplit("/", 1)[-1]: item for item in items(lines)}
+    assert by_guid["a"]["story"] == by_guid["b"]["story"] != by_guid["d"]["story"]
+    assert len(json_sink.requests) == 2
