@@ -54,6 +54,8 @@ JOIN_SCORE = 0.5
 # evidence (a shared named day, headline words, the region) beyond the product generation.
 UNDATED_EXTRA = 0.2
 ANY_GENERATION = "*"  # the bucket of every story of one (topic, event), whatever its product
+FOLLOWERS = frozenset({Event.RUMOR, Event.OTHER})  # what may join a confirmed story of the same model ...
+FOLLOWED = (Event.TEASER, Event.LAUNCH)  # ... which is one of these
 UNDATED_CANDIDATES = 50  # an undated article is compared with the most recent stories of its bucket only
 # A dated article is compared with at most this many stories of its bucket whose first article is within the
 # window, the nearest in time: real coverage has a handful; the bound keeps a flood from making lookups slow.
@@ -596,7 +598,8 @@ class StoryIndex:
             return []  # reviews join only as near duplicates
         if event is Event.PARTNERSHIP or generation is None:
             return [(topic, event, ANY_GENERATION)]  # no product to narrow by
-        return [(topic, event, generation), (topic, event, None)]
+        followed = FOLLOWED if event in FOLLOWERS else ()  # a leak may be coverage of the news it follows
+        return [(topic, event, generation), (topic, event, None), *((topic, e, generation) for e in followed)]
 
     def _bucket_key(self, story: _Story) -> _BucketKey:
         # Partnership stories are about the companies: filed without a product.
@@ -696,7 +699,7 @@ def _specific(story: _Story, f: _Probe) -> bool:
 def _gate(story: _Story, f: _Probe, window: timedelta, *, event: bool) -> str | None:
     """The first difference that makes this other news, in words; None when there is none. (Straight-line
     checks, each in words in its own function only when it fails: an undated lookup scores ~50 candidates.)"""
-    if event and (story.event is not f.event or f.event is Event.REVIEW):
+    if event and (story.event is not f.event or f.event is Event.REVIEW) and not _follows(story, f):
         return _event_gate(story, f)
     if f.generation and story.generation and _products_matter(story, f):
         if f.generation != story.generation:
@@ -712,6 +715,15 @@ def _gate(story: _Story, f: _Probe, window: timedelta, *, event: bool) -> str | 
     if f.day is not None and story.first is not None and abs(f.day - story.first) > window.days:
         return f"published outside the {window.days}-day window of the story"
     return None
+
+
+def _follows(story: _Story, f: _Probe) -> bool:
+    """An article that reads as a rumour or as neither may be coverage of a confirmed story (a teaser, a launch)
+    of the same model, when it shares a day or headline words with it: a leak never hides the news it follows."""
+    return (f.event in FOLLOWERS and story.event in FOLLOWED
+            and f.generation is not None and f.generation == story.generation
+            and f.variant is not None and f.variant == story.variant
+            and not (f.days.isdisjoint(story.evidence) and f.title_tokens.isdisjoint(story.evidence)))
 
 
 def _event_gate(story: _Story, f: _Probe) -> str | None:

@@ -171,6 +171,35 @@ def test_an_undated_article_joins_on_the_same_model_and_event() -> None:
     assert undated == launch
 
 
+def test_a_leak_about_a_teased_model_and_day_joins_the_teaser_but_never_the_other_way() -> None:
+    stream = Stream()
+    leak = stream.ingest(
+        "Xiaomi 16 Ultra renders leak ahead of launch",
+        "Leaked renders reportedly show the Xiaomi 16 Ultra with a Leica camera; a tipster says it could launch "
+        "on March 4.",
+        published=datetime(2027, 2, 18),
+    )
+    teaser = stream.ingest(
+        "Xiaomi 16 Ultra launch date set for March 4",
+        "Xiaomi confirmed that the Xiaomi 16 Ultra will launch on March 4 with Leica optics.",
+        published=datetime(2027, 2, 20),
+    )
+    assert teaser != leak  # the confirmed date is news even after the leak: it alerts
+
+    stream = Stream()
+    teaser = stream.ingest(
+        "Xiaomi 16 Ultra launch date set for March 4",
+        "Xiaomi confirmed that the Xiaomi 16 Ultra will launch on March 4 with Leica optics.",
+        published=datetime(2027, 2, 20),
+    )
+    late_leak = stream.ingest(
+        "Xiaomi 16 Ultra: leaked price ahead of the March 4 launch",
+        "A leaker claims the Xiaomi 16 Ultra will cost 1,499 euros when it launches on March 4.",
+        published=datetime(2027, 2, 22),
+    )
+    assert late_leak == teaser  # a leak about the teased model and day is coverage of the teaser
+
+
 def test_a_syndicated_copy_with_another_headline_joins() -> None:
     stream = Stream()
     original = stream.ingest(*LAUNCH_14U, published=datetime(2024, 2, 22))
