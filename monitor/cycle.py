@@ -22,7 +22,7 @@ from monitor.logs import get_logger
 from monitor.model import Outcome, RawDocument
 from monitor.pipeline import ItemResult, Pipeline
 from monitor.records import ArticleKeys, PollRecord, SourceState
-from monitor.sources.feeds import Fetcher, entry_document, poll_feed
+from monitor.sources.feeds import Fetcher, entry_document, entry_guid, poll_feed
 
 if TYPE_CHECKING:
     from monitor.config import Config, SourceConfig
@@ -230,7 +230,7 @@ class Cycle:
         known: Documents = []
         pending = []
         if poll.entries:  # a stored entry's page is never fetched again
-            keys = [self.pipeline.entry_keys(source.name, entry.guid, entry.url) for entry in poll.entries]
+            keys = [self.pipeline.entry_keys(source.name, entry_guid(entry), entry.url) for entry in poll.entries]
             for entry, entry_keys, stored in zip(poll.entries, keys, self.pipeline.known_entries(keys), strict=True):
                 if stored:
                     known.append((ItemResult(source.name, entry.url, entry.title, Outcome.DUPLICATE), None))

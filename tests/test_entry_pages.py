@@ -83,3 +83,40 @@ def test_a_page_linked_with_raw_non_ascii_is_fetched_once_and_dated_by_its_metad
     articles = {a["title"]: a for a in crawl(config, "articles", "--json", "--all")}
     assert articles["Kamera für alle"]["published"].startswith("2026-03-01T09:00:00")  # the page's date, in UTC
     assert articles["Noch eine Meldung"]["published"] is None  # no date anywhere: none is made up
+
+
+def test_a_guidless_entry_whose_page_names_another_canonical_is_not_fetched_again(
+    tmp_path: Path, http_server: LoopbackServer, storage_url: str
+) -> None:
+    # The feed links a redirecting hop; the page it ends on declares its own canonical URL, under which the
+    # article is stored. The next changed poll must recognise the entry by its link all the same.
+    base = http_server.url("").rstrip("/")
+    rss = {"Content-Type": "application/rss+xml"}
+    http_server.route("/r/8f2a", Route(status=302, headers={"Location": "/news/kamera-fuer-alle?utm_source=feed"}))
+    canonical = f'<link rel="canonical" href="{base}/news/kamera-fuer-alle">'
+    body = page("Kamera für alle", None).replace(b"<title>", canonical.encode() + b"<title>", 1)
+    http_server.route("/news/kamera-fuer-alle?utm_source=feed", Route(body=body, headers={"Content-Type": "text/html"}))
+
+    def feed_with(*titles: str) -> bytes:
+        items = "".join(
+            f"<item><title>{t}</title><link>{base}/r/{'8f2a' if i == 0 else 'other'}</link>"
+            f"<description>{t} …</description></item>"
+            for i, t in enumerate(titles)
+        )
+        return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+    http_server.route("/feed", Route(body=feed_with("Kamera für alle"), headers=rss))
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[storage]\nurl = "{storage_url}"\n[network]\nallow_private = true\ntimeout = 5.0\n'
+        '[[topics]]\nname = "t"\nquery = "leica"\n'
+        f'[[sources]]\nname = "outlet"\nurl = "{http_server.url("/feed")}"\ninterval = "15m"\n'
+    )
+    crawl(config, "crawl", "--json")
+    http_server.route("/feed", Route(body=feed_with("Kamera für alle", "Eine andere Meldung"), headers=rss))
+    second = crawl(config, "crawl", "--json")
+
+    assert [r.path for r in http_server.requests].count("/r/8f2a") == 1
+    assert {line["title"]: line["outcome"] for line in second if line.get("type") == "item"}["Kamera für alle"] == (
+        "duplicate"
+    )

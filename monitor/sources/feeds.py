@@ -1,7 +1,8 @@
 """Feed sources: one conditional GET, one parse, and the entries turned into ``RawDocument`` values.
 
 A failing source is data, not a crash: every ``MonitorError`` becomes the poll's error and its back-off record,
-so one bad outlet never holds the others back. Bugs (anything else) still propagate.
+so one bad outlet never holds the others back. Anything else (a bug) propagates to ``monitor.cycle``, whose
+per-source boundary records it as this source's error all the same.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from monitor.health import after_failure, after_success
 from monitor.model import FeedEntry, NotModified, RawDocument, Response, Validators
 from monitor.parse import parse_feed
 from monitor.records import PollRecord, SourceState
+from monitor.urls import canonical_url
 
 if TYPE_CHECKING:
     from monitor.config import SourceConfig
@@ -70,6 +72,16 @@ async def poll_feed(
     )
 
 
+def entry_guid(entry: FeedEntry) -> str:
+    """The entry's identity within its feed: its GUID, or for an entry without one, the key of its link.
+
+    Why the link: an article is stored under its page's own canonical URL once the page is fetched, and that
+    may differ from the link (a redirecting proxy, a tracking hop). Keyed by its link as its GUID, a GUID-less
+    entry is still recognised on the next poll and its page is not fetched again (issue 15).
+    """
+    return entry.guid or canonical_url(entry.url)
+
+
 def needs_page(entry: FeedEntry, fetch_pages: str) -> bool:
     return fetch_pages == "always" or (fetch_pages == "auto" and entry.summary_only)
 
@@ -94,7 +106,7 @@ async def entry_document(
         outlet=source.outlet,
         published=entry.published,
         language=entry.language,
-        guid=entry.guid,
+        guid=entry_guid(entry),
         summary_only=entry.summary_only,
     )
     if not needs_page(entry, source.fetch_pages):
@@ -116,7 +128,7 @@ async def entry_document(
         outlet=source.outlet,
         published=entry.published or extracted.published,
         language=extracted.language or entry.language,
-        guid=entry.guid,
+        guid=entry_guid(entry),
         canonical_url=extracted.canonical_url,
         summary_only=False,
     )
