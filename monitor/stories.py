@@ -50,9 +50,8 @@ if TYPE_CHECKING:
 WINDOW = timedelta(days=10)
 NEAR_DUPLICATE = 0.5  # estimated Jaccard of 3-shingles: a syndicated copy or an excerpt scores well above
 JOIN_SCORE = 0.5
-# Without both dates the window cannot tell this year's teaser from last year's: ask for one more piece of
-# evidence (a shared named day, headline words, the region) beyond the product generation.
-UNDATED_EXTRA = 0.2
+# An undated article needs no more evidence than a dated one: the product generation tells this year's teaser
+# from last year's, and asking for more split a third of the coverage (replay, docs/quality.md).
 ANY_GENERATION = "*"  # the bucket of every story of one (topic, event), whatever its product
 FOLLOWERS = frozenset({Event.RUMOR, Event.OTHER})  # what may join a confirmed story of the same model ...
 FOLLOWED = (Event.TEASER, Event.LAUNCH)  # ... which is one of these
@@ -538,7 +537,7 @@ class StoryIndex:
         Candidates are the stories of near-duplicate articles, then the stories of the article's buckets (same
         topic, event and product; first article within the window, or for an undated article the most recent).
         Each is judged by ``_score``: a gate that fails names the difference; otherwise the evidence is summed.
-        The best-scoring candidate that passed every gate joins when its score is enough (``_needed``); between
+        The best-scoring candidate that passed every gate joins when its score reaches ``join_score``; between
         equal scores the first candidate wins.
         """
         if not judgement.relevant:
@@ -560,7 +559,7 @@ class StoryIndex:
             return StoryDecision(None, 0.0, "new story")
         near_score, near_id, near_reason = nearest
         if best is not None:
-            needed = self._needed(probe.published, best[1])
+            needed = self.join_score
             if best[0] >= needed:
                 return StoryDecision(best[1].story_id, best[0], best[2], near_id, near_score)
             if near_reason.startswith("join"):  # passed every gate, but too little in common
@@ -581,10 +580,6 @@ class StoryIndex:
                     if story.story_id not in seen:
                         seen.add(story.story_id)
                         yield story, 0.0
-
-    def _needed(self, published: date | None, story: _Story) -> float:
-        dated = published is not None and story.first is not None
-        return self.join_score if dated else self.join_score + UNDATED_EXTRA
 
     # -- candidates ------------------------------------------------------------------------------------------
 
@@ -683,7 +678,7 @@ def _score(story: _Story, f: _Probe, copy: float, window: timedelta) -> tuple[fl
     if copied:
         return 1.0 + copy, f"join: near-duplicate text ({copy:.2f})"
     score = _evidence(story, f, copy)
-    if f.event is Event.PARTNERSHIP and not _specific(story, f):
+    if f.event is Event.PARTNERSHIP and f.day is not None and story.first is not None and not _specific(story, f):
         # Every step of one partnership is "the partnership": a joint lab and an extension to tablets a week
         # apart are two stories unless a date, a product or headline words say they are one.
         return score, "another step of the partnership: no date, product or headline word in common"
