@@ -315,9 +315,12 @@ def test_held_out_figures_stay_above_their_floors(evaluation: Evaluation) -> Non
     f = figures(held_out)
     assert f.articles == 220
     assert f.relevance_precision >= 0.97
-    assert f.relevance_recall >= 0.92
-    assert f.story_f1 >= 0.70
-    assert f.event_accuracy >= 0.62
-    assert f.event_recall["teaser"] >= 0.80
-    assert f.event_recall["launch"] >= 0.40
-    assert f.alerted_stories >= f.alert_worthy_stories - 4
+    assert f.relevance_recall >= 0.95
+    assert f.story_f1 >= 0.77
+    assert f.event_accuracy >= 0.78
+    assert f.event_recall["launch"] >= 0.85
+    assert f.event_recall["teaser"] >= 0.87
+    assert len(f.missed) <= 1  # alert-worthy stories left without an alert
+    # Ceilings: each split of a story is one more message in every channel.
+    assert f.alerts_per_alerted_story <= 1.8
+    assert max(f.alerts_per_channel.values()) <= 60
