@@ -276,6 +276,17 @@ def test_command_line_names_a_missing_file(tmp_path: Path, capsys: pytest.Captur
     assert "set.jsonl:1: key 'text' is missing" in capsys.readouterr().err
 
 
+def test_command_line_names_the_config_whose_topic_does_not_load(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    articles = tmp_path / "set.jsonl"
+    articles.write_text(json.dumps({"id": "a", "text": "t", "relevant": True, "story": "s", "event": "launch"}) + "\n")
+    config = tmp_path / "mine.toml"
+    config.write_text(ACME.replace('"launch", "teaser"', '"lunch", "teaser"'))
+    assert main([str(articles), "--config", str(config), "--no-seeds", "--no-cv"]) == 1
+    err = capsys.readouterr().err
+    assert "mine.toml" in err and "alert_on[0]" in err and "lunch" in err
+
+
 # ------------------------------------------------------------------------- the labelled set, held out
 
 

@@ -53,6 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LabelError as exc:
         print(f"python -m monitor.quality: {exc}", file=sys.stderr)
         return 2
+    stories = len({a.story for a in articles})
+    if not args.no_cv and args.folds > stories:
+        print(f"python -m monitor.quality: {args.folds} folds need as many labelled stories; {args.path} has "
+              f"{stories}", file=sys.stderr)
+        return 2
     return _measure(args, articles)
 
 

@@ -59,6 +59,7 @@ class UserTables:
 
     topic: Mapping[str, Any]
     judgement: Mapping[str, Any]
+    source: Path  # the user's config file they come from
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,7 @@ def user_tables(config: Path, topic: str | None) -> UserTables:
         names = ", ".join(repr(t.get("name")) for t in topics)
         raise ReplayError(f"{config}: no topic named {topic!r} (topics: {names})")
     judgement = {key: _absolute(value, config.parent) for key, value in dict(data.get("judgement", {})).items()}
-    return UserTables(topic=chosen, judgement=judgement)
+    return UserTables(topic=chosen, judgement=judgement, source=config)
 
 
 def _absolute(value: Any, base: Path) -> Any:
@@ -184,14 +185,16 @@ class _Run:
 
     def write_config(self, tables: UserTables, overrides: Mapping[str, str]) -> None:
         from monitor.config import load_config
+        from monitor.errors import MonitorError
 
         sources = [(o, self.outlets.url(o.feed_path)) for o in dict.fromkeys(self.outlet_of.values())]
         data = replay_config(tables, overrides, database=self.database, webhook_port=self.hook.port, sources=sources)
         self.config.write_text(dumps(data), encoding="utf-8")
         try:
             config = load_config(self.config, env={})
-        except Exception as exc:  # ConfigError and friends: the user's table or the overrides do not load
-            raise ReplayError(f"the replay's config (topic and [judgement] from {tables}) does not load: {exc}") \
+        except MonitorError as exc:  # the topic or [judgement] table copied from the user's file does not load
+            learned = f" with the learned keys {sorted(overrides)}" if overrides else ""
+            raise ReplayError(f"the topic and [judgement] tables of {tables.source}{learned} do not load: {exc}") \
                 from exc
         self.result.alert_on = tuple(str(event) for event in config.topics[0].alert_on)
 
