@@ -22,7 +22,8 @@ from monitor.quality import LabelError, Labelled, assign_folds, feeds, load, wav
 from monitor.quality.__main__ import main
 from monitor.quality.cv import Evaluation, evaluate, load_hook
 from monitor.quality.metrics import Outcomes, Row, alert_figures, alert_worthy, bcubed, figures
-from monitor.quality.replay import Settings, replay, replay_config, user_tables
+from monitor.quality.replay import Settings, replay_config, user_tables
+from monitor.quality.report import as_json, as_markdown, as_text
 from monitor.quality.tomlwrite import dumps
 
 REPO = Path(__file__).resolve().parents[1]
@@ -236,20 +237,29 @@ alert_on = ["launch", "teaser", "partnership"]
 """
 
 
-def test_a_small_replay_goes_through_the_product_and_alerts_once_per_channel(tmp_path: Path) -> None:
-    config = tmp_path / "user.toml"
-    config.write_text(ACME)
+def acme_articles() -> list[Labelled]:
     launch = ("Acme launches the Nova 5 with Lumo optics today. The Acme Nova 5 is on sale now from 499 euros "
               "with a Lumo-branded triple camera, Acme said at its launch event in Berlin. ")
     other = ("A new kettle from a small maker boils water in ninety seconds and keeps it warm for an hour, the "
              "company said; it goes on sale next week in three colours. ")
-    articles = [
+    return [
         labelled("x-1", "acme-nova-5-launch", "2024-03-01", title="Acme Nova 5 launched with Lumo optics",
                  text=launch * 4, outlet="Outlet One"),
         labelled("x-2", "neg-kettle", "2024-03-02", title="A faster kettle", text=other * 4, relevant=False,
                  event="launch", outlet="Outlet Two"),
     ]
-    result = replay(articles, Settings(config, None, None))
+
+
+@pytest.fixture(scope="module")
+def acme(tmp_path_factory: pytest.TempPathFactory) -> Evaluation:
+    """A topic of our own, written only in config, and two articles, replayed once (the fit, no seeds)."""
+    config = tmp_path_factory.mktemp("acme") / "user.toml"
+    config.write_text(ACME)
+    return evaluate(acme_articles(), Settings(config, None, None), folds=1)
+
+
+def test_a_small_replay_goes_through_the_product_and_alerts_once_per_channel(acme: Evaluation) -> None:
+    result = acme.fit.result
     assert result.first_crawl_messages == 0  # the first poll of a source is silent
     assert result.feed_requests == 2 * 5 and result.not_modified > 0  # 2 feeds, 5 crawls, conditional GETs
     assert result.source_errors == []
@@ -258,6 +268,22 @@ def test_a_small_replay_goes_through_the_product_and_alerts_once_per_channel(tmp
     assert result.messages == {"quality-a": 1, "quality-b": 1}
     assert result.alerts_sent == {result.stored["x-1"].story_id: 2}
     assert result.alert_on == ("launch", "teaser", "partnership")
+    f = figures(acme.fit.outcomes)
+    assert (f.relevance_precision, f.relevance_recall, f.story_f1, f.event_accuracy) == (1.0, 1.0, 1.0, 1.0)
+    assert (f.alert_worthy_stories, f.alerted_stories, f.alerts_per_alerted_story) == (1, 1, 1.0)
+
+
+def test_reports_show_the_figures_and_every_article(acme: Evaluation) -> None:
+    header = {"path": "set.jsonl", "articles": 2, "config": "user.toml", "topic": "acme-lumo", "seeds": None,
+              "folds": 1, "measured": "today"}
+    text = as_text(acme, header, verbose=True)
+    assert "relevance precision" in text and "fit only" in text
+    assert "x-1 acme-nova-5-launch" in text and "every alert-worthy story (fit) got an alert" in text
+    markdown = as_markdown(acme, header, verbose=False)
+    assert "| story B3 F1 | 1.000 | ≥ 0.90 |" in markdown and "| launch | 1 | 1.000 |" in markdown
+    data = json.loads(as_json(acme, header, verbose=True))
+    assert data["held_out"] is None and data["fit"]["alerts_per_channel"] == {"quality-a": 1, "quality-b": 1}
+    assert [row["id"] for row in data["rows"]] == ["x-1", "x-2"]
 
 
 # ---------------------------------------------------------------------------------------- the CLI

@@ -96,6 +96,7 @@ def _measures(shown: Sequence[Figures]) -> list[tuple[str, _Getter]]:
         *((f"  recall {e}", _recall(e)) for e in events),
         *((f"alerts on {c}", _channel(c)) for c in channels),
         ("alert-worthy stories", lambda f: str(f.alert_worthy_stories)),
+        ("  alerts per channel / them", _per_story),
         ("  alerted", lambda f: str(f.alerted_stories)),
         ("  without an alert", lambda f: str(len(f.missed))),
         ("alerts per alerted story", lambda f: f"{f.alerts_per_alerted_story:.2f}"),
@@ -103,6 +104,11 @@ def _measures(shown: Sequence[Figures]) -> list[tuple[str, _Getter]]:
         ("alerts for no wanted story", lambda f: str(f.alerts_unwanted)),
         ("alerts shared by stories", lambda f: str(f.alerts_shared)),
     ]
+
+
+def _per_story(f: Figures) -> str:
+    most = max(f.alerts_per_channel.values(), default=0)
+    return f"{most / f.alert_worthy_stories:.2f}" if f.alert_worthy_stories else "-"
 
 
 def _recall(event: str) -> _Getter:
@@ -185,6 +191,8 @@ def as_markdown(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool
         target = TARGETS.get(name, "")
         if name.startswith("alerts on"):
             target = f"within 10 % of {shown[0].alert_worthy_stories}"
+        elif name == "  alerts per channel / them":
+            target = "0.90–1.10"
         elif name == "  without an alert":
             target = f"≤ {shown[0].alert_worthy_stories // 20}"
         lines.append(f"| {name.strip()} | " + " | ".join(get(f) for f in shown) + f" | {target} |")
