@@ -212,7 +212,7 @@ def test_replay_config_copies_the_whole_topic_table_and_replaces_only_its_channe
     )
     tables = user_tables(user, "second")
     outlet = feeds.Outlet("o000-x", "X", "rss", None)
-    config = replay_config(tables, {"extra": "1"}, database=tmp_path / "db", webhook_port=9,
+    config = replay_config(tables, {"extra": "1"}, storage="sqlite:///db", webhook_port=9,
                            sources=[(outlet, "http://127.0.0.1:8/o000-x/feed.xml")])
     [topic] = config["topics"]
     assert topic == {"name": "second", "query": "c", "alert_on": ["launch"], "channels": ["quality-a", "quality-b"],
@@ -262,7 +262,7 @@ def test_a_small_replay_goes_through_the_product_and_alerts_once_per_channel(acm
     result = acme.fit.result
     assert result.first_crawl_messages == 0  # the first poll of a source is silent
     assert result.feed_requests == 2 * 5 and result.not_modified > 0  # 2 feeds, 5 crawls, conditional GETs
-    assert result.source_errors == []
+    assert result.source_errors == [] and result.unmatched == 0
     assert result.stored["x-1"].relevant and result.stored["x-1"].story_event == "launch"
     assert result.stored["x-2"].outcome == "irrelevant"
     assert result.messages == {"quality-a": 1, "quality-b": 1}
@@ -334,6 +334,7 @@ def test_every_replay_went_through_the_product(evaluation: Evaluation) -> None:
         assert result.feed_requests >= 5 * len({a.doc.outlet for a in result.articles}), run.name
         assert result.source_errors == [], run.name
         assert set(result.stored) == {a.id for a in result.articles}, run.name
+        assert result.unmatched == 0, run.name  # every stored article is a seed or a labelled one, by URL
         # Both channels got every alert the store says was sent.
         assert result.messages["quality-a"] == result.messages["quality-b"], run.name
         assert sum(result.messages.values()) == sum(result.alerts_sent.values()), run.name

@@ -25,16 +25,20 @@ import logging
 import tempfile
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.quality import feeds
 from monitor.quality.data import Labelled, waves
 from monitor.quality.tomlwrite import dumps
 from monitor.quality.world import Outlets, Webhook
+
+if TYPE_CHECKING:
+    from monitor.records import StoredArticle
 
 CHANNELS = ("quality-a", "quality-b")
 WAVES = 4
@@ -80,13 +84,14 @@ class ReplayResult:
     articles: Sequence[Labelled]
     stored: dict[str, Stored]
     alert_on: tuple[str, ...]
-    seed_stories: frozenset[int]  # stories holding a seed article
+    seed_stories: frozenset[int]  # the stories `monitor import SEEDS` made, before the first crawl
     alerts_sent: dict[int, int]  # story id -> alerts sent for it (every channel)
     messages: dict[str, int]  # channel -> messages its webhook received
     seeds_stored: int = 0
     first_crawl_messages: int = 0
     feed_requests: int = 0
     page_requests: int = 0  # article pages the product fetched (feeds give full text, so only short ones)
+    unmatched: int = 0  # stored articles neither seeds nor labelled (an entry stored under a URL not served): 0
     not_modified: int = 0
     source_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -125,12 +130,12 @@ def _absolute(value: Any, base: Path) -> Any:
     return value
 
 
-def replay_config(tables: UserTables, overrides: Mapping[str, str], *, database: Path, webhook_port: int,
+def replay_config(tables: UserTables, overrides: Mapping[str, str], *, storage: str, webhook_port: int,
                   sources: Sequence[tuple[feeds.Outlet, str]]) -> dict[str, Any]:
     """The replay's configuration as TOML-ready data."""
     topic = {**tables.topic, "channels": list(CHANNELS)}
     config: dict[str, Any] = {
-        "storage": {"url": f"sqlite:///{database}"},
+        "storage": {"url": storage},
         "network": {"allow_private": True, "timeout": 30.0, "concurrency": 1},
         "alerts": {"first_run_silent": True},
     }
@@ -178,7 +183,7 @@ class _Run:
         self.published: dict[str, list[Labelled]] = {}
         self.items: dict[str, dict[str, Any]] = {}  # the crawl's last line per entry URL
         self.config = tmp / "config.toml"
-        self.database = tmp / "monitor.db"
+        self.storage = f"sqlite:///{tmp / 'monitor.db'}"
         self.result = ReplayResult(articles, {}, (), frozenset(), {}, {})
         for outlet in dict.fromkeys(self.outlet_of.values()):
             outlets.publish(outlet.feed_path, feeds.feed(outlet, [], self.base), outlet.content_type)
@@ -188,7 +193,7 @@ class _Run:
         from monitor.errors import MonitorError
 
         sources = [(o, self.outlets.url(o.feed_path)) for o in dict.fromkeys(self.outlet_of.values())]
-        data = replay_config(tables, overrides, database=self.database, webhook_port=self.hook.port, sources=sources)
+        data = replay_config(tables, overrides, storage=self.storage, webhook_port=self.hook.port, sources=sources)
         self.config.write_text(dumps(data), encoding="utf-8")
         try:
             config = load_config(self.config, env={})
@@ -199,10 +204,15 @@ class _Run:
         self.result.alert_on = tuple(str(event) for event in config.topics[0].alert_on)
 
     def import_seeds(self, seeds: Path | None) -> None:
+        """``monitor import SEEDS``; the stories it made are the seed stories."""
+        from monitor.store import Store
+
         if seeds is None:
             return
         lines = run_monitor(self.config, "import", "--json", str(seeds))
         self.result.seeds_stored = sum(1 for line in lines if line.get("type") == "item" and line["outcome"] == "new")
+        with Store.open(self.storage) as store:
+            self.result.seed_stories = frozenset(story.id for story in store.stories())
 
     def publish(self, wave: Sequence[Labelled]) -> None:
         for item in wave:
@@ -225,42 +235,41 @@ class _Run:
         return sum(len(self.hook.received(f"/{name}")) for name in CHANNELS)
 
     def read_back(self) -> None:
+        """What the store holds now, read only; and what the servers saw."""
         from monitor.store import Store
 
-        with Store.open(f"sqlite:///{self.database}") as store:
+        with Store.open(self.storage) as store:
             stories = {story.id: story for story in store.stories()}
             articles = store.articles()
             alerts = store.alerts(status="sent")
-        by_id: dict[str, Stored] = {}
-        seed_stories: set[int] = set()
+        stored = {}
         for article in articles:
             item = self.by_url.get(article.url)
-            if item is None:
-                if article.story_id is not None:
-                    seed_stories.add(article.story_id)
-                continue
-            story = stories.get(article.story_id) if article.story_id is not None else None
-            by_id[item.id] = Stored(
-                id=item.id, outcome="new" if article.relevant else "irrelevant", relevant=article.relevant,
-                story_id=article.story_id, story_event=story.event if story else None, article_event=article.event,
-                reason=article.join_reason or "",
-            )
-        for url, item in self.by_url.items():
-            if item.id not in by_id:
-                line = self.items.get(url, {})
-                outcome = str(line.get("outcome") or "missing")
-                by_id[item.id] = Stored(item.id, outcome, False, None, None, None, str(line.get("error") or ""))
-        sent: dict[int, int] = {}
-        for alert in alerts:
-            if alert.story_id is not None:
-                sent[alert.story_id] = sent.get(alert.story_id, 0) + 1
-        self.result.stored = by_id
-        self.result.seed_stories = frozenset(seed_stories)
-        self.result.alerts_sent = sent
+            if item is not None:
+                story = stories.get(article.story_id) if article.story_id is not None else None
+                stored[item.id] = _stored(item, article, story.event if story else None)
+        self.result.unmatched = len(articles) - len(stored) - self.result.seeds_stored
+        self.result.stored = {item.id: stored.get(item.id) or self._not_stored(url, item)
+                              for url, item in self.by_url.items()}
+        self.result.alerts_sent = dict(Counter(a.story_id for a in alerts if a.story_id is not None))
         self.result.messages = {name: len(self.hook.received(f"/{name}")) for name in CHANNELS}
         self.result.feed_requests = sum(n for path, n in self.outlets.gets.items() if path.endswith(".xml"))
         self.result.page_requests = sum(self.outlets.gets.values()) - self.result.feed_requests
         self.result.not_modified = self.outlets.not_modified
+
+    def _not_stored(self, url: str, item: Labelled) -> Stored:
+        """A labelled article the store does not hold: what the crawl said of its entry (duplicate, error)."""
+        line = self.items.get(url, {})
+        return Stored(item.id, str(line.get("outcome") or "missing"), False, None, None, None,
+                      str(line.get("error") or ""))
+
+
+def _stored(item: Labelled, article: StoredArticle, story_event: str | None) -> Stored:
+    return Stored(
+        id=item.id, outcome="new" if article.relevant else "irrelevant", relevant=article.relevant,
+        story_id=article.story_id, story_event=story_event, article_event=article.event,
+        reason=article.join_reason or "",
+    )
 
 
 def run_monitor(config: Path, *args: str) -> list[dict[str, Any]]:

@@ -36,7 +36,7 @@ def _replay_facts(run: Run) -> dict[str, Any]:
         "run": run.name, "articles": len(result.articles), "trained_on": run.trained_on,
         "overrides": sorted(run.overrides), "seeds_stored": result.seeds_stored,
         "first_crawl_messages": result.first_crawl_messages, "feed_requests": result.feed_requests,
-        "not_modified": result.not_modified, "page_requests": result.page_requests,
+        "not_modified": result.not_modified, "page_requests": result.page_requests, "unmatched": result.unmatched,
         "source_errors": result.source_errors,
         "seconds": round(run.seconds, 1),
     }
@@ -150,6 +150,8 @@ def _replays(evaluation: Evaluation) -> list[str]:
                      f"{r.first_crawl_messages:>3} {r.feed_requests:>5} ({r.not_modified}) {r.page_requests:>4} "
                      f"{len(r.source_errors):>3} {run.seconds:>6.1f}")
         lines += [f"      {error}" for error in r.source_errors[:5]]
+        if r.unmatched:
+            lines.append(f"      {r.unmatched} stored articles match no labelled URL (counted as not stored)")
     lines.append(f"total {evaluation.seconds:.1f} s")
     return lines
 
