@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 import tomllib
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -287,6 +289,12 @@ def test_reports_show_the_figures_and_every_article(acme: Evaluation) -> None:
 
 
 # ---------------------------------------------------------------------------------------- the CLI
+
+
+def test_runs_as_a_module_as_ci_calls_it() -> None:
+    done = subprocess.run([sys.executable, "-m", "monitor.quality", "--help"], capture_output=True, text=True,
+                          timeout=60, cwd=REPO)
+    assert done.returncode == 0 and "--folds" in done.stdout and "--no-cv" in done.stdout
 
 
 def test_command_line_names_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
