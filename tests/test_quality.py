@@ -23,7 +23,16 @@ from monitor.parse import parse_feed
 from monitor.quality import LabelError, Labelled, assign_folds, feeds, load, waves
 from monitor.quality.__main__ import main
 from monitor.quality.cv import Evaluation, evaluate, load_hook
-from monitor.quality.metrics import Outcomes, Row, alert_figures, alert_worthy, bcubed, figures
+from monitor.quality.metrics import (
+    Outcomes,
+    Row,
+    alert_figures,
+    alert_worthy,
+    bcubed,
+    figures,
+    merges,
+    splits,
+)
 from monitor.quality.replay import Settings, replay_config, user_tables
 from monitor.quality.report import as_json, as_markdown, as_text
 from monitor.quality.tomlwrite import dumps
@@ -100,6 +109,14 @@ def test_alert_figures_count_missed_twice_told_and_unwanted_alerts() -> None:
     assert got["alerts_unwanted"] == 1 and got["alerts_shared"] == 0
     [missed] = got["missed"]  # type: ignore[misc]
     assert missed.story == "teaser-w" and missed.why == "#2 rumor"
+
+
+def test_splits_and_merges_name_the_stories_and_clusters() -> None:
+    rows = [row("1", "a", cluster="#1"), row("2", "a", cluster="#2"), row("3", "a", cluster="#2"),
+            row("4", "b", cluster="#2"), row("5", "c", cluster="#3"), row("6", "c", cluster="#3", judged=False),
+            row("7", "neg-d", cluster="#3", relevant=False, judged=True)]
+    assert splits(rows) == [("a", {"#2": 2, "#1": 1}), ("c", {"#3": 1, "none": 1})]
+    assert merges(rows) == [("#2", ["a", "b"]), ("#3", ["c", "neg-d"])]
 
 
 def test_event_recall_and_confusion_count_articles_in_no_story_as_none() -> None:

@@ -169,6 +169,27 @@ def confusion(rows: Sequence[Row]) -> dict[str, dict[str, int]]:
     return {event: dict(sorted(counts.items())) for event, counts in sorted(table.items())}
 
 
+def splits(rows: Iterable[Row]) -> list[tuple[str, dict[str, int]]]:
+    """Relevant-labelled stories spread over several clusters: story -> {cluster: articles}, most spread first.
+    Articles in no story are counted under "none"."""
+    spread: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        if row.relevant:
+            spread[row.story][row.cluster if row.predicted_relevant and row.cluster else NONE] += 1
+    found = [(story, dict(counts.most_common())) for story, counts in spread.items()
+             if len(counts) > 1 or NONE in counts]
+    return sorted(found, key=lambda item: (-len(item[1]), item[0]))
+
+
+def merges(rows: Iterable[Row]) -> list[tuple[str, list[str]]]:
+    """Stored stories holding articles of several labelled stories (relevant or not): cluster -> stories."""
+    members: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        if row.cluster and row.predicted_relevant:
+            members[row.cluster].add(row.story)
+    return sorted((cluster, sorted(stories)) for cluster, stories in members.items() if len(stories) > 1)
+
+
 # ------------------------------------------------------------------------------------------- alerts
 
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from monitor.quality.cv import Evaluation, Run
-from monitor.quality.metrics import Figures, Row, figures
+from monitor.quality.metrics import Figures, Outcomes, Row, figures, merges, splits
 
 EVENT_ORDER = ("launch", "teaser", "partnership", "rumor", "review", "other", "none")
 
@@ -63,6 +63,7 @@ def as_text(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool) ->
     label = "held-out" if held_out else "fit"
     lines += _confusion(figures(main), label)
     lines += _missed(figures(main), label)
+    lines += _stories(main, label)
     lines += _replays(evaluation)
     if verbose:
         lines += ["", f"every article ({label}): id  labelled story / event  ->  stored story, its event "
@@ -138,6 +139,18 @@ def _missed(f: Figures, label: str) -> list[str]:
         return [f"every alert-worthy story ({label}) got an alert", ""]
     lines = [f"alert-worthy stories without an alert ({label}): where their articles went"]
     lines += [f"  {m.story} ({m.articles} articles): {m.why}" for m in f.missed]
+    return [*lines, ""]
+
+
+def _stories(outcomes: Outcomes, label: str) -> list[str]:
+    def name(cluster: str) -> str:
+        return cluster + (" (seed story)" if cluster in outcomes.seed_clusters else "")
+
+    lines = [f"labelled stories split ({label}): stored story (or none) x articles"]
+    for story, where in splits(outcomes.rows):
+        lines.append(f"  {story}: " + ", ".join(f"{name(cluster)} x{n}" for cluster, n in where.items()))
+    lines.append(f"stored stories holding several labelled stories ({label})")
+    lines += [f"  {name(cluster)}: " + ", ".join(stories) for cluster, stories in merges(outcomes.rows)]
     return [*lines, ""]
 
 
