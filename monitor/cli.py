@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from monitor.app import App
     from monitor.config import Config
 
-CONFIG_HELP = "Configuration file (default: $MONITOR_CONFIG, else ./config.toml)."
+CONFIG_HELP = "Config file (default $MONITOR_CONFIG, else ./config.toml)."
 
 
 def _remember_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
@@ -157,7 +157,7 @@ def _verbose(ctx: click.Context) -> int:
 # ------------------------------------------------------------------------------------------------ polling
 
 
-@main.command()
+@main.command(short_help="Poll once, store what is new, send what is due.")
 @click.option("--source", "source_names", multiple=True, metavar="NAME", help="Poll only this source (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Judge what the sources have; store and send nothing.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines (every item) instead of tables.")
@@ -187,7 +187,7 @@ def crawl(
         ctx.exit(1)
 
 
-@main.command()
+@main.command(short_help="Send what the outbox has due, without polling.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line with the totals.")
 @click.pass_context
 def deliver(ctx: click.Context, as_json: bool) -> None:
@@ -204,7 +204,7 @@ def deliver(ctx: click.Context, as_json: bool) -> None:
         ctx.exit(1)
 
 
-@main.command(name="import")
+@main.command(name="import", short_help="Load articles, or a `monitor export` file.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
 @click.option("--resume-pending", is_flag=True,
@@ -222,7 +222,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, resume_p
     run_import(open_app(ctx, sync_sources=False), paths, as_json=as_json, resume_pending=resume_pending)
 
 
-@main.command()
+@main.command(short_help="Explain the judgement of one article.")
 @click.argument("target")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
 @click.pass_context
@@ -248,7 +248,7 @@ def _list_options(f: Any) -> Any:
     return click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")(f)
 
 
-@main.command()
+@main.command(short_help="Stored articles, newest first.")
 @_list_options
 @click.option("--all", "show_all", is_flag=True, help="Include articles that matched no topic.")
 @click.pass_context
@@ -267,7 +267,7 @@ def articles(
     list_articles(app, as_json=as_json, limit=limit, show_all=show_all, topic=topic, since=_since(app, since))
 
 
-@main.command()
+@main.command(short_help="Stories, newest first.")
 @_list_options
 @click.pass_context
 def stories(ctx: click.Context, as_json: bool, topic: str | None, since: Any, limit: int | None) -> None:
@@ -283,7 +283,7 @@ def stories(ctx: click.Context, as_json: bool, topic: str | None, since: Any, li
     list_stories(app, as_json=as_json, topic=topic, since=_since(app, since), limit=limit)
 
 
-@main.command()
+@main.command(short_help="One story in full.")
 @click.argument("story_id", metavar="ID", type=int)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
 @click.pass_context
@@ -299,7 +299,7 @@ def story(ctx: click.Context, story_id: int, as_json: bool) -> None:
     show_story(open_app(ctx, sync_sources=False), story_id, as_json=as_json)
 
 
-@main.group(invoke_without_command=True)
+@main.group(invoke_without_command=True, short_help="Sources' status; add, import, export feeds.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
 @click.pass_context
 def sources(ctx: click.Context, as_json: bool) -> None:
@@ -373,7 +373,7 @@ def sources_export(ctx: click.Context, output: Path | None) -> None:
         out.write(body)
 
 
-@main.group(invoke_without_command=True)
+@main.group(invoke_without_command=True, short_help="The outbox: pending, sent and failed alerts.")
 @click.option("--status", type=click.Choice(["pending", "sent", "failed"]), default=None,
               help="Only alerts in this state.")
 @_list_options
@@ -426,7 +426,7 @@ def notify_test(ctx: click.Context, channels: tuple[str, ...], as_json: bool) ->
     _notify_test(open_app(ctx, channels=True, sync_sources=False), channels, as_json=as_json)
 
 
-@main.command()
+@main.command(short_help="The service: poll and deliver until stopped.")
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run as a service: poll every source on its interval and deliver alerts, until SIGTERM/SIGINT.
@@ -442,7 +442,7 @@ def run(ctx: click.Context) -> None:
     ctx.exit(code)
 
 
-@main.command()
+@main.command(short_help="The whole database as JSON lines.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write here instead of standard output.")
 @click.pass_context
@@ -462,7 +462,7 @@ def export(ctx: click.Context, output: Path | None) -> None:
     click.echo(", ".join(plural(n, kind) for kind, n in counts.items()) + " exported", err=True)
 
 
-@main.command()
+@main.command(short_help="Atom feed of the stories worth an alert.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write here instead of standard output.")
 @click.option("--topic", default=None, metavar="NAME", help="Only this topic's stories.")
