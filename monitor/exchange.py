@@ -169,6 +169,7 @@ def _article_lines(engine: Engine, keys: Mapping[int, str]) -> Iterator[dict[str
             "features": row.features,
             "signature": base64.b64encode(row.signature).decode("ascii") if row.signature is not None else None,
             "story": keys.get(row.story_id) if row.story_id is not None else None,
+            "join_reason": row.join_reason,
         }
 
 
@@ -328,6 +329,7 @@ def _new_article(line: Mapping[str, Any]) -> NewArticle:
         terms=tuple(line["terms"]),
         features=dict(line["features"]),
         signature=base64.b64decode(signature, validate=True) if signature is not None else None,
+        join_reason=line.get("join_reason"),  # absent from files written before it was kept
     )
 
 

@@ -46,6 +46,7 @@ def article(n: int, **changes: Any) -> NewArticle:
         terms=("xiaomi", "leica"),
         features={"models": ["15 ultra"], "n": n, "nested": {"regions": ["cn", "global"]}},
         signature=bytes((n + i) % 256 for i in range(32)),
+        join_reason=f"joined: the same model, reason {n}",
     )
     return dataclasses.replace(base, **changes)
 
@@ -151,6 +152,7 @@ def test_export_names_no_database_ids_and_keeps_every_field(store: Store) -> Non
     assert first["guid"] == "guid-1" and first["story"] == "https://example.com/news/1"
     assert exchange.base64.b64decode(first["signature"]) == bytes(range(1, 33))
     assert first["features"] == {"models": ["15 ultra"], "n": 1, "nested": {"regions": ["cn", "global"]}}
+    assert first["join_reason"] == "joined: the same model, reason 1"  # `monitor story` still says why, after a move
     mail = lines_of(text, "alert")[0]
     assert mail["dedup_key"] == "story:{story}"  # the id is meaningless in another database
     assert [d["ok"] for d in mail["deliveries"]] == [False, True]
