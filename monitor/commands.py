@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
@@ -148,9 +149,17 @@ def _print_crawl(app: App, report: CycleReport, *, dry_run: bool, show_all: bool
         for src in sorted(shown_sources, key=lambda s: s.source):
             status = src.status + (" (first run: no alerts)" if src.silent and src.new else "")
             grid.add_row(text(src.source), status_cell(status), str(src.items), str(src.new),
-                         f"{src.duration:.1f} s", text(src.error or ""))  # fmt: skip
+                         f"{src.duration:.1f} s", text(reason(src.error)))  # fmt: skip
         out.print(grid)
     click.echo(crawl_summary(report))  # never wrapped: scripts and cron mails read the last line
+
+
+_URL_PREFIX = re.compile(r"^[a-z][a-z0-9+.-]*://\S+?: ")
+
+
+def reason(error: str | None) -> str:
+    """An error as a table shows it: without the URL it starts with (the row already names the source)."""
+    return _URL_PREFIX.sub("", error or "", count=1)
 
 
 def _crawl_story(item: ItemResult) -> str:
@@ -403,16 +412,19 @@ def list_sources(app: App, *, as_json: bool) -> None:
                                             if state else {"status": "new"})})
         return
     now = app.clock()
-    grid = table(plural(len(configured), "source"), ("source", "type", "status", "fails", "last poll", "next poll",
-                                                     "last error"), flexible=("last error",))  # fmt: skip
-    for name in configured:
-        s = states.get(name)
+    # The type column only when there is more than one type: most configurations are feeds only.
+    typed = len({s.type for s in app.config.sources}) > 1
+    columns = ("source", *(("type",) if typed else ()), "status", "fails", "last poll", "next poll", "last error")
+    grid = table(plural(len(configured), "source"), columns, flexible=("last error",))
+    for source in app.config.sources:
+        s = states.get(source.name)
+        kind = (source.type,) if typed else ()
         if s is None:
-            grid.add_row(text(name), "", status_cell("new"), "0", "never", "now", "")
+            grid.add_row(text(source.name), *kind, status_cell("new"), "0", "never", "now", "")
             continue
         due = "now" if s.next_due_at is None or s.next_due_at <= now else ago(s.next_due_at, now)
-        grid.add_row(text(name), s.type, status_cell(s.status), str(s.failures), ago(s.last_polled_at, now), due,
-                     text(s.last_error or ""))  # fmt: skip
+        grid.add_row(text(source.name), *kind, status_cell(s.status), str(s.failures), ago(s.last_polled_at, now),
+                     due, text(reason(s.last_error)))  # fmt: skip
     console().print(grid)
 
 
