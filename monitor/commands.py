@@ -1,4 +1,19 @@
-"""What the CLI commands do, apart from argument parsing: run the work, print tables or JSON lines."""
+"""What the CLI commands do, apart from argument parsing: run the work, print tables or JSON lines.
+
+Contracts a user (and a script) can rely on:
+
+- ``--json`` prints one JSON object per line on stdout and nothing else there; logs go to stderr.
+- Tables fit the console width (``monitor.terminal``): titles and errors are cut with "…", times are short
+  ("Dec 05 14:02") or relative ("2 min ago", "in 28 s"), counts have their plural right. A list with no rows
+  prints its title alone ("0 alerts").
+- ``monitor crawl`` lists the new relevant items and the sources that failed or brought news (everything with
+  ``--all``); its last line is the totals, or "every source failed (N sources)". ``run_crawl`` returns the
+  number of failed sources, for ``--fail-on-error``.
+- Delivery from the CLI (``deliver_now``) sends everything due, this run's alerts and older ones, round after
+  round with one "now", and prints its totals once; it returns them for ``monitor deliver``'s exit code.
+- ``monitor alerts retry ID``: an id that does not exist or is not a failed alert is an error (exit 1) naming it;
+  the others are re-queued all the same.
+"""
 
 from __future__ import annotations
 
