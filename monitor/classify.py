@@ -27,7 +27,7 @@ figures in docs/quality.md are optimistic for those.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -168,7 +168,8 @@ CUES: tuple[Cue, ...] = tuple(
            "save the date", "官宣", "定档", "定檔", "將於", "将于", "举办发布会", "舉辦發布會", "发布会定于",
            "發布會定於",
            "発表予定", "発売予定")
-    + _cue(_T, 3.0, "launch date", "release date", "will launch on", "will be launched on", "set to launch",
+    + _cue(_T, 3.0, "launch date", "release date", "Launch-Datum", "Release-Datum",
+           "Erscheinungsdatum", "will launch on", "will be launched on", "set to launch",
            "launching on", "coming on", "is coming on", "confirmed to launch", "launch confirmed",
            "launch timeline", "countdown", "invitation", "invitations", "invite", "invites", "teases", "teased",
            "teaser", "teasers", "will be announced on", "will be unveiled", "will unveil", "to unveil",
@@ -223,6 +224,11 @@ CUES: tuple[Cue, ...] = tuple(
            "联合研发", "聯合研發", "共同研发", "共同研發", "签约", "簽約", "达成合作", "達成合作", "深化合作",
            "合作升级",
            "合作升級", "提携", "業務提携", "協業", "共同開発", "パートナーシップ")
+    + _gap_cue(_T, 3.0, "confirms the rumours",
+               ("confirm", "confirms", "confirmed", "bestätigt", "bestätigen", "confirme", "confirmé", "conferma",
+                "confermato", "confirma", "confirmado"),
+               ("rumor", "rumors", "rumour", "rumours", "speculation", "Gerüchte", "Gerücht", "rumeur", "rumeurs",
+                "indiscrezioni", "voci", "rumores"), gap=5)
     + _gap_cue(_P, 3.0, "extends / renews / deepens a partnership",
                ("extend", "extends", "extended", "extending", "renew", "renews", "renewed", "renewing", "deepen",
                 "deepens", "deepened", "expand", "expands", "expanded", "expanding", "strengthen",
@@ -230,6 +236,13 @@ CUES: tuple[Cue, ...] = tuple(
                 "verlängern", "vertieft", "ausgebaut", "erweitert", "prolonge", "prolongent", "renouvelle",
                 "renouvellent", "étend", "étendent", "rinnova", "rinnovano", "estende", "estendono", "renuevan",
                 "renueva", "amplían", "amplía", "extienden"), _PARTNER_NOUNS)
+    + _gap_cue(_P, 3.0, "announces / confirms / signs a partnership",
+               ("announce", "announces", "announced", "announcing", "confirm", "confirms", "confirmed", "sign",
+                "signs", "signed", "enter", "enters", "entered", "form", "forms", "formed", "unveil", "unveils",
+                "unveiled", "angekündigt", "kündigen", "kündigt", "bestätigt", "bestätigen", "geschlossen",
+                "annonce", "annoncent", "annoncé", "confirme", "confirment", "signent", "annunciato", "annunciano",
+                "annuncia", "confermato", "firmato", "anuncian", "anuncia", "anunciado", "confirman", "firman"),
+               _PARTNER_NOUNS, gap=5)
     + _cue(_P, 1.5, "partnership", "Partnerschaft", "Kooperation", "Zusammenarbeit", "partenariat",
            "collaborazione", "asociación", "alianza")
     + _cue(_P, 1.0, "collaboration", "cooperation", "collaborate", "co-engineered",
@@ -271,7 +284,7 @@ SEEN_IN_DEV = frozenset({
     "is introducing", "are introducing", "showing today", "shown today", "at its launch event", "with the launch of",
     "official release", "se dévoile", "se dévoilent", "Launchtermin", "in vista del lancio",
     "lancio previsto", "live images", "unannounced", "surfaced", "licensing agreement", "joint imaging lab",
-    "ahead of launch", "發表會上", "發表會",
+    "ahead of launch", "發表會上", "發表會", "confirms the rumours", "announces / confirms / signs a partnership",
 })
 
 
@@ -297,13 +310,29 @@ class Evidence:
         signal = self.signals
         scores[_T] += (2.0 * TITLE_WEIGHT * signal["title_date"] + 3.0 * signal["date_ahead"]
                        + 3.0 * signal["official_date"])
-        scores[_R] += 3.0 * signal["leak_date"]
+        scores[_R] += 3.0 * signal["leak_date"] + 2.0 * TITLE_WEIGHT * signal["title_leaked_date"]
+        scores[_P] -= 3.0 * signal["partnership_end"]
         scores[_L] += 2.0 * signal["date_recent"]
         return scores
 
 
-SIGNALS = ("title_date", "date_ahead", "date_recent", "official_date", "leak_date", "future", "past", "undated",
-           "no_title")
+SIGNALS = ("title_date", "title_leaked_date", "date_ahead", "date_recent", "official_date", "leak_date",
+           "partnership_end", "future", "past", "undated", "no_title")
+
+# Words that name a date without giving it: a leak word next to one in the headline is a leaked date.
+_DATE_PHRASES = frozenset({"launch date", "release date", "Launch-Datum", "Release-Datum", "Erscheinungsdatum",
+                           "Launch-Termin", "Launchtermin", "Termin", "date de sortie", "date de lancement",
+                           "data di lancio", "data di presentazione", "fecha de lanzamiento",
+                           "fecha de presentación", "定档", "定檔"})
+
+# The end of a partnership (or its rumoured end) is no partnership news: "partnership has ended", "no longer in
+# partnership", "终止合作".
+_ENDS = r"ended|ends|end|ending|no longer|split|splits|terminate|terminates|terminated|break off|beendet|beenden|" \
+        r"Ende|fin|met fin|termina|terminata|fine|finaliza|rompe|rompen"
+_NOUNS = "|".join(_PARTNER_NOUNS)
+_PARTNERSHIP_END = re.compile(
+    rf"(?<!\w)(?:(?:{_ENDS})(?:\W+\w+){{0,4}}\W+(?:{_NOUNS})|(?:{_NOUNS})(?:\W+\w+){{0,3}}\W+(?:{_ENDS}))(?!\w)"
+    r"|终止合作|終止合作|结束合作|結束合作|合作关系即将结束|合作關係即將結束|合作即将画上句号|停止合作", re.IGNORECASE)
 
 # Tense of the lead: how many future-tense and perfect/past markers it has (0 to 1, three or more count as 1).
 # Coverage before a launch speaks of what will happen, coverage of a launch of what has happened.
@@ -318,11 +347,14 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     lead = text[:LEAD_CHARS]
     per_part: list[dict[Event, float]] = []
     cues: list[tuple[float, str, Event]] = []
+    signals = dict.fromkeys(SIGNALS, 0.0)
     for where, part, factor in (("title", title, TITLE_WEIGHT), ("lead", lead, 1.0)):
         fired = _fired(part)
         per_part.append({ev: _evidence([c.weight for c in fired if c.event is ev]) for ev in PRIORITY})
         cues.extend((c.weight * factor, f'{where}:"{c.label}"', c.event) for c in fired)
-    signals = dict.fromkeys(SIGNALS, 0.0)
+        if where == "title" and (leaked := _leaked_date(fired)):
+            signals["title_leaked_date"] = 1.0
+            cues.append((2.0 * TITLE_WEIGHT, leaked, _R))
     dated = _TITLE_DATE.search(title)
     if dated:
         signals["title_date"] = 1.0
@@ -337,6 +369,10 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     if recent is not None:
         signals["date_recent"] = 1.0
         cues.append((2.0, f'date:"{recent.isoformat()}" just before', _L))
+    ended = _PARTNERSHIP_END.search(head)
+    if ended:
+        signals["partnership_end"] = 1.0
+        cues.append((3.0, f'end:"{ended.group(0)}"', Event.OTHER))
     for name, event, label in _dated_sentences(head) if days else ():
         if not signals[name]:
             signals[name] = 1.0
@@ -352,6 +388,13 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
 # "am 4. Juli" is one sentence).
 _DIGIT = re.compile(r"\d")
 _SENTENCE_END = re.compile(r"[\n!?|。！？]+|(?<!\d)\.\s+(?=[A-Z])")
+
+
+def _leaked_date(fired: Sequence[Cue]) -> str | None:
+    """A headline with a leak word and a word for a date ("launch date leaked"): the label, else None."""
+    leak = next((c for c in fired if c.event is _R and c.weight >= 3.0), None)
+    date_word = next((c for c in fired if c.label in _DATE_PHRASES), None)
+    return f'"{date_word.label}" with "{leak.label}"' if leak and date_word else None
 
 
 def _dated_sentences(head: str) -> list[tuple[str, Event, str]]:
@@ -396,7 +439,7 @@ def _evidence(weights: list[float]) -> float:
     return max(weights) + EXTRA_CUE_SHARE * (sum(weights) - max(weights))
 
 
-def _fired(part: str) -> Iterable[Cue]:
+def _fired(part: str) -> list[Cue]:
     """The cues found in ``part``, in ``CUES`` order (each counts once per part: a long lead repeating "launch"
     five times is not five times the evidence).
 

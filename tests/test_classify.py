@@ -252,3 +252,31 @@ def test_a_launch_reported_in_the_past_is_not_a_teaser() -> None:
                           datetime(2027, 3, 11)).event is Event.LAUNCH
     assert classify_event("Kestrel K7 Ultra will be unveiled in Beijing", "The event is on March 10.",
                           datetime(2027, 3, 1)).event is Event.TEASER
+
+
+def test_a_leaked_launch_date_in_a_headline_is_a_rumour() -> None:
+    decision = classify_event("Kestrel K7 Ultra launch date leaked by a retailer", "A banner shows the day.", None)
+    assert decision.event is Event.RUMOR
+    assert '"launch date" with "leaked"' in decision.cues
+    assert classify_event("Kestrel K7 Ultra launch date confirmed", "A banner shows the day.", None).event \
+        is Event.TEASER
+
+
+def test_confirming_the_rumours_is_a_teaser() -> None:
+    decision = classify_event("Kestrel confirms the rumours: a K7 Ultra is coming", "More details next month.", None)
+    assert decision.event is Event.TEASER
+    assert 'title:"confirms the rumours"' in decision.cues
+
+
+def test_announcing_a_partnership_in_other_words_and_languages() -> None:
+    for title in ("Kestrel and Arden have officially announced a new imaging collaboration",
+                  "Kestrel e Arden hanno annunciato ufficialmente l'inizio di una collaborazione",
+                  "Kestrel und Arden haben eine langfristige Partnerschaft angekündigt"):
+        assert classify_event(title, "", None).event is Event.PARTNERSHIP, title
+
+
+def test_the_end_of_a_partnership_is_no_partnership_news() -> None:
+    decision = classify_event("Arden's partnership with Kestrel has ended", "Neither company gave a reason.", None)
+    assert decision.event is not Event.PARTNERSHIP
+    started = classify_event("Arden announces a partnership with Kestrel", "Neither company gave a reason.", None)
+    assert started.event is Event.PARTNERSHIP
