@@ -55,13 +55,15 @@ class EventDecision:
 @dataclass(frozen=True, slots=True)
 class Cue:
     """One cue: ``keys`` are the lower-case words one of which must occur for ``pattern`` to match (empty for
-    a CJK phrase, looked for as a substring), so that only plausible cues are searched."""
+    a CJK phrase, looked for as a substring) and ``words`` those that all must occur, so that only plausible
+    cues are searched."""
 
     event: Event
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str] | Near
     weight: float
     label: str
     keys: tuple[str, ...] = ()
+    words: frozenset[str] = frozenset()  # every word of a Latin phrase: all must occur for it to match
 
 
 # Launch verbs do not report a launch in the future tense or as a plan ("will be released", "plans to unveil",
@@ -83,27 +85,60 @@ def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
     for phrase in phrases:
         body = re.escape(phrase)
         keys: tuple[str, ...] = ()
+        words: frozenset[str] = frozenset()
         if not _HAS_CJK.search(phrase):
             before, after = _AFTER.get(event, ("", ""))
             # The lookahead first: most positions fail it at once, before the tense lookbehinds are tried.
             body = rf"(?<!\w)(?={body}(?!\w)){before}{body}(?!\w){after}"
             keys = (max(_WORD.findall(phrase.lower()), key=len),)
+            words = frozenset(_WORD.findall(folded(phrase)))
         elif event is Event.TEASER:
             body = r"(?<!或)(?<!或许)(?<!或許)" + body  # "或将于" is "may be on": a guess, not a date set
-        out.append(Cue(event, re.compile(body, re.IGNORECASE), weight, phrase, keys))
+        out.append(Cue(event, re.compile(body, re.IGNORECASE), weight, phrase, keys, words))
     return out
+
+
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def folded(text: str) -> str:
+    """``text`` lower-cased as ``re.IGNORECASE`` compares letters, so that a literal a case-insensitive pattern
+    needs can be looked for with ``in``: the pattern also equates "İ" and "ı" with "i" and "ſ" with "s", which
+    ``str.lower`` does not; every other character it equates with an ASCII letter (or "ä", "é", "ü") lower-cases
+    to that letter. Same length as ``text``, character for character."""
+    return text.translate(_FOLD).lower()
+
+
+class Near:
+    """A verb and a noun (single words, any case) at most ``gap`` words apart, in either order: "extend their
+    long-standing partnership", "partnership ... extended". Searched like a pattern (``search``), but by looking
+    at the words around each noun, which is many times cheaper than a regular expression with gaps."""
+
+    def __init__(self, verbs: Sequence[str], nouns: Sequence[str], gap: int) -> None:
+        self.verbs = frozenset(folded(v) for v in verbs)
+        self.nouns = frozenset(folded(n) for n in nouns)
+        self.gap = gap
+
+    def search(self, text: str) -> str | None:
+        """The words from verb to noun (or noun to verb) of the first pair found, else None."""
+        return self.pair(_WORD.findall(folded(text)))
+
+    def pair(self, words: list[str]) -> str | None:
+        """``search`` on the text's words, folded."""
+        for i, word in enumerate(words):
+            if word not in self.nouns:
+                continue
+            for j in range(max(0, i - self.gap - 1), min(len(words), i + self.gap + 2)):
+                if j != i and words[j] in self.verbs:
+                    return " ".join(words[min(i, j):max(i, j) + 1])
+        return None
 
 
 def _gap_cue(event: Event, weight: float, label: str, verbs: Sequence[str], nouns: Sequence[str],
              gap: int = 3) -> list[Cue]:
-    """A verb and a noun up to ``gap`` words apart, either order: "extend their long-standing partnership",
-    "partnership ... extended". ``label`` explains it; the nouns are the prefilter keys."""
-    verb = "|".join(re.escape(v) for v in verbs)
-    noun = "|".join(re.escape(n) for n in nouns)
-    words = rf"(?:\W+\w+){{0,{gap}}}\W+"
-    body = rf"(?<!\w)(?:(?:{verb}){words}(?:{noun})|(?:{noun}){words}(?:{verb}))(?!\w)"
-    keys = tuple(sorted({w for n in nouns for w in _WORD.findall(n.lower())}))
-    return [Cue(event, re.compile(body, re.IGNORECASE), weight, label, keys)]
+    """A cue for a verb near a noun (``Near``); ``label`` explains it; the nouns are the prefilter keys."""
+    near = Near(verbs, nouns, gap)
+    return [Cue(event, near, weight, label, tuple(sorted(near.nouns)))]
 
 
 _WORD = re.compile(r"\w+")
@@ -232,7 +267,7 @@ CUES: tuple[Cue, ...] = tuple(
     + _gap_cue(_P, 3.0, "extends / renews / deepens a partnership",
                ("extend", "extends", "extended", "extending", "renew", "renews", "renewed", "renewing", "deepen",
                 "deepens", "deepened", "expand", "expands", "expanded", "expanding", "strengthen",
-                "strengthens", "strengthened", "broaden", "broadens", "broadened", "next step", "verlängert",
+                "strengthens", "strengthened", "broaden", "broadens", "broadened", "verlängert",
                 "verlängern", "vertieft", "ausgebaut", "erweitert", "prolonge", "prolongent", "renouvelle",
                 "renouvellent", "étend", "étendent", "rinnova", "rinnovano", "estende", "estendono", "renuevan",
                 "renueva", "amplían", "amplía", "extienden"), _PARTNER_NOUNS)
@@ -317,7 +352,7 @@ class Evidence:
 
 
 SIGNALS = ("title_date", "title_leaked_date", "date_ahead", "date_recent", "official_date", "leak_date",
-           "partnership_end", "future", "past", "undated", "no_title")
+           "partnership_end", "undated", "no_title")
 
 # Words that name a date without giving it: a leak word next to one in the headline is a leaked date.
 _DATE_PHRASES = frozenset({"launch date", "release date", "Launch-Datum", "Release-Datum", "Erscheinungsdatum",
@@ -327,19 +362,12 @@ _DATE_PHRASES = frozenset({"launch date", "release date", "Launch-Datum", "Relea
 
 # The end of a partnership (or its rumoured end) is no partnership news: "partnership has ended", "no longer in
 # partnership", "终止合作".
-_ENDS = r"ended|ends|end|ending|no longer|split|splits|terminate|terminates|terminated|break off|beendet|beenden|" \
-        r"Ende|fin|met fin|termina|terminata|fine|finaliza|rompe|rompen"
-_NOUNS = "|".join(_PARTNER_NOUNS)
-_PARTNERSHIP_END = re.compile(
-    rf"(?<!\w)(?:(?:{_ENDS})(?:\W+\w+){{0,4}}\W+(?:{_NOUNS})|(?:{_NOUNS})(?:\W+\w+){{0,3}}\W+(?:{_ENDS}))(?!\w)"
-    r"|终止合作|終止合作|结束合作|結束合作|合作关系即将结束|合作關係即將結束|合作即将画上句号|停止合作", re.IGNORECASE)
+_PARTNERSHIP_END = Near(("ended", "ends", "end", "ending", "longer", "split", "splits", "terminate", "terminates",
+                         "terminated", "beendet", "beenden", "Ende", "fin", "termina", "terminata", "finaliza",
+                         "rompe", "rompen"), _PARTNER_NOUNS, gap=4)
+_PARTNERSHIP_END_CJK = re.compile(
+    "终止合作|終止合作|结束合作|結束合作|合作关系即将结束|合作關係即將結束|合作即将画上句号|停止合作")
 
-# Tense of the lead: how many future-tense and perfect/past markers it has (0 to 1, three or more count as 1).
-# Coverage before a launch speaks of what will happen, coverage of a launch of what has happened.
-_FUTURE = re.compile(r"(?<!\w)(?:will|won't|going to|wird|werden|sera|seront|arrivera|arriveront|sarà|saranno|"
-                     r"arriverà|será|serán|llegará)(?!\w)|将|將|即将|即將|予定", re.IGNORECASE)
-_PAST = re.compile(r"(?<!\w)(?:has been|have been|was|were|hat|haben|wurde|wurden|a été|ont été|est sorti|è stato|"
-                   r"sono stati|ha sido|han sido|fue|fueron)(?!\w)|了|した", re.IGNORECASE)
 
 
 def evidence(title: str, text: str, published: datetime | None) -> Evidence:
@@ -348,8 +376,10 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     per_part: list[dict[Event, float]] = []
     cues: list[tuple[float, str, Event]] = []
     signals = dict.fromkeys(SIGNALS, 0.0)
+    ended: str | None = None
     for where, part, factor in (("title", title, TITLE_WEIGHT), ("lead", lead, 1.0)):
-        fired = _fired(part)
+        fired, tokens = _fired_in(part)
+        ended = ended or _PARTNERSHIP_END.pair(tokens)
         per_part.append({ev: _evidence([c.weight for c in fired if c.event is ev]) for ev in PRIORITY})
         cues.extend((c.weight * factor, f'{where}:"{c.label}"', c.event) for c in fired)
         if where == "title" and (leaked := _leaked_date(fired)):
@@ -369,16 +399,15 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     if recent is not None:
         signals["date_recent"] = 1.0
         cues.append((2.0, f'date:"{recent.isoformat()}" just before', _L))
-    ended = _PARTNERSHIP_END.search(head)
+    cjk_end = _PARTNERSHIP_END_CJK.search(head) if _HAS_CJK.search(head) else None
+    ended = ended or (cjk_end.group(0) if cjk_end else None)
     if ended:
         signals["partnership_end"] = 1.0
-        cues.append((3.0, f'end:"{ended.group(0)}"', Event.OTHER))
+        cues.append((3.0, f'end:"{ended}"', Event.OTHER))
     for name, event, label in _dated_sentences(head) if days else ():
         if not signals[name]:
             signals[name] = 1.0
             cues.append((3.0, label, event))
-    signals["future"] = min(len(_FUTURE.findall(lead)), 3) / 3
-    signals["past"] = min(len(_PAST.findall(lead)), 3) / 3
     signals["undated"] = 1.0 if published is None else 0.0
     signals["no_title"] = 0.0 if title.strip() else 1.0
     return Evidence(per_part[0], per_part[1], signals, tuple(cues))
@@ -446,31 +475,33 @@ def _fired(part: str) -> list[Cue]:
     Only the cues whose key word (or, for CJK, whole phrase) occurs in the part are searched: the same result as
     searching every cue, at a fraction of the cost (``tests/test_classify.py`` compares the two).
     """
+    return _fired_in(part)[0]
+
+
+def _fired_in(part: str) -> tuple[list[Cue], list[str]]:
+    """``_fired``, and the part's words (folded) for the callers that look at words too."""
     if not part:
-        return []
-    words = set(_WORD.findall(folded(part)))
-    maybe = [i for word in words.intersection(_BY_WORD) for i in _BY_WORD[word]]
+        return [], []
+    tokens = _WORD.findall(folded(part))
+    present = set(tokens)
+    maybe = [i for word in present.intersection(_BY_WORD) for i in _BY_WORD[word] if CUES[i].words <= present]
     if _HAS_CJK.search(part):
         maybe.extend(i for i, phrase in _CJK_PHRASES if phrase in part)
     maybe = sorted(set(maybe))  # a cue with several keys may be listed twice
-    return [CUES[i] for i in maybe if CUES[i].pattern.search(part)]
+    return [CUES[i] for i in maybe if _found(CUES[i].pattern, part, tokens)], tokens
+
+
+def _found(pattern: re.Pattern[str] | Near, part: str, tokens: list[str]) -> bool:
+    """``pattern.search(part)``, with the part's folded words already at hand for a ``Near``."""
+    if isinstance(pattern, Near):
+        return pattern.pair(tokens) is not None
+    return pattern.search(part) is not None
 
 
 # Pre-filter for _fired. A Latin cue matches whole words (case-insensitively), so each word of its phrase is a
 # whole word of the text: the phrase's longest word, lower-cased, is looked up among the text's folded words.
 # CJK cues (no case, no word boundaries) are plain substrings.
 _WORD = re.compile(r"\w+")
-_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
-
-
-def folded(text: str) -> str:
-    """``text`` lower-cased as ``re.IGNORECASE`` compares letters, so that a literal a case-insensitive pattern
-    needs can be looked for with ``in``: the pattern also equates "İ" and "ı" with "i" and "ſ" with "s", which
-    ``str.lower`` does not; every other character it equates with an ASCII letter (or "ä", "é", "ü") lower-cases
-    to that letter. Same length as ``text``, character for character."""
-    return text.translate(_FOLD).lower()
-
-
 def _prefilter() -> tuple[dict[str, tuple[int, ...]], tuple[tuple[int, str], ...]]:
     by_word: dict[str, list[int]] = {}
     cjk: list[tuple[int, str]] = []

@@ -30,7 +30,7 @@ import math
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -59,10 +59,34 @@ class EventModel:
     (``event_features``) and the highest score wins."""
 
     weights: Mapping[str, float]
+    # Per event: headline weight, lead weight, bias, no-cue weight, signal weights: the sum over
+    # ``event_features`` with the names resolved once, as this runs for every article.
+    _compiled: dict[Event, tuple[float, float, float, float, dict[str, float]]] = field(
+        init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        w = self.weights
+        compiled = {}
+        for ev in EVENTS:
+            name = ev.value
+            signals = {key.split(":", 1)[1]: value for key, value in w.items()
+                       if key.startswith(f"{name}:") and value and key.split(":", 1)[1] not in _OWN}
+            compiled[ev] = (w.get("title", 0.0) + w.get(f"{name}:title", 0.0),
+                            w.get("lead", 0.0) + w.get(f"{name}:lead", 0.0), w.get(f"{name}:bias", 0.0),
+                            w.get(f"{name}:no_cue", 0.0), signals)
+        object.__setattr__(self, "_compiled", compiled)
 
     def scores(self, found: Evidence) -> dict[Event, float]:
-        w = self.weights
-        return {ev: sum(w.get(f, 0.0) * v for f, v in phi.items()) for ev, phi in event_features(found).items()}
+        """Each event's score: the sum of weight × feature over ``event_features(found)[event]``."""
+        no_cue = 0.0 if any(found.title.values()) or any(found.lead.values()) else 1.0
+        present = [(name, value) for name, value in found.signals.items() if value]
+        out = {}
+        for ev, (w_title, w_lead, bias, w_no_cue, w_signal) in self._compiled.items():
+            total = w_title * found.title.get(ev, 0.0) + w_lead * found.lead.get(ev, 0.0) + bias + w_no_cue * no_cue
+            for name, value in present:
+                total += w_signal.get(name, 0.0) * value
+            out[ev] = total
+        return out
 
     def decide(self, found: Evidence) -> Event:
         scores = self.scores(found)
@@ -70,6 +94,9 @@ class EventModel:
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "weights": {f: self.weights[f] for f in sorted(self.weights)}}
+
+
+_OWN = frozenset({"title", "lead", "bias", "no_cue"})  # per-event features that are not signals
 
 
 def event_features(found: Evidence) -> dict[Event, dict[str, float]]:

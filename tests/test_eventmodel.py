@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor import eventmodel, learn
-from monitor.classify import classify_event
+from monitor.classify import classify_event, evidence
 from monitor.eventmodel import EventModel, Example, ModelError
 from monitor.model import Event, RawDocument
 
@@ -42,6 +42,15 @@ def test_training_is_deterministic_and_the_file_round_trips(tmp_path: Path) -> N
     for e in ARTICLES:
         assert (classify_event(e.title, e.text, e.published, loaded)
                 == classify_event(e.title, e.text, e.published, model))
+
+
+def test_scores_are_the_weighted_sum_of_each_events_features() -> None:
+    model = eventmodel.train(ARTICLES)
+    for e in ARTICLES:
+        found = evidence(e.title, e.text, e.published)
+        expected = {ev: sum(model.weights.get(name, 0.0) * value for name, value in phi.items())
+                    for ev, phi in eventmodel.event_features(found).items()}
+        assert model.scores(found) == pytest.approx(expected)
 
 
 def test_the_model_passed_in_is_the_one_that_decides(tmp_path: Path) -> None:
