@@ -169,57 +169,51 @@ CUES: tuple[Cue, ...] = tuple(
          "officially presents", "officially present", "with the launch of", "at its launch event")
     + _cue(_L, 1.0, "launch event in", "at an event", "revealed", "announces", "announced", "price", "prices",
            "priced at", "starts at", "retails for", "costs", "new flagship", "latest flagship", "newest",
-           "showing today", "shown today", "today", "global launch", "release")
+           "showing today", "shown today", "global launch", "release")
     # German
     + _cue(_L, 2.0, "vorgestellt", "stellt vor", "präsentiert", "enthüllt", "ist offiziell", "sind offiziell",
            "jetzt offiziell", "endlich offiziell", "offiziell vorgestellt", "offiziell gestartet", "gestartet",
            "lanciert", "marktstart", "ab sofort", "im Handel", "erhältlich ab", "ist da", "sind da")
-    + _cue(_L, 1.0, "offiziell", "erhältlich", "preis", "kostet", "heute", "neues Flaggschiff")
+    + _cue(_L, 1.0, "offiziell", "erhältlich", "preis", "kostet", "neues Flaggschiff")
     # French
     + _cue(_L, 2.0, "lancé", "lancée", "lancés", "lancées", "a lancé", "présenté", "présentée", "présentés",
            "présentées", "a présenté", "dévoilé", "dévoilée", "dévoilés", "dévoilées", "se dévoile",
            "se dévoilent", "officialise", "officialisé", "officialisée", "est officiel", "sont officiels",
            "débarque", "débarquent", "est disponible", "sont disponibles", "disponible dès", "commercialisé")
-    + _cue(_L, 1.0, "officiellement", "officiel", "officiels", "disponible", "prix", "à partir de",
-           "aujourd'hui")
+    + _cue(_L, 1.0, "officiellement", "officiel", "officiels", "disponible", "prix", "à partir de")
     # Italian
     + _cue(_L, 2.0, "presentato", "presentata", "presentati", "presentate", "ha presentato", "lanciato",
            "lanciata", "lanciati", "è ufficiale", "sono ufficiali", "ufficialmente disponibile", "disponibile da",
            "arriva in Italia", "in vendita", "debutta", "debuttano")
-    + _cue(_L, 1.0, "ufficiale", "ufficiali", "disponibile", "prezzo", "oggi")
+    + _cue(_L, 1.0, "ufficiale", "ufficiali", "disponibile", "prezzo")
     # Spanish
     + _cue(_L, 2.0, "presentado", "presentada", "presentados", "ha presentado", "lanzado", "lanzada",
            "lanzados", "ya es oficial", "es oficial", "son oficiales", "ya disponible", "a la venta", "llega a",
            "llegan a")
-    + _cue(_L, 1.0, "oficial", "oficiales", "disponible", "precio", "hoy")
+    + _cue(_L, 1.0, "oficial", "oficiales", "disponible", "precio")
     # Chinese (simplified, traditional), Japanese
     + _cue(_L, 2.0, "正式发布", "正式發布", "发布了", "發布了", "推出了", "正式推出", "正式亮相", "发布会上",
-    "發布會上",
-           "发表会上", "發表會上", "正式发表", "正式發表", "开售", "開賣", "开卖", "首销", "首銷", "正式上市",
-           "正式登场",
-           "正式登場", "面世", "发布会", "發表會", "発表した", "正式発表", "発売開始", "販売開始", "発売した",
-           "登場した")
+           "發布會上", "发表会上", "發表會上", "正式发表", "正式發表", "开售", "開賣", "开卖", "首销", "首銷",
+           "正式上市", "正式登场", "正式登場", "面世", "发布会", "發表會", "発表した", "正式発表", "発売開始",
+           "販売開始", "発売した", "登場した")
     + _cue(_L, 1.0, "售价", "售價", "起售", "上市", "发布", "發布", "發表", "亮相", "価格", "税込", "発売", "発表",
-    "登場",
-           "今天", "今日", "本日")
+           "登場")
     # --- teaser: an official date, invitation, countdown or confirmation before the launch --------------------
     + _cue(_T, 5.0, "launch date announced", "launch date set", "launch date confirmed", "launch date revealed",
            "launch date officially", "date announced", "date confirmed", "launch set for", "launch confirmed for",
            "save the date", "官宣", "定档", "定檔", "將於", "将于", "举办发布会", "舉辦發布會", "发布会定于",
-           "發布會定於",
-           "発表予定", "発売予定")
-    + _cue(_T, 3.0, "launch date", "release date", "Launch-Datum", "Release-Datum",
-           "Erscheinungsdatum", "will launch on", "will be launched on", "set to launch",
+           "發布會定於", "発表予定", "発売予定")
+    + _cue(_T, 3.0, "launch date", "release date", "will launch on", "will be launched on", "set to launch",
            "launching on", "coming on", "is coming on", "confirmed to launch", "launch confirmed",
            "launch timeline", "countdown", "invitation", "invitations", "invite", "invites", "teases", "teased",
            "teaser", "teasers", "will be announced on", "will be unveiled", "will unveil", "to unveil",
            "will debut", "will announce", "hits the stage", "all set", "set for", "scheduled for", "slated for",
            "where to watch", "what to expect", "how to watch", "livestream", "official renders",
            "official images", "official poster", "official teaser", "will be available on", "launch event on",
-           "pre-orders", "pre-order",
-           "preorder", "reservations",
+           "pre-orders", "pre-order", "preorder", "reservations",
            # German
-           "wird am", "werden am", "kommt am", "erscheint am", "Vorstellung am", "Launch-Termin", "Launchtermin",
+           "Launch-Datum", "Release-Datum", "Erscheinungsdatum", "wird am", "werden am", "kommt am",
+           "erscheint am", "Vorstellung am", "Launch-Termin", "Launchtermin",
            "Termin", "offiziell angekündigt", "kündigt an", "teasert", "Einladung", "Countdown", "vorbestellen",
            "Vorbestellung", "wird vorgestellt", "werden vorgestellt",
            # French
@@ -235,10 +229,9 @@ CUES: tuple[Cue, ...] = tuple(
            "fecha de presentación", "fecha oficial", "invitación", "reserva",
            # Chinese, Japanese
            "预热", "預熱", "即将发布", "即將發布", "即将推出", "即將推出", "即将登场", "即將登場", "即将亮相",
-           "即將亮相",
-           "下周发布", "下周正式", "官方海报", "官方海報", "倒计时", "倒數", "邀请函", "邀請函", "敬请期待",
-           "敬請期待", "预约",
-           "預約", "预售", "預售", "予告", "ティザー", "招待状", "カウントダウン", "予約開始", "予約受付")
+           "即將亮相", "下周发布", "下周正式", "官方海报", "官方海報", "倒计时", "倒數", "邀请函", "邀請函",
+           "敬请期待", "敬請期待", "预约", "預約", "预售", "預售",
+           "予告", "ティザー", "招待状", "カウントダウン", "予約開始", "予約受付")
     + _cue(_T, 1.5, "will launch", "will be launched", "to launch", "upcoming", "is coming", "are coming",
            "coming soon", "ahead of launch", "ahead of its launch", "ahead of the launch", "officially confirmed",
            "confirms", "confirmed", "announced that it will", "launch event",
@@ -262,8 +255,7 @@ CUES: tuple[Cue, ...] = tuple(
            # Chinese, Japanese
            "战略合作", "戰略合作", "战略共创", "戰略共創", "携手", "攜手", "续约", "續約", "联合实验室", "聯合實驗室",
            "联合研发", "聯合研發", "共同研发", "共同研發", "签约", "簽約", "达成合作", "達成合作", "深化合作",
-           "合作升级",
-           "合作升級", "提携", "業務提携", "協業", "共同開発", "パートナーシップ")
+           "合作升级", "合作升級", "提携", "業務提携", "協業", "共同開発", "パートナーシップ")
     + _gap_cue(_T, 3.0, "confirms the rumours",
                ("confirm", "confirms", "confirmed", "bestätigt", "bestätigen", "confirme", "confirmé", "conferma",
                 "confermato", "confirma", "confirmado"),
@@ -299,8 +291,7 @@ CUES: tuple[Cue, ...] = tuple(
            "non ufficiale", "presunto", "filtración", "filtraciones", "filtrado", "filtrada", "rumores",
            "supuestamente", "no oficial",
            "曝光", "爆料", "传言", "傳言", "传闻", "傳聞", "疑似", "泄露", "洩露", "谍照", "諜照", "网传", "網傳",
-           "谣言", "謠言",
-           "消息称", "消息稱", "リーク", "噂", "流出")
+           "谣言", "謠言", "消息称", "消息稱", "リーク", "噂", "流出")
     + _cue(_R, 1.0, "could", "might", "expected to", "is expected", "are expected", "suggests", "likely",
            "according to", "speculation", "speculated", "claims", "claimed", "sources", "soll", "sollen",
            "dürfte", "könnte", "vermutlich", "pourrait", "devrait", "aurait", "selon", "potrebbe", "dovrebbe",
