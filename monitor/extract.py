@@ -24,7 +24,7 @@ import lxml.html
 
 from monitor.errors import ParseError
 from monitor.urls import canonical_url as _canonical
-from monitor.urls import host_of
+from monitor.urls import clean_url, host_of
 
 # Below this many letters and digits what trafilatura found is a menu or an error notice ("Home",
 # "Page not found"), not an article; the shortest real news briefs run to a few hundred.
@@ -36,7 +36,8 @@ class Extracted:
     title: str
     text: str  # plain, one paragraph per line
     published: datetime | None  # tz-aware UTC
-    canonical_url: str | None  # absolute and canonicalised (monitor.urls)
+    canonical_url: str | None  # the page's own canonical URL, absolute, cleaned (monitor.urls.clean_url): a link,
+    # and what the article's key is derived from (monitor.urls.canonical_url)
     language: str | None  # primary subtag, lower case: "en", "de", "zh"
     outlet: str | None  # the site's own name ("The Verge"), when it declares one
 
@@ -72,7 +73,7 @@ def extract_plaintext(text: str, *, name: str = "") -> Extracted:
         title=page.headline or name,
         text=page.text,
         published=page.published,
-        canonical_url=_canonical(page.url) if page.url else None,
+        canonical_url=clean_url(page.url) if page.url else None,
         language=guess_language(page.text),
         outlet=None,
     )
@@ -263,12 +264,12 @@ class _PageMeta:
         absolute = urljoin(self.url, href)
         if not absolute.startswith(("http://", "https://")):
             return None
-        canonical = _canonical(absolute)
+        declared = clean_url(absolute)  # a link still: the pipeline derives the key from it (monitor.urls)
         # A CMS that declares its homepage as every page's canonical would make all its articles one key:
         # a canonical that is a site's root names no article unless the page itself is that root.
-        if urlsplit(canonical).path == "/" and urlsplit(_canonical(self.url)).path != "/":
+        if urlsplit(_canonical(declared)).path == "/" and urlsplit(_canonical(self.url)).path != "/":
             return None
-        return canonical
+        return declared
 
     def language(self) -> str | None:
         root = self.tree.getroottree().getroot()

@@ -31,7 +31,8 @@ which name content. The rules, for http(s) URLs:
 - **fragment**: dropped (never sent to the server, RFC 3986 §3.5), except a route (``#!/...``, ``#/...``),
   which single-page sites use to name pages.
 
-Other schemes (``file:``, ``mailto:``) are only trimmed and lower-cased in scheme and host. The page's own
+Other schemes (``file:``, ``mailto:``) and URLs without a host only lose their fragment and have their scheme
+lower-cased. The page's own
 ``<link rel=canonical>`` / ``og:url``, once fetched, is keyed with the same function (``monitor.extract``), and
 the pipeline keys a document on it before its fetched URL. Measured on a table of real URL spellings in
 tests/test_url_identity.py; figures in docs/quality.md ("URL identity").
@@ -79,12 +80,35 @@ def canonical_url(url: str) -> str:
     Cached: a feed lists the same entries poll after poll, and each is keyed before its page is fetched and
     again when it is judged; one key costs ~80 µs (w3lib's encoding is most of it), a cached one ~0.1 µs.
     """
+    return _normalised(url, fold=True)
+
+
+def clean_url(url: str) -> str:
+    """``url`` as a link to show and follow: the key's rules except the folds of scheme and host.
+
+    Tracking parameters, AMP spellings, session ids and non-route fragments go and the encoding is the key's,
+    but ``http``/``https`` and ``www.``/``m.``/``amp.`` hosts stay as written: a bare host or https may not be
+    served. ``canonical_url(clean_url(u)) == canonical_url(u)``, so a clean URL can stand wherever the key is
+    derived later (``monitor.extract`` keeps a page's declared canonical URL this way).
+    """
+    return _normalised(url, fold=False)
+
+
+def _normalised(url: str, *, fold: bool) -> str:
     text = url.strip()
     try:
         parts = urlsplit(text)
-        if parts.scheme.lower() not in WEB_SCHEMES:
-            return _other_scheme(parts)
-        return _web_key(text, parts)
+        if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
+            return _other_scheme(text, parts)
+        key = _web_key(text, parts, fold=fold)
+        for _ in range(3):  # w3lib reads ";params" of odd shapes differently the second time: settle them
+            if ";" not in key:
+                break
+            again = _web_key(key, urlsplit(key), fold=fold)
+            if again == key:
+                break
+            key = again
+        return key
     except ValueError:  # e.g. an unbalanced "[" in the host or a port that is not a number: keep the text
         return text
 
@@ -130,30 +154,30 @@ def is_tracking_param(name: str, *, article_path: bool) -> bool:
 # -- web URLs ---------------------------------------------------------------------------------------------------
 
 
-def _web_key(text: str, parts: SplitResult) -> str:
+def _web_key(text: str, parts: SplitResult, *, fold: bool) -> str:
     fragment = parts.fragment if parts.fragment.startswith(("!", "/")) else ""
     safe = urlsplit(canonicalize_url(text, keep_blank_values=True, keep_fragments=False))
-    host, port = _host(safe)
+    host, port = _host(safe, fold=fold)
     path = safe.path
     cached = _AMP_CACHE.fullmatch(host) and _AMP_CACHE_PATH.match(path)
     if cached:  # the AMP cache serves the publisher's page under its own host: key the publisher's URL
-        return canonical_url(
-            f"https://{cached.group(1)}{cached.group(2) or '/'}" + (f"?{safe.query}" if safe.query else "")
-        )
+        publisher = f"https://{cached.group(1)}{cached.group(2) or '/'}" + (f"?{safe.query}" if safe.query else "")
+        return _normalised(publisher, fold=fold)
     path = _path(path)
     query = _query(safe.query, article_path=names_page(path))
+    scheme = safe.scheme.lower()
     if port is None:  # http and https are one site...
-        return urlunsplit(("https", host, path, query, _fragment(fragment)))
+        return urlunsplit(("https" if fold else scheme, host, path, query, _fragment(fragment)))
     # ...but a port of its own is a server of its own: keep its scheme
-    return urlunsplit((safe.scheme.lower(), f"{host}:{port}", path, query, _fragment(fragment)))
+    return urlunsplit((scheme, f"{host}:{port}", path, query, _fragment(fragment)))
 
 
-def _host(parts: SplitResult) -> tuple[str, int | None]:
+def _host(parts: SplitResult, *, fold: bool) -> tuple[str, int | None]:
     host = (parts.hostname or "").rstrip(".")
     port = parts.port  # raises ValueError on a non-numeric or out-of-range port
     if port == DEFAULT_PORTS.get(parts.scheme.lower()):
         port = None
-    changed = True
+    changed = fold
     while changed:  # "www.m.example.com" loses both: the key must be a fixed point
         changed = False
         for prefix in EDITION_PREFIXES:
@@ -167,8 +191,8 @@ def _host(parts: SplitResult) -> tuple[str, int | None]:
 
 
 def _path(path: str) -> str:
-    segments = [_without_session(segment) for segment in re.sub(r"/{2,}", "/", path).split("/")]
-    path = _remove_dot_segments("/".join(segments)) or "/"
+    segments = [_without_session(segment) for segment in path.split("/")]
+    path = _remove_dot_segments(re.sub(r"/{2,}", "/", "/".join(segments))) or "/"
     previous = None
     while previous != path:  # every rule below only shortens the path: repeat until none applies
         previous = path
@@ -188,7 +212,7 @@ def _without_session(segment: str) -> str:
     if ";" not in segment:
         return segment
     name, *params = segment.split(";")
-    kept = [p for p in params if p.partition("=")[0].lower() not in _SESSION_IDS]
+    kept = [p for p in params if p and p.partition("=")[0].lower() not in _SESSION_IDS]
     return ";".join([name, *kept])
 
 
@@ -231,5 +255,7 @@ def _fragment(fragment: str) -> str:
     return urlsplit(canonicalize_url(f"http://h/#{fragment}", keep_fragments=True)).fragment
 
 
-def _other_scheme(parts: SplitResult) -> str:
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, "")).strip()
+def _other_scheme(text: str, parts: SplitResult) -> str:
+    """A URL that is not http(s), or has no host: only its scheme lower-cased and its fragment cut."""
+    body = text.split("#", 1)[0].strip()
+    return parts.scheme.lower() + body[len(parts.scheme) :] if parts.scheme else body

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import urls as hypothesis_urls
 
-from monitor.urls import canonical_url, host_of
+from monitor.urls import canonical_url, clean_url, host_of
 
 
 @pytest.mark.parametrize(
@@ -102,5 +104,28 @@ _awkward_urls = st.builds(lambda a, b: f"https://Ex.com{a}?{b}", _url_parts, _ur
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(hypothesis_urls(), _awkward_urls, _url_parts.map(lambda s: "HTTP://" + s), st.text()))
 def test_canonical_url_is_idempotent(url: str) -> None:
+    once = canonical_url(url)
+    assert canonical_url(once) == once
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://www.example.com/2024/05/leica-phone-review/?utm_source=rss#comments",
+        "https://m.example.com/news/Kamera-für-alle.html;jsessionid=A1",
+        "https://amp.example.com/amp/2024/05/leica-phone-review",
+        "http://example.com:8080/a?ref=x",
+    ],
+)
+def test_clean_url_is_a_link_that_keys_like_the_url(url: str) -> None:
+    cleaned = clean_url(url)
+    assert canonical_url(cleaned) == canonical_url(url)
+    assert cleaned.split("://")[0] == url.split("://")[0]  # scheme and host kept as written: a link to follow
+    assert urlsplit(cleaned).hostname == urlsplit(url).hostname
+    assert clean_url(cleaned) == cleaned
+
+
+@pytest.mark.parametrize("url", ["HTTP:;/", "A:////", "HTTP://0/;/", "HTTP://0/;/0", "HTTP://0/;[/", "http://x/a;;b"])
+def test_odd_spellings_found_by_the_property_test_are_fixed_points(url: str) -> None:
     once = canonical_url(url)
     assert canonical_url(once) == once
