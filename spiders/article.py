@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 
 from monitor.errors import MonitorError
 from monitor.extract import extract_html
-from monitor.urls import canonical_url, host_of
+from monitor.urls import clean_url, host_of
 from spiders.items import ArticleItem
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ class ArticleSpider(scrapy.Spider):
             outlet=self.options.outlet or getattr(page, "outlet", None) or host_of(url),
             published=published.isoformat() if published else None,
             language=page.language,
-            canonical_url=page.canonical_url or canonical_url(url),
+            canonical_url=page.canonical_url or clean_url(url),  # a link; the pipeline derives the key
         )
 
     def closed(self, reason: str) -> None:
