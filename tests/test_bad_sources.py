@@ -274,3 +274,41 @@ def test_a_private_address_is_the_sources_error_naming_the_setting_that_allows_i
     assert code == 0 and line["status"] == "error"
     assert urls["good"] in line["error"] and "network.allow_private = true" in line["error"]
     assert http_server.requests == []
+
+
+class StoreWithBrokenRecord:
+    """The real store, except that recording one source's poll raises what a driver bug would."""
+
+    def __init__(self, real: Store, broken: str) -> None:
+        self.real = real
+        self.broken = broken
+
+    def record_poll(self, name: str, record: Any, *, worker: str | None = None) -> bool:
+        if name == self.broken:
+            raise RuntimeError("driver state is corrupt")
+        return self.real.record_poll(name, record, worker=worker)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_a_poll_that_crashes_outside_the_cycle_is_held_off_for_its_interval(app: tuple[App, Clock, str]) -> None:
+    opened, clock, _ = app
+    store = StoreWithBrokenRecord(opened.store, "good")
+
+    async def scenario() -> list[set[str]]:
+        async with Fetcher(opened.config.network) as fetcher:
+            cycle = Cycle(opened.config, store, opened.pipeline, fetcher, clock, rng=random.Random(1))
+            scheduler = PollScheduler(cycle, store, opened.config.sources, clock, "w1")  # type: ignore[arg-type]
+            rounds = []
+            for step in (0, 1, 28, 2):  # seconds: at once, a tick later, just before and just after 30 s
+                clock.now += timedelta(seconds=step)
+                rounds.append(set(scheduler.tick()))
+                if scheduler.running:
+                    await asyncio.wait(list(scheduler.running.values()), timeout=10)
+            return rounds
+
+    rounds = asyncio.run(scenario())
+    assert "good" in rounds[0]
+    assert "good" not in rounds[1] and "good" not in rounds[2]  # unrecorded, yet not retried at every tick
+    assert "good" in rounds[3]  # polled again after its interval
