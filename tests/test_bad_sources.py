@@ -14,7 +14,7 @@ import json
 import logging
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,8 @@ from monitor.model import NotModified, Response, Validators
 from monitor.scheduler import PollScheduler
 from monitor.store import Store
 from tests.httpserver import LoopbackServer, Route
+from tests.test_scheduler import T0, Clock
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 FEED = {"Content-Type": "application/rss+xml; charset=utf-8"}
 TEXT = (
     "Xiaomi and Leica Camera today announced a long-term strategic cooperation in mobile imaging. The first "
@@ -142,14 +142,6 @@ class BuggyFetcher:
         if url == self.broken_url:
             raise RuntimeError("connector state is corrupt")
         return await self.real.get(url, validators or Validators())
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -47,6 +47,16 @@ def page(title: str, published: str | None, text: str = ARTICLE) -> bytes:
     ).encode()
 
 
+def write_config(tmp_path: Path, storage_url: str, feed_url: str) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[storage]\nurl = "{storage_url}"\n[network]\nallow_private = true\ntimeout = 5.0\n'
+        '[[topics]]\nname = "t"\nquery = "leica"\n'
+        f'[[sources]]\nname = "outlet"\nurl = "{feed_url}"\ninterval = "15m"\n'
+    )
+    return config
+
+
 def crawl(config: Path, *args: str) -> list[dict[str, Any]]:
     result = CliRunner().invoke(main, ["--config", str(config), *args], catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -63,12 +73,7 @@ def test_a_page_linked_with_raw_non_ascii_is_fetched_once_and_dated_by_its_metad
     )
     http_server.route(PAGE_PATH, Route(body=page("Kamera für alle", "2026-03-01T10:00:00+01:00"), headers=html))
     http_server.route("/news/noch-eine-meldung.html", Route(body=page("Noch eine Meldung", None, OTHER), headers=html))
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[storage]\nurl = "{storage_url}"\n[network]\nallow_private = true\ntimeout = 5.0\n'
-        '[[topics]]\nname = "t"\nquery = "leica"\n'
-        f'[[sources]]\nname = "outlet"\nurl = "{http_server.url("/feed")}"\ninterval = "15m"\n'
-    )
+    config = write_config(tmp_path, storage_url, http_server.url("/feed"))
 
     crawl(config, "crawl", "--json")
     # The feed changes: its first entry is the same article and must not cost another page fetch.
@@ -106,12 +111,7 @@ def test_a_guidless_entry_whose_page_names_another_canonical_is_not_fetched_agai
         return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
 
     http_server.route("/feed", Route(body=feed_with("Kamera für alle"), headers=rss))
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[storage]\nurl = "{storage_url}"\n[network]\nallow_private = true\ntimeout = 5.0\n'
-        '[[topics]]\nname = "t"\nquery = "leica"\n'
-        f'[[sources]]\nname = "outlet"\nurl = "{http_server.url("/feed")}"\ninterval = "15m"\n'
-    )
+    config = write_config(tmp_path, storage_url, http_server.url("/feed"))
     crawl(config, "crawl", "--json")
     http_server.route("/feed", Route(body=feed_with("Kamera für alle", "Eine andere Meldung"), headers=rss))
     second = crawl(config, "crawl", "--json")
