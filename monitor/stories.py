@@ -547,23 +547,22 @@ class StoryIndex:
         for article_id, sim in self._near.similar(judgement.signature):
             story_id = self._article_story[article_id]
             copies[story_id] = max(copies.get(story_id, 0.0), sim)
-        best: tuple[float, _Story, str] | None = None
+        best: tuple[float, _Story, float] | None = None  # (score, story, near-duplicate similarity)
         nearest: tuple[float, int, str] | None = None
         for story, copy in self._candidates(probe, copies):
-            score, reason = _score(story, probe, copy, self.window)
+            score, reason = _score(story, probe, copy, self.window, explain=False)
             if nearest is None or score > nearest[0]:
                 nearest = (score, story.story_id, reason)
-            if reason.startswith("join") and (best is None or score > best[0]):
-                best = (score, story, reason)
+            if reason == "join" and (best is None or score > best[0]):
+                best = (score, story, copy)
         if nearest is None:
             return StoryDecision(None, 0.0, "new story")
         near_score, near_id, near_reason = nearest
-        if best is not None:
-            needed = self.join_score
-            if best[0] >= needed:
-                return StoryDecision(best[1].story_id, best[0], best[2], near_id, near_score)
-            if near_reason.startswith("join"):  # passed every gate, but too little in common
-                near_reason = f"too little in common (evidence {near_score:.2f}, {needed:.2f} needed)"
+        if best is not None and best[0] >= self.join_score:
+            reason = _score(best[1], probe, best[2], self.window)[1]  # words for the winner only
+            return StoryDecision(best[1].story_id, best[0], reason, near_id, near_score)
+        if near_reason == "join":  # passed every gate, but too little in common
+            near_reason = f"too little in common (evidence {near_score:.2f}, {self.join_score:.2f} needed)"
         return StoryDecision(None, 0.0, f"new story: nearest is story {near_id}, {near_reason}", near_id, near_score)
 
     def _candidates(self, probe: _Probe, copies: Mapping[int, float]) -> Iterable[tuple[_Story, float]]:
@@ -663,8 +662,9 @@ class _Probe:
         self.title_tokens = frozenset(features.title_tokens)
 
 
-def _score(story: _Story, f: _Probe, copy: float, window: timedelta) -> tuple[float, str]:
+def _score(story: _Story, f: _Probe, copy: float, window: timedelta, *, explain: bool = True) -> tuple[float, str]:
     """(score, reason). Reasons starting with "join" passed every gate; others name the gate that failed.
+    ``explain=False`` leaves a join's reason a bare "join" (a lookup words only its winner's).
 
     A near-duplicate text is the same story whatever its rewritten headline made the classifier say, so the
     event gate does not apply to it; products, region, dates and announced dates still do (templated spec
@@ -676,13 +676,13 @@ def _score(story: _Story, f: _Probe, copy: float, window: timedelta) -> tuple[fl
     if gate is not None:
         return _evidence(story, f, copy), gate
     if copied:
-        return 1.0 + copy, f"join: near-duplicate text ({copy:.2f})"
+        return 1.0 + copy, f"join: near-duplicate text ({copy:.2f})" if explain else "join"
     score = _evidence(story, f, copy)
     if f.event is Event.PARTNERSHIP and f.day is not None and story.first is not None and not _specific(story, f):
         # Every step of one partnership is "the partnership": a joint lab and an extension to tablets a week
         # apart are two stories unless a date, a product or headline words say they are one.
         return score, "another step of the partnership: no date, product or headline word in common"
-    return score, "join: " + _why(story, f, score)
+    return score, "join: " + _why(story, f, score) if explain else "join"
 
 
 def _specific(story: _Story, f: _Probe) -> bool:
