@@ -138,7 +138,7 @@ def test_folds_keep_every_story_whole() -> None:
 @pytest.mark.skipif(not DEV.is_file(), reason="../shared/judgement-dev/articles.jsonl not present")
 def test_held_out_figures_by_story_on_the_labelled_set() -> None:
     """5-fold cross-validation by story: every article judged by a model that never saw its story. Floors a bit
-    below what was measured (docs/quality.md: accuracy 0.80, launch 0.79, teaser 0.89, partnership 0.73)."""
+    below what was measured (accuracy 0.805, launch 0.79, teaser 0.89, partnership 0.80, rumour 0.85)."""
     held, _rules, _fit = eventmodel.cross_validate(eventmodel.read_examples(DEV))
     assert held.accuracy >= 0.76
     assert held.recall["launch"] >= 0.74
