@@ -73,8 +73,11 @@ class Judge:
 
     @staticmethod
     def prepare() -> None:
-        """Import now what ``judge`` imports at its first call (see there)."""
+        """Import now what ``judge`` imports at its first call (see there), and read the shipped event model."""
         from monitor import classify, dedup, stories  # noqa: F401
+        from monitor.eventmodel import default_model
+
+        default_model()
 
     def judge(self, doc: RawDocument) -> Judgement:
         # Imported at the first judgement, not with this module: they bring numpy and a few hundred regexes
