@@ -265,9 +265,9 @@ def _refuse_html(body: bytes, url: str) -> None:
         return
     advertised = advertised_feeds(body, url)
     hint = (
-        f"; it advertises the feed {advertised[0]}: set this source's url to it"
+        f"; it advertises {advertised[0]} (set the source's url to it)"
         if advertised
-        else "; set this source's url to the outlet's RSS or Atom feed"
+        else "; set the source's url to the outlet's RSS or Atom feed"
     )
     raise ParseError(f"{url}: an HTML page, not a feed{hint}")
 

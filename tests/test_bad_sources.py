@@ -110,7 +110,7 @@ def test_a_crawl_polls_every_source_exits_0_and_names_each_failure(
     assert set(polled) == set(ROUTES)  # every source polled, the ones after the failures too
     assert {name for name, line in polled.items() if line["status"] == "error"} == FAILING
     assert 'srsName="EPSG:abc"' in polled["georss"]["error"] and http_server.url("/georss") in polled["georss"]["error"]
-    assert f"advertises the feed {http_server.url('/rss.xml')}" in polled["homepage"]["error"]
+    assert f"advertises {http_server.url('/rss.xml')} (set the source's url" in polled["homepage"]["error"]
     titles = {line["source"]: line["title"] for line in lines if line.get("type") == "item"}
     assert titles["surrogates"] == "Leica day \U0001f600"
     assert titles["beyond-unicode"] == titles["huge-reference"] == "Odd \ufffd title"
