@@ -58,8 +58,8 @@ _AMBIGUOUS_TRACKERS = frozenset({"ref", "referer", "referrer", "source", "uid", 
 # Session ids: servers' own names (Java, PHP, classic ASP, ColdFusion), never part of a page's identity.
 _SESSION_IDS = frozenset({"jsessionid", "phpsessid", "aspsessionid", "cfid", "cftoken"})
 _CONTENT_PARAMS = ALLOWED_PARAMS | LANG_PARAMS
-# Trackers in every use that courlan's pattern misses: analytics, ad and consent systems' own names (HubSpot,
-# Adobe, Alibaba, Yahoo's consent wall, TikTok, LinkedIn), never a publisher's or a page's.
+# Trackers in every use that courlan's pattern misses: the own names of marketing-automation, web-analytics,
+# ad-click and consent-wall systems and of campaign ids, never a publisher's or a page's.
 _MORE_TRACKERS = frozenset(
     {"_hsenc", "_hsmi", "hsctatracking", "s_cid", "wt_mc", "spm", "guccounter", "guce_referrer",
      "guce_referrer_sig", "ncid", "cmpid", "icid", "ocid", "ttclid", "li_fat_id", "gclsrc", "at_medium",
