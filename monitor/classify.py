@@ -385,7 +385,7 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
         signals["title_date"] = 1.0
         cues.append((2.0 * TITLE_WEIGHT, f'title:"{dated.group(0)}"', _T))
     head = title + "\n" + lead
-    days = _days(head)  # once: most articles name no day at all, and the three date signals need one
+    days = named_days(head)  # once: most articles name no day at all, and the three date signals need one
     ahead = _future_date(days, published)
     if ahead is not None:
         signals["date_ahead"] = 1.0
@@ -427,7 +427,7 @@ def _dated_sentences(head: str) -> list[tuple[str, Event, str]]:
     "leaked"). A date someone leaked is a rumour; a date the maker set is a teaser."""
     out: list[tuple[str, Event, str]] = []
     for sentence in _SENTENCE_END.split(head):
-        if not _DIGIT.search(sentence) or not _days(sentence):
+        if not _DIGIT.search(sentence) or not named_days(sentence):
             continue
         fired = _fired(sentence)
         teaser = next((c for c in fired if c.event is _T), None)
@@ -556,22 +556,7 @@ _TITLE_DATE = re.compile(rf"(?<!\w)(?:on|for|am|le|until)\s+(?:{_MONTH_WORD}\.?\
 _CJK_DATE = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
-def named_days(text: str) -> frozenset[tuple[int, int]]:
-    """(month, day) pairs named in the text in English, German, French or Chinese ("July 4", "4. Juli",
-    "26 février", "7 月 4 日"). Language-neutral, so coverage of one date lines up across translations."""
-    found: set[tuple[int, int]] = set()
-    for month_word, day in _MONTH_DAY.findall(text):
-        found.add((_month(month_word), int(day)))
-    for day, month_word in _DAY_MONTH.findall(text):
-        found.add((_month(month_word), int(day)))
-    if "月" in text:
-        for month, day in _CJK_DATE.findall(text):
-            found.add((int(month), int(day)))
-    return frozenset((m, d) for m, d in found if 1 <= m <= 12 and 1 <= d <= 31)
-
-
-# Italian and Spanish months, for the classifier's date signals only ("22 febbraio", "2 de marzo"): named_days,
-# which stories.py uses to line up coverage, keeps its languages.
+# Italian and Spanish months ("22 febbraio", "2 de marzo"), day first as those languages write them.
 _ROMANCE_MONTHS = {
     "gennaio": 1, "enero": 1, "febbraio": 2, "febrero": 2, "marzo": 3, "aprile": 4, "abril": 4, "maggio": 5,
     "mayo": 5, "giugno": 6, "junio": 6, "luglio": 7, "julio": 7, "agosto": 8, "settembre": 9, "septiembre": 9,
@@ -581,11 +566,21 @@ _ROMANCE_MONTHS = {
 _ROMANCE_DAY = re.compile(rf"(?<!\d)(\d{{1,2}})\s+(?:de\s+)?({'|'.join(_ROMANCE_MONTHS)})(?!\w)", re.IGNORECASE)
 
 
-def _days(text: str) -> frozenset[tuple[int, int]]:
-    """named_days, plus Italian and Spanish "day month"."""
-    found = named_days(text)
-    extra = {(_ROMANCE_MONTHS[m.lower()], int(d)) for d, m in _ROMANCE_DAY.findall(text) if 1 <= int(d) <= 31}
-    return found | extra if extra else found
+def named_days(text: str) -> frozenset[tuple[int, int]]:
+    """(month, day) pairs named in the text in English, German, French, Italian, Spanish or Chinese ("July 4",
+    "4. Juli", "26 février", "22 febbraio", "2 de marzo", "7 月 4 日"). Language-neutral, so coverage of one date
+    lines up across translations (``stories`` uses it for that)."""
+    found: set[tuple[int, int]] = set()
+    for month_word, day in _MONTH_DAY.findall(text):
+        found.add((_month(month_word), int(day)))
+    for day, month_word in _DAY_MONTH.findall(text):
+        found.add((_month(month_word), int(day)))
+    for day, month_word in _ROMANCE_DAY.findall(text):
+        found.add((_ROMANCE_MONTHS[month_word.lower()], int(day)))
+    if "月" in text:
+        for month, day in _CJK_DATE.findall(text):
+            found.add((int(month), int(day)))
+    return frozenset((m, d) for m, d in found if 1 <= m <= 12 and 1 <= d <= 31)
 
 
 def _month(word: str) -> int:
