@@ -7,7 +7,11 @@ service) are in tests/test_bad_sources.py.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.errors import ParseError
 from monitor.parse import (
@@ -160,3 +164,33 @@ def test_atom_titles_follow_their_declared_type(element: str, title: str) -> Non
     ).encode()
     assert parse_feed(body, {}, URL).entries[0].title == title
     assert parse_feed_with_feedparser(body, {}, URL).entries[0].title == title
+
+
+# -- whatever the bytes, the only exception is ParseError ------------------------------------------------------
+
+REAL_FEEDS = Path(__file__).resolve().parents[2] / "shared" / "real-feeds"
+# Pieces the issue's inputs and feedparser's own test suite are made of, spliced into real feeds at random.
+SPLICES = [
+    b"&#55357;", b"&#56832;", b"&#x110000;", b"&#xFFFFFFFF;", b"<!--", b"-->", b"<!DOCTYPE", b"<?", b"?>",
+    b"<html>", b"]]>", b"<![CDATA[", b"&", b"<", b"\x00", b"\xff\xfe", b'srsName="EPSG:x"', b"&#0;", b"&#x;",
+    b"<gml:pos>a b</gml:pos>", b"<entry>", b"</item>", b'xml:base="::"', b'<link href="http://[::1"/>',
+    b"<pubDate>Mon, 99 Foo 99999 99:99:99</pubDate>", b"<guid>http://[x</guid>", b"<link>http://[::1</link>",
+]  # fmt: skip
+
+
+@pytest.mark.skipif(not REAL_FEEDS.is_dir(), reason=f"{REAL_FEEDS} is absent (shared test data)")
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_a_mutated_real_feed_parses_or_raises_parse_error(data: st.DataObject) -> None:
+    feeds = sorted(REAL_FEEDS.glob("*.xml"))
+    body = bytearray(data.draw(st.sampled_from(feeds)).read_bytes()[:20_000])
+    for _ in range(data.draw(st.integers(1, 6))):
+        at = data.draw(st.integers(0, len(body)))
+        if data.draw(st.booleans()):
+            body[at:at] = data.draw(st.sampled_from(SPLICES))
+        else:
+            del body[at : at + data.draw(st.integers(1, 50))]
+    try:
+        parse_feed(bytes(body), {}, URL)
+    except ParseError as exc:
+        assert str(exc).startswith(URL)  # named where it comes from
