@@ -132,7 +132,7 @@ def load(ctx: click.Context, *, channels: bool = True) -> Config:
     from monitor.config import load_config
 
     path = ctx.find_root().meta.get("monitor.config")
-    return load_config(path) if channels else load_config(path)
+    return load_config(path, resolve_channels=channels)
 
 
 def open_app(ctx: click.Context, *, channels: bool = False, **kwargs: Any) -> App:

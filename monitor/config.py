@@ -222,8 +222,14 @@ def format_interval(value: timedelta) -> str:
 # ------------------------------------------------------------------------------------------- loading
 
 
-def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
-    """Read and validate the config file. Raises ConfigError naming the file (and key) on any problem."""
+def load_config(
+    path: Path | None = None, env: Mapping[str, str] | None = None, *, resolve_channels: bool = True
+) -> Config:
+    """Read and validate the config file. Raises ConfigError naming the file (and key) on any problem.
+
+    ``resolve_channels=False`` is for commands that send nothing (``monitor stories``, ``export``, …): channel
+    URLs are checked but their ``${VAR}`` placeholders are left as written, so a secret that only the sending
+    commands need does not have to be set to read the database."""
     env = os.environ if env is None else env
     path = config_path(env) if path is None else Path(path)
     try:
@@ -236,10 +242,12 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 (byte {exc.start})", path=str(path)) from exc
-    return parse_config(text, path=path, env=env)
+    return parse_config(text, path=path, env=env, resolve_channels=resolve_channels)
 
 
-def parse_config(text: str, *, path: Path = Path("<string>"), env: Mapping[str, str] | None = None) -> Config:
+def parse_config(
+    text: str, *, path: Path = Path("<string>"), env: Mapping[str, str] | None = None, resolve_channels: bool = True
+) -> Config:
     """Like load_config for TOML already in memory (tests, a config piped to a check command)."""
     env = os.environ if env is None else env
     try:
@@ -248,7 +256,7 @@ def parse_config(text: str, *, path: Path = Path("<string>"), env: Mapping[str, 
         # tomllib's message already carries "(at line L, column C)".
         raise ConfigError(f"TOML syntax error: {exc}", path=str(path)) from exc
     root = _Table(str(path), env, "", data, ("storage", "network", "alerts", "service", "judgement", *_LISTS))
-    channels = _named_list(root, "channels", _channel)
+    channels = _named_list(root, "channels", _channel if resolve_channels else _unresolved_channel)
     topics = _named_list(root, "topics", _topic)
     sources = _named_list(root, "sources", _source)
     service = _service(root.sub("service", ServiceConfig.__dataclass_fields__))
@@ -360,6 +368,12 @@ class _Table:
         """A required string with ``${VAR}`` placeholders filled from the environment."""
         text = self.require(name)
         return self.wrap(name, lambda: expand_placeholders(text, self.env))
+
+    def placeholders_checked(self, name: str) -> str:
+        """A required string whose ``${VAR}`` placeholders are well formed, returned as written (not filled)."""
+        text = self.require(name)
+        self.wrap(name, lambda: expand_placeholders(text, _AnyValue()))
+        return text
 
     def wrap(self, name: str, parse: Callable[[], T]) -> T:
         """Run a path-less parser and re-raise its ConfigError with this file and key."""
@@ -559,8 +573,13 @@ def _outlet_of(url: str) -> str:
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
-def _channel(table: _Table) -> ChannelConfig:
-    url = table.expanded("url")
+def _unresolved_channel(table: _Table) -> ChannelConfig:
+    """A channel whose URL keeps its ``${VAR}`` placeholders (checked, not filled): not for sending."""
+    return _channel(table, resolve=False)
+
+
+def _channel(table: _Table, *, resolve: bool = True) -> ChannelConfig:
+    url = table.expanded("url") if resolve else table.placeholders_checked("url")
     if not _SCHEME.match(url):
         raise table.error("url", "expected an apprise URL such as mailto://, slack:// or json://")
     timezone = table.text("timezone", "UTC")
@@ -633,6 +652,13 @@ def _check_known(root: _Table, key: str, kind: str, name: str, known: list[str])
 
 _PLACEHOLDER = re.compile(r"\$\$\{|\$\{([^}]*)(\}?)")
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class _AnyValue(dict[str, str]):
+    """An environment in which every variable is set: checks a placeholder's syntax without needing its value."""
+
+    def get(self, key: str, default: Any = None) -> str:  # type: ignore[override]
+        return "set"
 
 
 def expand_placeholders(text: str, env: Mapping[str, str]) -> str:

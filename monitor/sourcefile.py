@@ -219,7 +219,7 @@ def _write_sources(config: Config, sources: Sequence[NewSource], *, dry_run: boo
             preview["sources"].append(_table(source))  # type: ignore[union-attr]
         click.echo(tomlkit.dumps(preview), nl=False)
         return
-    parse_config(text, path=path, env=_environment())  # the whole file must still load
+    parse_config(text, path=path, env=_environment(), resolve_channels=False)  # the whole file must still load
     _replace(path, text)
     for source in sources:
         click.echo(f"added source {source.name!r}: {source.url}")
