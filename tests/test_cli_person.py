@@ -271,6 +271,7 @@ def test_deliver_sends_the_outbox_without_polling_and_logs_the_round_once(
     assert done.returncode == 0 and "alerts: 1 sent, 0 to retry, 0 failed" in done.stdout
     assert len(json_sink.requests) == 1 and len(http_server.requests) == polls  # sent, and nothing polled
     assert done.stderr.count("delivery.round") == 1
+    assert "JSON Payload" not in done.stderr  # apprise's DEBUG lines feed failure reasons, not the console (-v)
     again = cli(config, "deliver")
     assert again.returncode == 0 and "nothing was due" in again.stdout
 
