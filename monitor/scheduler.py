@@ -260,7 +260,8 @@ class PollScheduler:
         except BaseException:  # cancelled at shutdown (drain), or a bug (logged by _finished)
             self._release(source.name)
             raise
-        log.info(
+        # A failed poll is worth an operator's look: warning, not info.
+        (log.warning if result.error else log.info)(
             "feed.polled", source=source.name, status=result.status, items=result.items, new=result.new,
             error=result.error, seconds=round(result.duration, 3),
         )  # fmt: skip

@@ -312,7 +312,8 @@ class Service:
             self._deliver_again = False
             lease = self.config.service.delivery_lease
             args = (self.app.store, self.notifier, self.channels, self.app.clock(), self.worker, rng)
-            self._delivering = _in_daemon_thread(functools.partial(deliver_due, lease=lease), *args)
+            deliver = functools.partial(deliver_due, lease=lease, operator_channel=self.config.service.operator_channel)
+            self._delivering = _in_daemon_thread(deliver, *args)
             try:
                 report = await self._delivering
             except MonitorError as exc:

@@ -99,6 +99,7 @@ def write_config(
     first_run_silent: bool = True,
     timeout: float = 0.5,
     storage: str | None = None,
+    max_attempts: int = 8,
 ) -> Path:
     url = storage or f"sqlite:///{tmp_path / 'monitor.db'}"
     parts = [
@@ -110,7 +111,8 @@ def write_config(
         f"channels = {json.dumps([n for n in (channels or {}) if n != 'ops'])}\n",
     ]
     parts += [f'[[sources]]\nname = "{name}"\nurl = "{url}"\ninterval = "30s"\n' for name, url in sources.items()]
-    parts += [f'[[channels]]\nname = "{name}"\nurl = "{url}"\n' for name, url in (channels or {}).items()]
+    parts += [f'[[channels]]\nname = "{name}"\nurl = "{url}"\nmax_attempts = {max_attempts}\n'
+              for name, url in (channels or {}).items()]
     path = tmp_path / "config.toml"
     path.write_text("\n".join(parts))
     return path
@@ -307,6 +309,27 @@ def test_source_down_and_recovery_each_alert_once_across_a_restart(
     assert keys == ["source-down", "source-up"] and len(json_sink.requests) == 2
 
 
+def test_the_service_announces_a_dead_letter_on_the_operator_channel(
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink, service: Callable[..., Running]
+, storage_url: str) -> None:
+    http_server.route("/feed", feed_route(FRIDGE, launch(14)))
+    broken = f"json://127.0.0.1:{free_port()}/hook?cto=1&rto=1"  # nothing listens there
+    config = write_config(
+        tmp_path,
+        {"news": http_server.url("/feed")},
+        channels={"hook": broken, "ops": f"json://127.0.0.1:{json_sink.port}/hook"},
+        service='operator_channel = "ops"\nmetrics_port = 0',
+        first_run_silent=False,
+        storage=storage_url,
+        max_attempts=1,
+    )
+    running = service(config, FakeClock())
+    running.wait_polls({"news": 1})
+    wait_until(lambda: json_sink.requests, timeout=15, what="the dead-letter announcement")
+    assert "to hook failed" in json_sink.requests[0].json()["title"]
+    assert running.finish() == 0
+
+
 def test_metrics_and_healthz_are_served(
     tmp_path: Path, http_server: LoopbackServer, service: Callable[..., Running]
 , storage_url: str) -> None:
@@ -420,7 +443,7 @@ def test_kill_9_restart_then_sigterm_loses_nothing_repeats_at_most_once_and_exit
     assert code == 0, stderr.decode()
     assert elapsed < 8, f"stopped after {elapsed:.1f} s"
     assert b"service.stopped" in stderr and b"cancelled_polls=1" in stderr
-    titles = [request.json()["title"] for request in json_sink.requests]
+    titles = [request.json()["title"].split(" · ")[0] for request in json_sink.requests]  # less the date
     assert sorted(set(titles)) == [f"[Launch] Xiaomi {10 + n} Ultra with Leica optics launches, on sale now"
                                    for n in range(3)]  # fmt: skip
     assert len(titles) - len(set(titles)) <= 1  # at most the one in flight when the process died
