@@ -332,7 +332,7 @@ def test_the_service_announces_a_dead_letter_on_the_operator_channel(
 
 def test_metrics_and_healthz_are_served(
     tmp_path: Path, http_server: LoopbackServer, service: Callable[..., Running]
-, storage_url: str) -> None:
+, storage_url: str, caplog: pytest.LogCaptureFixture) -> None:
     http_server.route("/feed", feed_route(FRIDGE, launch(14), etag='"a"'))
     http_server.route("/broken", Route(status=500))
     port = free_port()
@@ -345,6 +345,9 @@ def test_metrics_and_healthz_are_served(
     running = service(config)
     running.wait_polls({"news": 1, "broken": 1})
     running.step(["news"])
+    polled = {(r.levelname, getattr(r, "monitor_fields", {}).get("source")) for r in caplog.records
+              if r.getMessage() == "feed.polled"}
+    assert ("WARNING", "broken") in polled and ("INFO", "news") in polled  # a failed poll is a warning
     health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read())
     assert health["status"] == "ok" and datetime.fromisoformat(health["last_tick"])
 
