@@ -48,6 +48,7 @@ from monitor.errors import ImportFileError
 from monitor.records import STORY_PLACEHOLDER, NewArticle, NewStory
 from monitor.store import Store, db
 from monitor.store.schema import Alert, Article, Delivery, Story
+from monitor.urls import clean_url
 
 FORMAT = "monitor-export"
 VERSION = 1
@@ -426,7 +427,7 @@ def feed_stories(store: Store, *, topic: str | None = None, limit: int = 50) -> 
     """
     first = _first_articles()
     query = (
-        select(Story, Article.canonical_url)
+        select(Story, Article.canonical_url, Article.url.label("article_url"))
         .join(first, first.c.story_id == Story.id)
         .join(Article, Article.id == first.c.first_id)
         .where(Story.alertable.is_(True))
@@ -445,7 +446,9 @@ def _feed_story(row: Any) -> FeedStory:
         title=row.title,
         event=row.event,
         topic=row.topic,
-        url=row.canonical_url,  # tracking parameters already removed
+        # The link a reader follows: the article's own URL, cleaned of trackers. The canonical URL is a key (its
+        # scheme and host folded) that some sites do not serve.
+        url=clean_url(row.article_url),
         outlets=tuple(row.outlets),
         article_count=row.article_count,
         updated=row.last_seen,

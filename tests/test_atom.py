@@ -169,6 +169,14 @@ def test_entry_ids_survive_a_move_to_another_database(store: Store, other_store:
     assert len(ids_first) == 1 and ids_first < ids_second
 
 
+def test_a_story_links_the_article_as_published_less_its_trackers(store: Store) -> None:
+    article = dataclasses.replace(_article(1, "https://news.example.com/launch"),
+                                  url="http://www.news.example.com/launch?utm_source=rss&id=7")
+    store.save_article(article, _story("Xiaomi 15 Ultra launches"))
+    [linked] = feed_stories(store)
+    assert linked.url == "http://www.news.example.com/launch?id=7"  # followable: the site's own scheme and host
+
+
 def _article(n: int, url: str) -> NewArticle:
     return NewArticle(
         source="gsmarena", outlet="GSMArena", url=url, canonical_url=url, guid=None, text_hash=f"h{n}",
