@@ -1,8 +1,10 @@
-"""What event classification costs per article: ``python benchmarks/classify_events.py [PATH.jsonl] [--against REV]``.
+"""What event classification costs per article:
+``python benchmarks/classify_events.py [PATH.jsonl] [--against REV]``.
 
-Runs ``monitor.classify.classify_event`` (rules and the shipped model) over every labelled article (title, text,
-publication date), ``--passes`` times, and prints CPU microseconds per article (best and median pass; CPU time,
-so other work on a busy machine counts less). ``--against REV`` also times ``monitor/classify.py`` as it was at
+Runs ``monitor.judgement.classify.classify_event`` (rules and the shipped model) over every labelled article
+(title, text, publication date), ``--passes`` times, and prints CPU microseconds per article (best and median pass;
+CPU time, so other work on a busy machine counts less). ``--against REV`` also times
+``monitor/judgement/classify.py`` (``monitor/classify.py`` before issue 17) as it was at
 git revision REV, interleaved pass by pass with today's, for a before/after on the same machine and the same
 minute. Only classify.py is taken from REV: it must import no other module of monitor that changed since.
 """
@@ -42,9 +44,10 @@ def articles(path: Path) -> list[Article]:
 
 
 def classify_at(revision: str) -> ModuleType:
-    """monitor/classify.py as it was at ``revision``, loaded as a module of its own."""
-    source = subprocess.run(["git", "show", f"{revision}:monitor/classify.py"], cwd=REPO, capture_output=True,
-                            text=True, check=True).stdout
+    """monitor/judgement/classify.py as it was at ``revision``, loaded as a module of its own."""
+    source = _show(revision, "monitor/judgement/classify.py") or _show(revision, "monitor/classify.py")
+    if source is None:
+        raise SystemExit(f"classify_events: no classify module at revision {revision}")
     path = Path(tempfile.mkdtemp()) / f"classify_{revision}.py"
     path.write_text(source, encoding="utf-8")
     spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -53,6 +56,12 @@ def classify_at(revision: str) -> ModuleType:
     sys.modules[path.stem] = module  # dataclasses look their module up while the class body runs
     spec.loader.exec_module(module)
     return module
+
+
+def _show(revision: str, path: str) -> str | None:
+    """A file's text at ``revision``, or None when it is not there (the module moved in issue 17)."""
+    shown = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=REPO, capture_output=True, text=True)
+    return shown.stdout if shown.returncode == 0 else None
 
 
 def one_pass(classify: Callable[..., Any], items: Sequence[Article]) -> float:
@@ -67,12 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("path", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--passes", type=int, default=7)
-    parser.add_argument("--against", metavar="REV", help="also time monitor/classify.py of this git revision")
+    parser.add_argument("--against", metavar="REV", help="also time monitor/judgement/classify.py of this git revision")
     args = parser.parse_args(argv)
     if not args.path.is_file():
         print(f"{args.path}: no labelled articles to classify", file=sys.stderr)
         return 2
-    from monitor.classify import classify_event
+    from monitor.judgement.classify import classify_event
 
     items = articles(args.path)
     runs: dict[str, Callable[..., Any]] = {"now": classify_event}

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.exchange import feed_stories
-from monitor.metrics import StoriesFeed
 from monitor.records import NewArticle, NewStory
+from monitor.service.metrics import StoriesFeed
 from monitor.store import Store
+from monitor.store.exchange import feed_stories
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

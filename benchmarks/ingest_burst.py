@@ -8,7 +8,7 @@ and alerts are decided), then every feed gains ``per_feed`` new items. Two varia
   of each page (read from disk, no HTTP).
 
 The floor parses with feedparser (``parse_feed_with_feedparser``): the libraries alone, what the issue's target
-is set against. monitor itself reads well-formed RSS/Atom with its lxml path (``monitor.feedxml``), so it is also
+is set against. monitor itself reads well-formed RSS/Atom with its lxml path (``monitor.ingest.feedxml``), so it is also
 shown against ``parse_feed`` + extraction, monitor's own front end: that ratio is the cost of everything after
 parsing. End to end adds the HTTP fetches, judgement (match, classify, MinHash), story assignment and one SQLite
 transaction per feed; the target is that all of that costs at most half again the floor.
@@ -29,8 +29,8 @@ from pathlib import Path
 from corpus import write_feeds, write_old_feeds
 from harness import FeedServer, Results, write_config
 
+from monitor.ingest.parse import parse_feed, parse_feed_with_feedparser
 from monitor.model import ParsedFeed
-from monitor.parse import parse_feed, parse_feed_with_feedparser
 
 TARGET_SLOWDOWN = 1.5  # end to end at most 1.5x the time of parse + extract alone
 
@@ -75,11 +75,11 @@ class BurstFigures:
 
 
 async def end_to_end(config_path: Path, server: FeedServer, rewrite) -> tuple[int, int, float, float]:  # type: ignore[no-untyped-def]
-    from monitor.app import open_app
     from monitor.config import load_config
-    from monitor.cycle import Cycle
-    from monitor.fetch import Fetcher
+    from monitor.ingest.fetch import Fetcher
     from monitor.model import Outcome
+    from monitor.service.app import open_app
+    from monitor.service.cycle import Cycle
 
     config = load_config(config_path, env={})
     app = open_app(config)
@@ -105,7 +105,7 @@ def parse_and_extract(
     www: Path, feeds: int, *, full: bool, parse: Callable[..., ParsedFeed]
 ) -> tuple[float, int, float]:
     """Parse every feed from bytes with ``parse`` and get each new entry's text, as ``entry_document`` does."""
-    from monitor.extract import extract_html, html_to_text
+    from monitor.ingest.extract import extract_html, html_to_text
 
     bodies = [(www / f"feed{f}.xml").read_bytes() for f in range(feeds)]
     headers = {"Content-Type": "application/rss+xml"}

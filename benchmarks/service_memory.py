@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.config import load_config  # noqa: E402
-from monitor.service import run_service  # noqa: E402
+from monitor.service.run import run_service  # noqa: E402
 from monitor.store import Store  # noqa: E402
 from tests.httpserver import LoopbackServer, RecordedRequest, Route  # noqa: E402
 

@@ -33,10 +33,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from monitor import dedup
-from monitor.judge import Judgement
+from monitor.judgement import dedup
+from monitor.judgement.judge import Judgement
+from monitor.judgement.stories import StoryFeatures, StoryIndex
 from monitor.model import Event
-from monitor.stories import StoryFeatures, StoryIndex
 
 EVENTS = [Event.LAUNCH, Event.TEASER, Event.RUMOR, Event.PARTNERSHIP, Event.REVIEW]
 GENERATIONS = [f"{n}{s}" for n in range(1, 40) for s in ("", "s", "t")]

@@ -57,10 +57,10 @@ async def _timed(once: Once) -> tuple[float, float]:
 @asynccontextmanager
 async def monitor_cycle(config_path: Path) -> AsyncIterator[Once]:
     """One unchanged ``Cycle.run`` over every configured source, after a first cycle stored the ETags."""
-    from monitor.app import open_app
     from monitor.config import load_config
-    from monitor.cycle import Cycle
-    from monitor.fetch import Fetcher
+    from monitor.ingest.fetch import Fetcher
+    from monitor.service.app import open_app
+    from monitor.service.cycle import Cycle
 
     config = load_config(config_path, env={})
     app = open_app(config)

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 import click
 
 if TYPE_CHECKING:
-    from monitor.app import App
     from monitor.config import Config
+    from monitor.service.app import App
 
 CONFIG_HELP = "Config file (default $MONITOR_CONFIG, else ./config.toml)."
 
@@ -136,7 +136,7 @@ def load(ctx: click.Context, *, channels: bool = True) -> Config:
 
 
 def open_app(ctx: click.Context, *, channels: bool = False, **kwargs: Any) -> App:
-    from monitor.app import open_app as _open
+    from monitor.service.app import open_app as _open
 
     app = _open(load(ctx, channels=channels), **kwargs)
     ctx.call_on_close(app.close)
@@ -435,7 +435,7 @@ def run(ctx: click.Context) -> None:
     Example:
       MONITOR_CONFIG=/etc/monitor/config.toml monitor run
     """
-    from monitor.service import run_service
+    from monitor.service.run import run_service
 
     root = ctx.find_root()
     code = run_service(load(ctx), log_format=root.params["log_format"])
@@ -453,7 +453,7 @@ def export(ctx: click.Context, output: Path | None) -> None:
     Example:
       monitor export -o backup.jsonl && monitor import backup.jsonl
     """
-    from monitor.exchange import export_jsonl
+    from monitor.store.exchange import export_jsonl
     from monitor.terminal import plural
 
     app = open_app(ctx, sync_sources=False)
@@ -481,9 +481,9 @@ def feed(
     Example:
       monitor feed --topic xiaomi-leica -o stories.atom
     """
-    from monitor.atom import topic_feed
+    from monitor.alerts.atom import topic_feed
     from monitor.config import check_tag_uri
-    from monitor.exchange import feed_stories
+    from monitor.store.exchange import feed_stories
 
     app = open_app(ctx, sync_sources=False)
     service = app.config.service
@@ -516,7 +516,7 @@ def config_check(ctx: click.Context) -> None:
     import json
 
     from monitor.config import describe
-    from monitor.judge import Judge
+    from monitor.judgement.judge import Judge
     from monitor.terminal import plural
 
     cfg = load(ctx)

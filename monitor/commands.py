@@ -30,17 +30,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.alerting import date_ahead, product_name
+from monitor.alerts.policy import date_ahead, product_name
 from monitor.errors import ImportFileError, MonitorError
 from monitor.model import Outcome
 from monitor.terminal import ago, console, cut, plural, short_time, status_cell, table, text
 
 if TYPE_CHECKING:
-    from monitor.app import App
     from monitor.config import SourceConfig
-    from monitor.cycle import CycleReport, SourceResult
-    from monitor.pipeline import ItemResult
     from monitor.records import AlertRow, StoredArticle, StoredStory
+    from monitor.service.app import App
+    from monitor.service.cycle import CycleReport, SourceResult
+    from monitor.service.pipeline import ItemResult
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +113,8 @@ def run_crawl(
 
 
 async def _crawl(app: App, sources: Sequence[SourceConfig], *, dry_run: bool, as_json: bool) -> CycleReport:
-    from monitor.cycle import Cycle
-    from monitor.fetch import Fetcher
+    from monitor.ingest.fetch import Fetcher
+    from monitor.service.cycle import Cycle
 
     progress = None if as_json or not sys.stderr.isatty() else _progress(len(sources))
     on_item = (lambda item: _echo_json(item_json(item))) if as_json else None
@@ -219,8 +219,8 @@ def deliver_now(app: App, *, as_json: bool, quiet: bool) -> dict[str, Any]:
 
 
 def _deliver_rounds(app: App, totals: dict[str, Any], *, worker: str, rng: Any) -> None:
-    from monitor.delivery import deliver_due
-    from monitor.notify import AppriseNotifier
+    from monitor.alerts.delivery import deliver_due
+    from monitor.alerts.notify import AppriseNotifier
 
     channels = {c.name: c for c in app.config.channels}
     notifier = AppriseNotifier()
@@ -295,8 +295,8 @@ def retry_alerts(app: App, ids: Sequence[int]) -> None:
 
 def notify_test(app: App, names: Sequence[str], *, as_json: bool) -> None:
     """Send a test message to each channel (or the named ones) now, and say per channel how it went."""
-    from monitor.notify import AppriseNotifier
-    from monitor.render import render
+    from monitor.alerts.notify import AppriseNotifier
+    from monitor.alerts.render import render
 
     channels = [c for c in app.config.channels if not names or c.name in names]
     unknown = sorted(set(names) - {c.name for c in app.config.channels})
@@ -335,12 +335,12 @@ def is_export_file(path: Path) -> bool:
 
 
 def run_import(app: App, paths: Sequence[Path], *, as_json: bool, resume_pending: bool = False) -> None:
-    from monitor.importers import read_paths
+    from monitor.ingest.importers import read_paths
 
     exports = [p for p in paths if is_export_file(p)]
     paths = [p for p in paths if p not in exports]
     if exports:
-        from monitor.exchange import import_export
+        from monitor.store.exchange import import_export
 
         for path in exports:
             with path.open(encoding="utf-8") as lines:
@@ -553,7 +553,7 @@ def run_check(app: App, target: str, *, as_json: bool) -> None:
 def _check_document(app: App, target: str) -> Any:
     if target.startswith(("http://", "https://")):
         return asyncio.run(_fetch_document(app, target))
-    from monitor.importers import read_paths
+    from monitor.ingest.importers import read_paths
 
     path = Path(target)
     if not path.exists():
@@ -566,10 +566,10 @@ def _check_document(app: App, target: str) -> Any:
 
 
 async def _fetch_document(app: App, url: str) -> Any:
-    from monitor.extract import extract_html
-    from monitor.fetch import Fetcher
+    from monitor.ingest.extract import extract_html
+    from monitor.ingest.fetch import Fetcher
+    from monitor.ingest.urls import host_of
     from monitor.model import RawDocument, Response
-    from monitor.urls import host_of
 
     async with Fetcher(app.config.network) as fetcher:
         page = await fetcher.get(url)

@@ -9,7 +9,7 @@ suggested), a wrong type, a value out of range, a dangling reference between tab
 variable. Silently ignored typos are a known pain with Scrapy settings; a service that polls the wrong
 interval for weeks because ``intervall`` was ignored is worse than one that refuses to start.
 
-Topic queries are stored as text here and compiled by ``monitor.match`` (which names the topic on error).
+Topic queries are stored as text here and compiled by ``monitor.judgement.match`` (which names the topic on error).
 """
 
 from __future__ import annotations
@@ -92,7 +92,8 @@ class TopicConfig:
     ``subjects`` and ``rivals`` are alias groups, the first member the group's name: ``("xiaomi", "小米")``. A
     query word that belongs to a group matches every member. A topic without a written ``query`` is about all its
     subjects together (``xiaomi leica``); every rival is a ``NOT`` of the query (the subject rule in
-    ``monitor.match``). ``product_lines`` are names that, followed by a model token, name a product ("Mix Fold 4");
+    ``monitor.judgement.match``).
+    ``product_lines`` are names that, followed by a model token, name a product ("Mix Fold 4");
     the subjects' names and aliases are product lines too ("Xiaomi 15 Ultra", "小米15").
     """
 
@@ -117,7 +118,7 @@ class TopicConfig:
 
 @dataclass(frozen=True, slots=True)
 class JudgementConfig:
-    """Learned parts of the judgement. ``event_model``: a model file written by ``python -m monitor.eventmodel
+    """Learned parts of the judgement. ``event_model``: a model file written by ``python -m monitor.judgement.eventmodel
     train``; None uses the model shipped with monitor."""
 
     event_model: Path | None = None

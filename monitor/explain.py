@@ -12,13 +12,13 @@ import re
 from typing import Any
 
 from monitor.model import RawDocument
-from monitor.pipeline import Pipeline
+from monitor.service.pipeline import Pipeline
 
 _NEAR_DUPLICATE = re.compile(r"near-duplicate text \((\d(?:\.\d+)?)\)")
 
 
 def _join_score() -> float:
-    from monitor.stories import JOIN_SCORE  # the index is built by now: no extra import cost
+    from monitor.judgement.stories import JOIN_SCORE  # the index is built by now: no extra import cost
 
     return JOIN_SCORE
 

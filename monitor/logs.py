@@ -68,7 +68,7 @@ class JsonFormatter(logging.Formatter):
 
 
 class LibraryNoise(logging.Filter):
-    """Drops the DEBUG and INFO lines of the libraries we ask for detail (apprise: see ``monitor.notify``)
+    """Drops the DEBUG and INFO lines of the libraries we ask for detail (apprise: see ``monitor.alerts.notify``)
     unless ``-vv`` asked for debug output: they are read from apprise's per-call capture, not the console."""
 
     LIBRARIES = ("apprise", "urllib3")

@@ -91,7 +91,7 @@ class FeedEntry:
     guid: str | None
     published: datetime | None
     content_html: str  # the fullest content the feed had (content:encoded / atom content / summary); unsanitised
-    # when the lxml path read it (monitor.feedxml), so only ever turned into text, never rendered
+    # when the lxml path read it (monitor.ingest.feedxml), so only ever turned into text, never rendered
     summary_only: bool
     language: str | None = None
 

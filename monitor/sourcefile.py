@@ -61,7 +61,7 @@ def add_source(config: Config, url: str, *, name: str | None, interval: str | No
 
 async def discover_feed(config: Config, url: str) -> str:
     """``url`` when it is a feed, else the first RSS/Atom ``<link rel="alternate">`` of the page it is."""
-    from monitor.fetch import Fetcher
+    from monitor.ingest.fetch import Fetcher
     from monitor.model import Response
 
     if not url.startswith(("http://", "https://")):

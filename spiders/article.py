@@ -1,6 +1,6 @@
 """What both generic spiders share: their ``-a`` options, the article callback and start-failure reporting.
 
-Article pages go through ``monitor.extract.extract_html``, the same extraction the feed path uses, so a story
+Article pages go through ``monitor.ingest.extract.extract_html``, the same extraction the feed path uses, so a story
 found by a spider and by a feed yields the same text and the same dedup keys.
 
 Options arrive as strings (``scrapy crawl NAME -a key=value``); a missing or malformed one raises
@@ -24,16 +24,16 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from monitor.errors import MonitorError
-from monitor.extract import extract_html
-from monitor.urls import clean_url, host_of
+from monitor.ingest.extract import extract_html
+from monitor.ingest.urls import clean_url, host_of
 from spiders.items import ArticleItem
 
 log = logging.getLogger(__name__)
 
-# The parent process (monitor.sources.crawl) looks for this word in stderr. When the start URL itself fails
+# The parent process (monitor.ingest.sources.crawl) looks for this word in stderr. When the start URL itself fails
 # (HTTP error, refused address, robots.txt, not a sitemap) the crawl yields nothing, and that is the source's
 # failure, not a quiet day; a crawl stopped early is incomplete. Kept in step with
-# monitor.sources.crawl.FAILURE_MARKER.
+# monitor.ingest.sources.crawl.FAILURE_MARKER.
 FAILURE_MARKER = "MONITOR_SPIDER_FAILED"
 DEFAULT_MAX_AGE = timedelta(days=2)
 

@@ -1,6 +1,6 @@
 """Scrapy settings for monitor's spiders: polite by default, items as JSON lines on stdout, logs on stderr.
 
-``monitor.sources.crawl`` overrides the per-deployment values on the command line (``-s USER_AGENT=...``,
+``monitor.ingest.sources.crawl`` overrides the per-deployment values on the command line (``-s USER_AGENT=...``,
 ``ALLOW_PRIVATE``, ``DOWNLOAD_TIMEOUT``, ``DOWNLOAD_MAXSIZE``, ``CLOSESPIDER_TIMEOUT``) from config.toml's
 ``[network]`` table, so the defaults below only matter for a hand-run ``scrapy crawl``.
 """

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from monitor.atom import ATOM, FeedStory, clean_text, entry_id, stories_feed
-from monitor.exchange import export_jsonl, feed_stories, import_export
+from monitor.alerts.atom import ATOM, FeedStory, clean_text, entry_id, stories_feed
 from monitor.records import NewArticle, NewStory
 from monitor.store import Store
+from monitor.store.exchange import export_jsonl, feed_stories, import_export
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 FEED_ID = "tag:monitor.example.org,2025:feeds/xiaomi-leica"

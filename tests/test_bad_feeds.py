@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import ParseError
-from monitor.parse import (
+from monitor.ingest.parse import (
     advertised_feeds,
     parse_feed,
     parse_feed_fast,

@@ -21,14 +21,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from monitor.app import App, open_app
 from monitor.cli import main
 from monitor.config import load_config
-from monitor.cycle import Cycle
-from monitor.fetch import Fetcher
-from monitor.metrics import Metrics
+from monitor.ingest.fetch import Fetcher
 from monitor.model import NotModified, Response, Validators
-from monitor.scheduler import PollScheduler
+from monitor.service.app import App, open_app
+from monitor.service.cycle import Cycle
+from monitor.service.metrics import Metrics
+from monitor.service.scheduler import PollScheduler
 from monitor.store import Store
 from tests.httpserver import LoopbackServer, Route
 from tests.test_scheduler import T0, Clock

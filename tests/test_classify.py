@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.classify import CUES, LEAD_CHARS, _fired, classify_event, named_days
+from monitor.judgement.classify import CUES, LEAD_CHARS, _fired, classify_event, named_days
 from monitor.model import Event
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -155,13 +155,13 @@ _DATE_PIECES = ["July", "jul", "JUNE", "4", "12", "2nd", "21st", "of", "am", "4.
 def test_named_days_are_those_the_plain_date_patterns_find(pieces: list[tuple[str, str]]) -> None:
     import re
 
-    from monitor.classify import _MONTH_WORD
+    from monitor.judgement.classify import _MONTH_WORD
 
     text = "".join(piece + glue for piece, glue in pieces)
     month_day = re.compile(rf"(?<!\w){_MONTH_WORD}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d)", re.IGNORECASE)
     day_month = re.compile(rf"(?<!\d)(\d{{1,2}})(?:\.|er|st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}(?!\w)", re.IGNORECASE)
     cjk = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-    from monitor.classify import _month
+    from monitor.judgement.classify import _month
 
     found = {(_month(m), int(d)) for m, d in month_day.findall(text)} | {
         (_month(m), int(d)) for d, m in day_month.findall(text)} | {(int(m), int(d)) for m, d in cjk.findall(text)}

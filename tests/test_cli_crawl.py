@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from monitor import cycle
 from monitor.cli import main
+from monitor.service import cycle
 from tests.httpserver import LoopbackServer, Route
 from tests.sinks import HttpSink
 

@@ -640,7 +640,7 @@ def test_repeated_list_values_are_kept_once_in_order(tmp_path: Path) -> None:
 
 def test_shipped_topic_query_compiles() -> None:
     """``monitor config check`` compiles queries; the starter config must pass it."""
-    from monitor.match import compile_query
+    from monitor.judgement.match import compile_query
 
     for topic in load_config(REPO / "config.toml", env={}).topics:
         compile_query(topic.query, topic=topic.name, aliases=topic.aliases)
@@ -653,7 +653,7 @@ def test_shipped_query_finds_the_dev_set_articles_and_skips_near_misses() -> Non
     articles_path = SHARED / "judgement-dev" / "articles.jsonl"
     if not articles_path.exists():
         pytest.skip(f"judgement-dev set absent ({articles_path})")
-    from monitor.match import compile_query
+    from monitor.judgement.match import compile_query
 
     (topic,) = load_config(REPO / "config.toml", env={}).topics
     query = compile_query(topic.query, topic=topic.name, aliases=topic.aliases)

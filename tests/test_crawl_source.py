@@ -1,4 +1,4 @@
-"""monitor.sources.crawl: a spider source run as a real ``scrapy crawl`` subprocess against the loopback fixture
+"""monitor.ingest.sources.crawl: a spider source run as a real ``scrapy crawl`` subprocess against the loopback fixture
 site, and the child's failures (hang, crash, bad output, refused start URL) coming back as values.
 
 Stand-in interpreters (tiny shell scripts passed as ``python=``) play children that misbehave in ways a real
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import NetworkConfig, SourceConfig
-from monitor.sources.crawl import KILL_GRACE, parse_items, run_spider, spider_arguments
+from monitor.ingest.sources.crawl import KILL_GRACE, parse_items, run_spider, spider_arguments
 from tests.httpserver import LoopbackServer, Route
 from tests.test_spiders import FAST, serve_site
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor import dedup
+from monitor.judgement import dedup
 
 ARTICLE = (
     "Xiaomi has officially launched the Xiaomi 14 Ultra in China. The phone carries a quad camera co-engineered "

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.alerting import StoryView, alerts_for_new_story
+from monitor.alerts.delivery import deliver_due
+from monitor.alerts.notify import AppriseNotifier
+from monitor.alerts.policy import StoryView, alerts_for_new_story
 from monitor.config import ChannelConfig, TopicConfig
-from monitor.delivery import deliver_due
 from monitor.model import Event
-from monitor.notify import AppriseNotifier
 from monitor.records import NewAlert, NewArticle, NewStory
 from monitor.store import Store
 from tests.sinks import SMTP_PASSWORD, HttpSink, SmtpSink, free_port, slack_url
@@ -166,9 +166,9 @@ def test_each_failed_attempt_is_logged_with_channel_alert_and_the_server_s_reaso
     url = f"mailto://user:Passw0rd-xyz@example.com:{smtp_sink.port}/a@example.com?smtp=127.0.0.1&mode=insecure&cto=2"
     channels = {"mail": ChannelConfig(name="mail", url=url)}
     save_story(store, channels)
-    caplog.set_level(logging.WARNING, logger="monitor.delivery")
+    caplog.set_level(logging.WARNING, logger="monitor.alerts.delivery")
     assert deliver(store, notifier, channels, NOW).retrying == 1
-    [record] = [r for r in caplog.records if r.name == "monitor.delivery"]
+    [record] = [r for r in caplog.records if r.name == "monitor.alerts.delivery"]
     assert record.levelno == logging.WARNING
     line = record.getMessage()
     assert "channel=mail" in line and "alert=1" in line and "SMTP AUTH extension not supported by server" in line

@@ -29,8 +29,8 @@ DELIVER = """
 import random, sys
 from datetime import datetime
 from monitor.config import ChannelConfig
-from monitor.delivery import deliver_due
-from monitor.notify import AppriseNotifier
+from monitor.alerts.delivery import deliver_due
+from monitor.alerts.notify import AppriseNotifier
 from monitor.store import Store
 
 store = Store.open(sys.argv[1])

@@ -221,7 +221,7 @@ def test_healthcheck_asks_the_metrics_port_of_the_configuration(docker: list[tup
 @pytest.fixture
 def health_endpoint() -> Iterator[tuple[int, object]]:
     """The service's real /healthz app on 127.0.0.1, port 0, in a loop on a thread."""
-    from monitor.metrics import Heartbeat, Metrics, MetricsServer, make_app
+    from monitor.service.metrics import Heartbeat, Metrics, MetricsServer, make_app
 
     heartbeat = Heartbeat(stale_after=60)
     server = MetricsServer(make_app(Metrics(), heartbeat), "127.0.0.1", 0)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor import eventmodel, learn
-from monitor.classify import classify_event, evidence
-from monitor.eventmodel import EventModel, Example, ModelError
+from monitor.judgement import eventmodel, learn
+from monitor.judgement.classify import classify_event, evidence
+from monitor.judgement.eventmodel import EventModel, Example, ModelError
 from monitor.model import Event, RawDocument
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "judgement-dev" / "articles.jsonl"
@@ -85,7 +85,7 @@ def test_a_broken_model_file_is_named_with_what_is_wrong(tmp_path: Path, content
 
 
 def test_classifying_imports_no_numpy() -> None:
-    code = ("import sys; from monitor.classify import classify_event; "
+    code = ("import sys; from monitor.judgement.classify import classify_event; "
             "classify_event('Kestrel K7 launches', 'On sale now.', None); print('numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "False"

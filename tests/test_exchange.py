@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 
-from monitor import exchange
 from monitor.errors import ImportFileError
-from monitor.exchange import PENDING_NOTE, export_jsonl, feed_stories, import_export
 from monitor.records import NewAlert, NewArticle, NewStory
-from monitor.store import Store
+from monitor.store import Store, exchange
+from monitor.store.exchange import PENDING_NOTE, export_jsonl, feed_stories, import_export
 
 from .conftest import SHARED
 
@@ -265,10 +264,10 @@ def test_imported_seed_articles_are_recognised_as_duplicates(
     seeds = SHARED / "seeds"
     if not seeds.is_dir():
         pytest.skip(f"{seeds} absent")
-    from monitor.app import open_app
     from monitor.config import load_config
-    from monitor.importers import read_paths
+    from monitor.ingest.importers import read_paths
     from monitor.model import Outcome, RawDocument
+    from monitor.service.app import open_app
 
     config_file = tmp_path / "config.toml"
     config_file.write_text(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ParseError
-from monitor.extract import extract_html, extract_plaintext, html_to_text
+from monitor.ingest.extract import extract_html, extract_plaintext, html_to_text
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 SHARED = Path(__file__).resolve().parents[2] / "shared"

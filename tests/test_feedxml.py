@@ -21,10 +21,9 @@ from feedparser.urls import resolve_relative_uris
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor import feedxml
-from monitor.extract import html_to_text
-from monitor.model import ParsedFeed
-from monitor.parse import (
+from monitor.ingest import feedxml
+from monitor.ingest.extract import html_to_text
+from monitor.ingest.parse import (
     _checked,
     _feedparser_headers,
     _plain,
@@ -33,6 +32,7 @@ from monitor.parse import (
     parse_feed_fast,
     parse_feed_with_feedparser,
 )
+from monitor.model import ParsedFeed
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_FEEDS = REPO.parent / "shared" / "real-feeds"
@@ -332,7 +332,7 @@ def test_a_failure_inside_the_fast_path_costs_speed_not_the_feed(
         raise IndexError("a case the port did not foresee")
 
     monkeypatch.setattr(feedxml, "read_feed", broken)
-    with caplog.at_level("WARNING", logger="monitor.parse"):
+    with caplog.at_level("WARNING", logger="monitor.ingest.parse"):
         parsed = parse_feed(body, RSS_TYPE, "http://127.0.0.1/feed.xml")
 
     assert parsed == parse_feed_with_feedparser(body, RSS_TYPE, "http://127.0.0.1/feed.xml")

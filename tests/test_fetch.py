@@ -22,7 +22,7 @@ from monitor.errors import (
     TooLargeError,
     TooManyRedirectsError,
 )
-from monitor.fetch import NO_VALIDATORS, Fetcher, GuardedResolver, is_blocked_address, parse_retry_after
+from monitor.ingest.fetch import NO_VALIDATORS, Fetcher, GuardedResolver, is_blocked_address, parse_retry_after
 from monitor.model import NotModified, Response, Validators
 from tests.httpserver import LoopbackServer, Route, http_date, http_server, redirect
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ImportFileError
-from monitor.importers import read_paths
+from monitor.ingest.importers import read_paths
 from monitor.model import RawDocument
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"

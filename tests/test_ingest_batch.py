@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from monitor.app import open_app
 from monitor.config import load_config
 from monitor.errors import StoreError
 from monitor.model import Outcome, RawDocument
+from monitor.service.app import open_app
 from monitor.store import Store
 from tests.httpserver import LoopbackServer, Route
 from tests.sinks import HttpSink

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from monitor.config import load_config
 from monitor.errors import MonitorError, QuerySyntaxError
-from monitor.match import Match, Query, compile_query, normalize, prepare
+from monitor.judgement.match import Match, Query, compile_query, normalize, prepare
 
 JUDGEMENT_DEV = Path(__file__).resolve().parents[2] / "shared" / "judgement-dev" / "articles.jsonl"
 # The shipped topic, as users run it: its query, subjects and rivals come from config.toml.

@@ -12,13 +12,13 @@ import aiohttp
 import feedparser
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.cycle import SourceResult
-from monitor.delivery import DeliveryReport
-from monitor.exchange import feed_stories
-from monitor.metrics import FEED_PATH, Heartbeat, Metrics, MetricsServer, StoriesFeed, make_app
+from monitor.alerts.delivery import DeliveryReport
 from monitor.model import Outcome
-from monitor.pipeline import ItemResult
+from monitor.service.cycle import SourceResult
+from monitor.service.metrics import FEED_PATH, Heartbeat, Metrics, MetricsServer, StoriesFeed, make_app
+from monitor.service.pipeline import ItemResult
 from monitor.store import Store, make_engine
+from monitor.store.exchange import feed_stories
 from tests.sinks import free_port
 from tests.test_exchange import T0, article, new_story
 

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
+from monitor.alerts.notify import AppriseNotifier
+from monitor.alerts.render import ZWJ, render
 from monitor.config import ChannelConfig
-from monitor.notify import AppriseNotifier
-from monitor.render import ZWJ, render
 from tests.sinks import SLACK_TOKENS, SMTP_PASSWORD, HttpSink, SmtpSink, slack_url
 
 HOSTILE = "<b>Xiaomi</b> <!channel> @here <https://evil.example|y> \r\nBcc: victim@x"

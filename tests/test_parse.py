@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ParseError
+from monitor.ingest.parse import is_teaser, parse_feed, strip_entity_declarations
 from monitor.model import ParsedFeed
-from monitor.parse import is_teaser, parse_feed, strip_entity_declarations
 
 REAL_FEEDS = Path(__file__).resolve().parents[2] / "shared" / "real-feeds"
 XML = {"Content-Type": "application/rss+xml; charset=utf-8"}

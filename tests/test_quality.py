@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.extract import html_to_text
+from monitor.ingest.extract import html_to_text
+from monitor.ingest.parse import parse_feed
 from monitor.model import RawDocument
-from monitor.parse import parse_feed
 from monitor.quality import LabelError, Labelled, assign_folds, feeds, load, waves
 from monitor.quality.__main__ import main
 from monitor.quality.cv import Evaluation, evaluate, load_hook

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.render import SUBJECT_MAX, ZWJ, render, render_email, render_markdown, render_slack
+from monitor.alerts.render import SUBJECT_MAX, ZWJ, render, render_email, render_markdown, render_slack
 
 HOSTILE = "<b>Xiaomi</b> <!channel> <!here> @here @everyone <@U123> <https://evil.example|click> \r\nBcc: victim@x"
 

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.app import App, open_app
 from monitor.config import load_config
-from monitor.cycle import Cycle
-from monitor.fetch import Fetcher
+from monitor.ingest.fetch import Fetcher
 from monitor.records import SourceState
-from monitor.scheduler import (
+from monitor.service.app import App, open_app
+from monitor.service.cycle import Cycle
+from monitor.service.scheduler import (
     HealthChange,
     PollScheduler,
     health_changes,
@@ -98,7 +98,7 @@ def test_reported_outages_are_rebuilt_from_outbox_keys() -> None:
 
 
 def test_operator_alert_rows_render_as_readable_messages() -> None:
-    from monitor.render import render
+    from monitor.alerts.render import render
 
     [down, up] = [HealthChange("gsm", "down", T0.isoformat(), "HTTP 500", "https://gsm.example/feed"),
                   HealthChange("gsm", "up", T0.isoformat())]  # fmt: skip

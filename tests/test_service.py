@@ -29,7 +29,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.config import load_config
 from monitor.records import SourceState
-from monitor.service import run_service
+from monitor.service.run import run_service
 from monitor.store import Store
 from tests.httpserver import LoopbackServer, RecordedRequest, Route, redirect
 from tests.sinks import HttpSink, SmtpSink, free_port

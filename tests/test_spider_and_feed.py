@@ -7,13 +7,13 @@ import functools
 import random
 from pathlib import Path
 
-from monitor.app import open_app
+from monitor.alerts.delivery import deliver_due
+from monitor.alerts.notify import AppriseNotifier
 from monitor.config import load_config
-from monitor.cycle import Cycle
-from monitor.delivery import deliver_due
-from monitor.fetch import Fetcher
-from monitor.notify import AppriseNotifier
-from monitor.sources.crawl import run_spider
+from monitor.ingest.fetch import Fetcher
+from monitor.ingest.sources.crawl import run_spider
+from monitor.service.app import open_app
+from monitor.service.cycle import Cycle
 from tests.httpserver import LoopbackServer, Route
 from tests.sinks import HttpSink
 from tests.test_cli_crawl import write_config

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor import dedup, stories
-from monitor.classify import classify_event
 from monitor.config import load_config
-from monitor.judge import Judgement
+from monitor.judgement import dedup, stories
+from monitor.judgement.classify import classify_event
+from monitor.judgement.judge import Judgement
+from monitor.judgement.products import Products
+from monitor.judgement.stories import StoryFeatures, StoryIndex, story_features
 from monitor.model import Event
-from monitor.products import Products
-from monitor.stories import StoryFeatures, StoryIndex, story_features
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 TOPIC = "xiaomi-leica"
@@ -282,7 +282,7 @@ def test_irrelevant_documents_get_no_story() -> None:
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds not present")
 def test_the_five_seeds_are_two_stories() -> None:
-    from monitor.extract import extract_plaintext
+    from monitor.ingest.extract import extract_plaintext
 
     stream = Stream()
     pages = {p.name[:3]: extract_plaintext(p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))}
@@ -293,7 +293,7 @@ def test_the_five_seeds_are_two_stories() -> None:
 
 def test_judge_picks_the_first_matching_topic_and_signs_irrelevant_documents() -> None:
     from monitor.config import TopicConfig
-    from monitor.judge import Judge
+    from monitor.judgement.judge import Judge
     from monitor.model import RawDocument
 
     judge = Judge([TopicConfig("leica-only", "leica"), TopicConfig("xiaomi-leica", "xiaomi leica",

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from monitor.urls import canonical_url
+from monitor.ingest.urls import canonical_url
 from tests.url_table import DIFFERENT_PAGES, SAME_ARTICLE
 
 
@@ -58,7 +58,7 @@ def main() -> None:
     rows: list[tuple[str, Callable[[str], str]]] = [
         ("w3lib canonicalize_url alone", canonicalize_url),
         ("courlan normalize_url(strict=True) alone", courlan_strict),
-        ("monitor.urls.canonical_url", canonical_url),
+        ("monitor.ingest.urls.canonical_url", canonical_url),
     ]
     print(f"| key | groups keyed as one (of {len(SAME_ARTICLE)}) | false merges (of {len(DIFFERENT_PAGES)}) |")
     print("|---|---|---|")

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import urls as hypothesis_urls
 
-from monitor.urls import canonical_url, clean_url, host_of
+from monitor.ingest.urls import canonical_url, clean_url, host_of
 
 
 @pytest.mark.parametrize(

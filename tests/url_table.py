@@ -1,7 +1,7 @@
 """Real URL spellings of one article (groups) and pairs of URLs that name different pages, for URL identity.
 
 Written by hand from the URL shapes outlets and platforms really use (issue 15); the tests never fetch them.
-``tests/test_url_identity.py`` measures ``monitor.urls.canonical_url`` on this table, and
+``tests/test_url_identity.py`` measures ``monitor.ingest.urls.canonical_url`` on this table, and
 ``python -m tests.test_url_identity`` prints the figures that docs/quality.md ("URL identity") quotes.
 """
 

@@ -59,7 +59,7 @@ class Evaluation:
 def load_hook() -> tuple[Hook | None, str]:
     """``monitor.learn.fit`` when it can be imported; otherwise None and the reason, for the report."""
     try:
-        from monitor.learn import fit
+        from monitor.judgement.learn import fit
     except ImportError as exc:
         return None, f"nothing learned: monitor.learn cannot be imported ({exc})"
     return fit, "monitor.learn.fit"

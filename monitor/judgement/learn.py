@@ -3,7 +3,7 @@
 ``fit(train, workdir)`` is called once per cross-validation fold with that fold's training articles. It writes
 each learned artefact into ``workdir`` and returns the keys of the config's ``[judgement]`` table that point the
 product at them, so the held-out articles are judged by parts that never saw them. Today the one learned part is
-the event model (``monitor.eventmodel``): ``{"event_model": "<workdir>/event_model.json"}``.
+the event model (``monitor.judgement.eventmodel``): ``{"event_model": "<workdir>/event_model.json"}``.
 
 Deterministic: the same articles in the same order give the same files. Training imports numpy; the product
 reading the files does not.
@@ -25,7 +25,7 @@ EVENT_MODEL_FILE = "event_model.json"
 
 def fit(train: Sequence[Labelled], workdir: Path) -> dict[str, str]:
     """Train the learned parts on ``train``; write them into ``workdir``; return the ``[judgement]`` keys."""
-    from monitor import eventmodel
+    from monitor.judgement import eventmodel
 
     if not train:
         raise ValueError("learn.fit: no training articles")

@@ -3,7 +3,7 @@
 feedparser does the format work for any feed (RSS 0.9x/1.0/2.0, Atom, CDATA, encodings, broken markup). It only
 ever gets bytes plus the response headers (never a URL or a path, which it would open itself), and keeps
 ``sanitize_html`` on. It costs ~3.5 ms of CPU per full-content article, though (issue #8), so ``parse_feed`` first
-offers the document to ``monitor.feedxml``, which reads the common well-formed cases with lxml and declines
+offers the document to ``monitor.ingest.feedxml``, which reads the common well-formed cases with lxml and declines
 whatever it is not sure to read exactly as feedparser would; see that module for the contract (same
 ``ParsedFeed``; ``content_html`` text-equivalent but unsanitised, since monitor only turns it into text).
 ``parse_feed_fast`` and ``parse_feed_with_feedparser`` run one path each, for tests and benchmarks.
@@ -32,9 +32,9 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from monitor import feedxml
 from monitor.errors import ParseError
-from monitor.extract import html_to_text
+from monitor.ingest import feedxml
+from monitor.ingest.extract import html_to_text
 from monitor.logs import get_logger
 from monitor.model import FeedEntry, ParsedFeed
 

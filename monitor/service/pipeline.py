@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from monitor.alerting import StoryView, alerts_for_new_story
+from monitor.alerts.policy import StoryView, alerts_for_new_story
+from monitor.ingest.urls import canonical_url
 from monitor.model import Outcome, RawDocument
 from monitor.records import (
     ArticleKeys,
@@ -29,12 +30,11 @@ from monitor.records import (
     SavedArticle,
     StoryMemoryRow,
 )
-from monitor.urls import canonical_url
 
 if TYPE_CHECKING:
     from monitor.config import ChannelConfig, TopicConfig
-    from monitor.judge import Judge, Judgement
-    from monitor.stories import StoryDecision, StoryIndex
+    from monitor.judgement.judge import Judge, Judgement
+    from monitor.judgement.stories import StoryDecision, StoryIndex
 
 
 class ArticleStore(Protocol):
@@ -144,7 +144,7 @@ class Pipeline:
     @staticmethod
     def keys(doc: RawDocument) -> ArticleKeys:
         """Every identity the document can be recognised by (GUID in its source, canonical URL, text)."""
-        from monitor.dedup import text_hash  # here, not with the module: dedup brings numpy (see ``judge``)
+        from monitor.judgement.dedup import text_hash  # here, not with the module: dedup brings numpy (see ``judge``)
 
         return ArticleKeys(doc.source, doc.guid, canonical_url(doc.canonical_url or doc.url), text_hash(doc.text))
 

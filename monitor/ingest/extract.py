@@ -23,8 +23,8 @@ import lxml.etree
 import lxml.html
 
 from monitor.errors import ParseError
-from monitor.urls import canonical_url as _canonical
-from monitor.urls import clean_url, host_of
+from monitor.ingest.urls import canonical_url as _canonical
+from monitor.ingest.urls import clean_url, host_of
 
 # Below this many letters and digits what trafilatura found is a menu or an error notice ("Home",
 # "Page not found"), not an article; the shortest real news briefs run to a few hundred.
@@ -36,8 +36,9 @@ class Extracted:
     title: str
     text: str  # plain, one paragraph per line
     published: datetime | None  # tz-aware UTC
-    canonical_url: str | None  # the page's own canonical URL, absolute, cleaned (monitor.urls.clean_url): a link,
-    # and what the article's key is derived from (monitor.urls.canonical_url)
+    # the page's own canonical URL, absolute, cleaned (monitor.ingest.urls.clean_url): a link,
+    canonical_url: str | None
+    # and what the article's key is derived from (monitor.ingest.urls.canonical_url)
     language: str | None  # primary subtag, lower case: "en", "de", "zh"
     outlet: str | None  # the site's own name ("The Verge"), when it declares one
 
@@ -264,7 +265,7 @@ class _PageMeta:
         absolute = urljoin(self.url, href)
         if not absolute.startswith(("http://", "https://")):
             return None
-        declared = clean_url(absolute)  # a link still: the pipeline derives the key from it (monitor.urls)
+        declared = clean_url(absolute)  # a link still: the pipeline derives the key from it (monitor.ingest.urls)
         # A CMS that declares its homepage as every page's canonical would make all its articles one key:
         # a canonical that is a site's root names no article unless the page itself is that root.
         if urlsplit(_canonical(declared)).path == "/" and urlsplit(_canonical(self.url)).path != "/":

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.alerting import (
+from monitor.alerts.policy import (
     BACKOFF_CAP,
     Coverage,
     StoryView,
@@ -18,9 +18,9 @@ from monitor.alerting import (
     due_time,
     in_quiet_hours,
 )
+from monitor.alerts.render import render_email
 from monitor.config import ChannelConfig, TopicConfig
 from monitor.model import Event
-from monitor.render import render_email
 
 NOW = datetime(2025, 12, 25, 14, 20, 5, tzinfo=UTC)
 TOPIC = TopicConfig(name="xiaomi-leica", query="xiaomi AND leica", channels=("mail", "slack"))

@@ -11,10 +11,10 @@ Everything in a payload came from a feed or a page, so it is hostile until escap
 - Subjects: control characters (CR/LF included) collapse to a space and the length is capped, so a title
   can never add a mail header.
 
-A payload is the dict ``alerting.payload_for`` builds: ``title``, ``event``, ``url``, ``outlet``,
+A payload is the dict ``policy.payload_for`` builds: ``title``, ``event``, ``url``, ``outlet``,
 ``published`` (ISO 8601 or None), ``summary``, ``topic``, ``cues`` (list), ``coverage`` (list of
 ``{"outlet", "title", "url"}``: the other articles so far), and, once delivery has looked the story up
-(``alerting.with_story``), ``product``, ``event_date`` (ISO date the article names ahead, e.g. a launch day)
+(``policy.with_story``), ``product``, ``event_date`` (ISO date the article names ahead, e.g. a launch day)
 and ``outlets`` (how many outlets cover the story so far). Missing keys render as empty, never as an error:
 an old outbox row must still go out.
 

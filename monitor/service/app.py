@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from monitor.config import Config
-from monitor.judge import Judge
-from monitor.pipeline import Pipeline, utcnow
+from monitor.judgement.judge import Judge
+from monitor.service.pipeline import Pipeline, utcnow
 from monitor.store import Store
 
 if TYPE_CHECKING:
-    from monitor.stories import StoryIndex
+    from monitor.judgement.stories import StoryIndex
 
 
 @dataclass
@@ -43,6 +43,6 @@ def open_app(config: Config, *, clock: Callable[[], datetime] = utcnow, sync_sou
 
 def _story_index() -> StoryIndex:
     """The pipeline builds its story index at first need: a crawl of unchanged feeds never does."""
-    from monitor.stories import StoryIndex
+    from monitor.judgement.stories import StoryIndex
 
     return StoryIndex()

@@ -17,16 +17,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from monitor.errors import MonitorError, SourceCrashError
-from monitor.health import after_failure, after_success_spider
+from monitor.ingest.health import after_failure, after_success_spider
+from monitor.ingest.sources.feeds import Fetcher, entry_document, entry_guid, poll_feed
 from monitor.logs import get_logger
 from monitor.model import Outcome, RawDocument
-from monitor.pipeline import ItemResult, Pipeline
 from monitor.records import ArticleKeys, PollRecord, SourceState
-from monitor.sources.feeds import Fetcher, entry_document, entry_guid, poll_feed
+from monitor.service.pipeline import ItemResult, Pipeline
 
 if TYPE_CHECKING:
     from monitor.config import Config, SourceConfig
-    from monitor.sources.crawl import SpiderRun
+    from monitor.ingest.sources.crawl import SpiderRun
 
 log = get_logger(__name__)
 
@@ -243,7 +243,7 @@ class Cycle:
         return poll.record, [*known, *zip(pages, (keys for _, keys in pending), strict=True)]
 
     async def _spider_documents(self, source: SourceConfig, state: SourceState | None) -> tuple[PollRecord, Documents]:
-        from monitor.sources.crawl import run_spider  # only spider sources pay for it
+        from monitor.ingest.sources.crawl import run_spider  # only spider sources pay for it
 
         runner = self.spider_runner or run_spider
         deadline = self.config.service.spider_deadline.total_seconds()

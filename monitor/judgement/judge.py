@@ -16,9 +16,9 @@ from monitor.errors import ConfigError
 from monitor.model import Event, RawDocument
 
 if TYPE_CHECKING:
-    from monitor.eventmodel import EventModel
-    from monitor.match import Query
-    from monitor.stories import StoryFeatures
+    from monitor.judgement.eventmodel import EventModel
+    from monitor.judgement.match import Query
+    from monitor.judgement.stories import StoryFeatures
 
 
 class TopicLike(Protocol):
@@ -53,8 +53,8 @@ class Judge:
     A file that is not a model raises ``ModelError`` here, at start-up, naming the file."""
 
     def __init__(self, topics: Sequence[TopicLike], event_model: Path | None = None) -> None:
-        from monitor.match import compile_query
-        from monitor.products import Products
+        from monitor.judgement.match import compile_query
+        from monitor.judgement.products import Products
 
         self._event_model = _load_event_model(event_model) if event_model is not None else None
 
@@ -74,17 +74,17 @@ class Judge:
     @staticmethod
     def prepare() -> None:
         """Import now what ``judge`` imports at its first call (see there), and read the shipped event model."""
-        from monitor import classify, dedup, stories  # noqa: F401
-        from monitor.eventmodel import default_model
+        from monitor.judgement import classify, dedup, stories  # noqa: F401
+        from monitor.judgement.eventmodel import default_model
 
         default_model()
 
     def judge(self, doc: RawDocument) -> Judgement:
         # Imported at the first judgement, not with this module: they bring numpy and a few hundred regexes
         # (~0.2 s), which a crawl whose feeds are all unchanged never needs. Later calls find them loaded.
-        from monitor import dedup
-        from monitor.classify import classify_event
-        from monitor.stories import StoryFeatures, story_features
+        from monitor.judgement import dedup
+        from monitor.judgement.classify import classify_event
+        from monitor.judgement.stories import StoryFeatures, story_features
 
         title, text = doc.title or "", doc.text or ""
         signature = dedup.signature(text or title)
@@ -109,7 +109,7 @@ class Judge:
 
 
 def _load_event_model(path: Path) -> EventModel:
-    from monitor.eventmodel import ModelError, load
+    from monitor.judgement.eventmodel import ModelError, load
 
     try:
         return load(path)

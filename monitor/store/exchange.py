@@ -43,12 +43,12 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy import insert as insert_into
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor.atom import FeedStory
+from monitor.alerts.atom import FeedStory
 from monitor.errors import ImportFileError
+from monitor.ingest.urls import clean_url
 from monitor.records import STORY_PLACEHOLDER, NewArticle, NewStory
 from monitor.store import Store, db
 from monitor.store.schema import Alert, Article, Delivery, Story
-from monitor.urls import clean_url
 
 FORMAT = "monitor-export"
 VERSION = 1

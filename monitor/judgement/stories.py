@@ -39,13 +39,13 @@ from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
-from monitor import dedup
-from monitor.classify import folded, named_days
+from monitor.judgement import dedup
+from monitor.judgement.classify import folded, named_days
+from monitor.judgement.products import Named, Products
 from monitor.model import Event
-from monitor.products import Named, Products
 
 if TYPE_CHECKING:
-    from monitor.judge import Judgement
+    from monitor.judgement.judge import Judgement
 
 WINDOW = timedelta(days=10)
 NEAR_DUPLICATE = 0.5  # estimated Jaccard of 3-shingles: a syndicated copy or an excerpt scores well above

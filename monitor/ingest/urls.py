@@ -33,7 +33,7 @@ which name content. The rules, for http(s) URLs:
 
 Other schemes (``file:``, ``mailto:``) and URLs without a host only lose their fragment and have their scheme
 lower-cased. The page's own
-``<link rel=canonical>`` / ``og:url``, once fetched, is keyed with the same function (``monitor.extract``), and
+``<link rel=canonical>`` / ``og:url``, once fetched, is keyed with the same function (``monitor.ingest.extract``), and
 the pipeline keys a document on it before its fetched URL. Measured on a table of real URL spellings in
 tests/test_url_identity.py; figures in docs/quality.md ("URL identity").
 """
@@ -89,7 +89,7 @@ def clean_url(url: str) -> str:
     Tracking parameters, AMP spellings, session ids and non-route fragments go and the encoding is the key's,
     but ``http``/``https`` and ``www.``/``m.``/``amp.`` hosts stay as written: a bare host or https may not be
     served. ``canonical_url(clean_url(u)) == canonical_url(u)``, so a clean URL can stand wherever the key is
-    derived later (``monitor.extract`` keeps a page's declared canonical URL this way).
+    derived later (``monitor.ingest.extract`` keeps a page's declared canonical URL this way).
     """
     return _normalised(url, fold=False)
 

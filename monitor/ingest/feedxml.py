@@ -3,10 +3,10 @@
 Why: feedparser with ``sanitize_html`` costs ~3.5 ms of CPU per full-content article (issue #8), most of it
 in its pure-Python SAX handlers and its sgmllib-based sanitiser; lxml builds the same feed's tree 50-80 times
 faster.
-``monitor.parse.parse_feed`` tries this path first and falls back to feedparser for anything it declines.
+``monitor.ingest.parse.parse_feed`` tries this path first and falls back to feedparser for anything it declines.
 
 The contract is equivalence, not a second interpretation of RSS: for every document this module accepts, the
-``ParsedFeed`` that ``monitor.parse`` builds from it equals the one it builds from ``feedparser.parse`` (feed
+``ParsedFeed`` that ``monitor.ingest.parse`` builds from it equals the one it builds from ``feedparser.parse`` (feed
 title, link and language; entries in order with the same URL, title, GUID, date, summary_only and language;
 ``html_to_text(content_html)`` equal). So the code below is a port of the few feedparser 6.0 handlers those
 fields depend on (``_FeedParserMixin.pop``, ``_start_link``, ``_end_guid``, ``_start_description`` and the
@@ -22,9 +22,10 @@ none of the fields monitor uses, or the reason to decline.
 
 HTML is where the time goes, and where the two paths differ on purpose. feedparser resolves relative URLs in
 and sanitises every HTML value; monitor only ever turns ``FeedEntry.content_html`` into text, through
-``monitor.extract.html_to_text`` (monitor/sources/feeds.py, checked with ``grep -rn content_html monitor``)
-and ``monitor.parse.is_teaser``, and titles through ``monitor.parse._plain``. So a value is kept raw when a
-strict scan (``_gate``) proves both steps would leave its text untouched: only tags the sanitiser writes back
+``monitor.ingest.extract.html_to_text`` (monitor/ingest/sources/feeds.py, checked with
+``grep -rn content_html monitor``) and ``monitor.ingest.parse.is_teaser``, and titles through
+``monitor.ingest.parse._plain``. So a value is kept raw when a strict scan (``_gate``) proves both steps would
+leave its text untouched: only tags the sanitiser writes back
 (``acceptable_elements`` but textarea, whose markup lxml reads as text), opened and closed as it does, no ``<``
 that is not such a tag, no ``>`` inside a tag, only entities it keeps as they are, no charrefs it rewrites
 (128-159), no text that its UTF-8/latin-1 repair could change. Its tags then differ from feedparser's only in
@@ -32,7 +33,7 @@ their attributes, so lxml builds the same tree and the regex in ``_plain`` remov
 checks this against the sanitiser). The fast path's ``content_html`` is therefore NOT sanitised (attributes such
 as ``onclick`` survive); nothing renders it. A value the scan rejects is run through feedparser's own
 ``resolve_relative_uris`` and ``_sanitize_html``, exactly as feedparser would. Which of an entry's contents is
-"the fullest" is decided on sanitised lengths, as ``monitor.parse._fullest`` does: from bounds when they decide
+"the fullest" is decided on sanitised lengths, as ``monitor.ingest.parse._fullest`` does: from bounds when they decide
 it (a 5,000-character article against a 300-character teaser), else by the caller's text key when the close
 candidates give monitor the same text and teaser verdict anyway, else by sanitising them.
 

@@ -1,7 +1,7 @@
 """Feed sources: one conditional GET, one parse, and the entries turned into ``RawDocument`` values.
 
 A failing source is data, not a crash: every ``MonitorError`` becomes the poll's error and its back-off record,
-so one bad outlet never holds the others back. Anything else (a bug) propagates to ``monitor.cycle``, whose
+so one bad outlet never holds the others back. Anything else (a bug) propagates to ``monitor.service.cycle``, whose
 per-source boundary records it as this source's error all the same.
 """
 
@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from monitor.errors import MonitorError
-from monitor.extract import extract_html, html_to_text
-from monitor.health import after_failure, after_success
+from monitor.ingest.extract import extract_html, html_to_text
+from monitor.ingest.health import after_failure, after_success
+from monitor.ingest.parse import parse_feed
+from monitor.ingest.urls import canonical_url
 from monitor.model import FeedEntry, NotModified, RawDocument, Response, Validators
-from monitor.parse import parse_feed
 from monitor.records import PollRecord, SourceState
-from monitor.urls import canonical_url
 
 if TYPE_CHECKING:
     from monitor.config import SourceConfig

@@ -47,10 +47,10 @@ from monitor.logs import get_logger
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from monitor.atom import FeedStory
-    from monitor.cycle import SourceResult
-    from monitor.delivery import DeliveryReport
-    from monitor.pipeline import ItemResult
+    from monitor.alerts.atom import FeedStory
+    from monitor.alerts.delivery import DeliveryReport
+    from monitor.service.cycle import SourceResult
+    from monitor.service.pipeline import ItemResult
 
 log = get_logger(__name__)
 
@@ -200,7 +200,7 @@ class StoriesFeed:
         return cached[1]
 
     def _build(self, topic: str | None) -> FeedDocument:
-        from monitor.atom import feed_updated, topic_feed
+        from monitor.alerts.atom import feed_updated, topic_feed
 
         stories = self._load(topic)
         updated = feed_updated(stories, self.started)

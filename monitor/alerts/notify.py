@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import unquote, urlsplit
 
+from monitor.alerts.render import Rendered
 from monitor.config import ChannelConfig
-from monitor.render import Rendered
 
 if TYPE_CHECKING:
     import apprise

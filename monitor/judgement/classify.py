@@ -2,7 +2,8 @@
 
 Two layers. The first is rules a person can read and argue with: cue phrases per event, in English, German,
 French, Italian, Spanish, Chinese (simplified and traditional) and Japanese, plus date signals. The second
-(``monitor.eventmodel``) is a small learned model that weighs what the rules found; its weights are a JSON file
+(``monitor.judgement.eventmodel``)
+is a small learned model that weighs what the rules found; its weights are a JSON file
 shipped with monitor, trained by a committed script and measured by cross-validation by story.
 
 The rules (``evidence``):
@@ -25,7 +26,7 @@ The rules (``evidence``):
 
 Most cues are the ordinary vocabulary of each language. A few phrases were added after reading misclassified
 articles of the labelled development set (``../shared/judgement-dev``); they are listed in ``SEEN_IN_DEV``, and
-``python -m monitor.eventmodel cv --without-dev-phrases`` measures the rules without them: the cross-validated
+``python -m monitor.judgement.eventmodel cv --without-dev-phrases`` measures the rules without them: the cross-validated
 figures are optimistic for those (and for the cues of the first version, written while reading its 68).
 """
 
@@ -37,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from monitor.eventmodel import EventModel, default_model
+from monitor.judgement.eventmodel import EventModel, default_model
 from monitor.model import Event
 
 TITLE_WEIGHT = 3.0
@@ -309,8 +310,8 @@ CUES: tuple[Cue, ...] = tuple(
 CUES = tuple({(c.event, c.label.lower()): c for c in reversed(CUES)}.values())[::-1]
 
 # Phrases added after reading misclassified articles of the labelled development set, rather than as ordinary
-# vocabulary of a language. Figures measured on that set are optimistic for them; ``python -m monitor.eventmodel
-# cv --without-dev-phrases`` measures the rules without them.
+# vocabulary of a language. Figures measured on that set are optimistic for them;
+# ``python -m monitor.judgement.eventmodel cv --without-dev-phrases`` measures the rules without them.
 SEEN_IN_DEV = frozenset({
     "is introducing", "are introducing", "showing today", "shown today", "at its launch event", "with the launch of",
     "official release", "se dévoile", "se dévoilent", "Launchtermin", "in vista del lancio",

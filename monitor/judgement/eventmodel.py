@@ -1,6 +1,6 @@
 """The learned layer of event classification: a conditional logit over the rules' evidence.
 
-``monitor.classify`` finds cue phrases and date signals (``classify.Evidence``); this module scores each event
+``monitor.judgement.classify`` finds cue phrases and date signals (``classify.Evidence``); this module scores each event
 from them with learned weights (``event_features``): how much a headline cue and a lead cue count (shared by all
 events, so rare events such as partnership borrow strength from the frequent ones), a per-event bias and
 correction, and what each date or tense signal says for each event. Nothing in the features names a brand,
@@ -17,10 +17,10 @@ Contracts:
   ``EventModel.decide`` is a sum over a few dozen weights per event. numpy is imported only to train.
 - ``train`` is deterministic: the same articles in the same order give byte-identical JSON (Newton's method
   from the rules' weights, fixed step count, float64, rounded weights).
-- ``python -m monitor.eventmodel train [PATH.jsonl] [-o FILE]`` rebuilds the shipped model from the labelled set
-  in ``../shared`` (the articles are never copied into the repository); ``python -m monitor.eventmodel cv
-  [PATH.jsonl]`` reports 5-fold cross-validation by story (all articles of a story in one fold) of the model,
-  next to the rules alone and the fit.
+- ``python -m monitor.judgement.eventmodel train [PATH.jsonl] [-o FILE]`` rebuilds the shipped model from the
+  labelled set in ``../shared`` (the articles are never copied into the repository);
+  ``python -m monitor.judgement.eventmodel cv [PATH.jsonl]`` reports 5-fold cross-validation by story
+  (all articles of a story in one fold) of the model, next to the rules alone and the fit.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.model import Event
 
 if TYPE_CHECKING:
-    from monitor.classify import Evidence
+    from monitor.judgement.classify import Evidence
 
 SHIPPED = Path(__file__).with_name("event_model.json")
 FORMAT = "monitor.eventmodel/1"
@@ -118,7 +118,7 @@ def event_features(found: Evidence) -> dict[Event, dict[str, float]]:
 
 
 def feature_names() -> tuple[str, ...]:
-    from monitor.classify import SIGNALS
+    from monitor.judgement.classify import SIGNALS
 
     per_event = ("title", "lead", "bias", "no_cue", *SIGNALS)
     return ("title", "lead") + tuple(f"{ev.value}:{name}" for ev in EVENTS for name in per_event)
@@ -176,7 +176,7 @@ def train(examples: Sequence[Example]) -> EventModel:
     """Fit the weights to ``examples``: a conditional logit (softmax over the events' scores) with an L2
     penalty towards the rules' own weights, by Newton's method from there, for a fixed number of steps.
     Deterministic."""
-    from monitor.classify import evidence
+    from monitor.judgement.classify import evidence
 
     return fit_evidence([evidence(e.title, e.text, e.published) for e in examples], [e.event for e in examples])
 
@@ -185,7 +185,7 @@ def rules_prior() -> dict[str, float]:
     """The hand-set rules as weights (``classify.Evidence.rule_scores``, "other" scoring ``MIN_SCORE``): the
     learned weights start here and the L2 penalty pulls them back here, so a part the labels say little about
     (a rare event, an unused signal) keeps what a person set."""
-    from monitor.classify import MIN_SCORE, TITLE_WEIGHT
+    from monitor.judgement.classify import MIN_SCORE, TITLE_WEIGHT
 
     return {"title": TITLE_WEIGHT, "lead": 1.0, "teaser:title_date": 2.0 * TITLE_WEIGHT, "teaser:date_ahead": 3.0,
             "teaser:official_date": 3.0, "rumor:leak_date": 3.0, "launch:date_recent": 2.0,
@@ -263,7 +263,7 @@ def cross_validate(examples: Sequence[Example], k: int = 5, l2: float = L2,
                    relevant_only: bool = False) -> tuple[Scores, Scores, Scores]:
     """(held-out model, held-out rules alone, model fit on all): predictions of each article by a model that
     never saw its story, the hand-set rules, and the model trained on everything."""
-    from monitor.classify import evidence, rule_event
+    from monitor.judgement.classify import evidence, rule_event
 
     found = [evidence(e.title, e.text, e.published) for e in examples]
     held: list[Event | None] = [None] * len(examples)
@@ -304,11 +304,11 @@ def _published(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "shared" / "judgement-dev" / "articles.jsonl"
+DEFAULT_PATH = Path(__file__).resolve().parents[3] / "shared" / "judgement-dev" / "articles.jsonl"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m monitor.eventmodel", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m monitor.judgement.eventmodel", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="fit the model to a labelled set and write it as JSON")
     t.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
@@ -328,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{args.output}: trained on {len(examples)} articles")
         return 0
     if args.without_dev_phrases:
-        from monitor.classify import SEEN_IN_DEV, without_cues
+        from monitor.judgement.classify import SEEN_IN_DEV, without_cues
 
         with without_cues(SEEN_IN_DEV):
             held, rules, fit = cross_validate(examples, args.k, args.l2, args.relevant)

@@ -2,7 +2,7 @@
 
 At-least-once with a unique outbox key: an alert is claimed under a lease (so workers on several machines
 never take the same row), sent, and its outcome recorded. A failure goes back to pending after
-``alerting.backoff``; after ``channel.max_attempts`` it is ``failed`` (the dead letter, ``monitor alerts
+``policy.backoff``; after ``channel.max_attempts`` it is ``failed`` (the dead letter, ``monitor alerts
 retry`` puts it back). A worker that dies mid-send leaves the lease to expire and the alert is retried —
 the one window where a message can go out twice, and the reason a lease is minutes, not seconds.
 
@@ -10,7 +10,7 @@ Instant channels get one message per alert. Digest channels (hourly/daily) get o
 for everything claimed in this round; their alerts are due at the same boundary, so one round sees them
 together. Each alert of a digest is recorded with the digest's outcome.
 
-A story alert is rendered with its story as it is at send time (``alerting.with_story``): the coverage that came
+A story alert is rendered with its story as it is at send time (``policy.with_story``): the coverage that came
 in since the alert was written is in the message, never in a second alert.
 
 What reaches a person: every failed attempt is logged at WARNING with the channel, the alert id and the
@@ -27,11 +27,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from monitor.alerting import Rng, backoff, with_story
+from monitor.alerts.notify import DeliveryResult, Notifier
+from monitor.alerts.policy import Rng, backoff, with_story
+from monitor.alerts.render import render
 from monitor.config import ChannelConfig
-from monitor.notify import DeliveryResult, Notifier
 from monitor.records import AlertRow, NewAlert, StoredArticle, StoredStory
-from monitor.render import render
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ source that is not already being polled. Consequences worth having:
 - a run missed during downtime happens once, at the first tick after start: due-ness is a timestamp, not a
   queue of missed runs.
 
-Source health builds on ``monitor.health`` (which decides each next poll): a source whose polls have failed
+Source health builds on ``monitor.ingest.health`` (which decides each next poll): a source whose polls have failed
 for ``service.source_down_after`` raises ONE operator alert, and one more when it next succeeds. Both keys
 derive from stored state (the time of the last success), so a restart re-derives the same keys and the
 outbox's unique ``(dedup_key, channel)`` turns a repeat into a no-op.
@@ -33,8 +33,8 @@ from monitor.records import NewAlert, SourceState
 
 if TYPE_CHECKING:
     from monitor.config import Config, NetworkConfig, ServiceConfig, SourceConfig
-    from monitor.cycle import Cycle, SourceResult
-    from monitor.pipeline import ItemResult
+    from monitor.service.cycle import Cycle, SourceResult
+    from monitor.service.pipeline import ItemResult
 
 log = get_logger(__name__)
 
@@ -240,7 +240,7 @@ class PollScheduler:
         return self.store.claim_source(source.name, self.worker, now, lease)
 
     async def _poll(self, source: SourceConfig) -> None:
-        from monitor.cycle import CycleReport
+        from monitor.service.cycle import CycleReport
 
         report = CycleReport()
         try:

@@ -44,15 +44,15 @@ from monitor.logs import get_logger, setup_logging
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    from monitor.app import App
+    from monitor.alerts.delivery import DeliveryReport
+    from monitor.alerts.notify import DeliveryResult
+    from monitor.alerts.render import Rendered
     from monitor.config import ChannelConfig, Config
-    from monitor.cycle import SourceResult
-    from monitor.delivery import DeliveryReport
-    from monitor.metrics import MetricsServer
-    from monitor.notify import DeliveryResult
-    from monitor.pipeline import ItemResult
-    from monitor.render import Rendered
-    from monitor.scheduler import HealthWatch, PollScheduler
+    from monitor.service.app import App
+    from monitor.service.cycle import SourceResult
+    from monitor.service.metrics import MetricsServer
+    from monitor.service.pipeline import ItemResult
+    from monitor.service.scheduler import HealthWatch, PollScheduler
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -90,8 +90,8 @@ def run_service(
             locker.acquire_run_lock()
         except StoreError as exc:
             return _refuse(f"{exc}; another `monitor run` is using this database")
-        from monitor.app import open_app
-        from monitor.pipeline import utcnow
+        from monitor.service.app import open_app
+        from monitor.service.pipeline import utcnow
 
         app = open_app(config, clock=clock or utcnow)
         try:
@@ -128,7 +128,7 @@ class Service:
     """The running service: built per start from the opened app; ``run`` returns when asked to stop."""
 
     def __init__(self, app: App, *, tick: float = TICK) -> None:
-        from monitor.metrics import Heartbeat, Metrics
+        from monitor.service.metrics import Heartbeat, Metrics
 
         self.app = app
         self.config = app.config
@@ -152,8 +152,8 @@ class Service:
     # -- lifecycle --------------------------------------------------------------------------------------
 
     async def run(self, stop: threading.Event) -> int:
-        from monitor.cycle import Cycle
-        from monitor.fetch import Fetcher
+        from monitor.ingest.fetch import Fetcher
+        from monitor.service.cycle import Cycle
 
         loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
@@ -176,7 +176,7 @@ class Service:
         return 0
 
     def _build_watchers(self, cycle: Any) -> None:
-        from monitor.scheduler import HealthWatch, PollScheduler, reported_outages
+        from monitor.service.scheduler import HealthWatch, PollScheduler, reported_outages
 
         store = self.app.store
         self.polls = PollScheduler(cycle, store, self.config.sources, self.app.clock, self.worker, self._polled)
@@ -186,8 +186,8 @@ class Service:
         self.health = HealthWatch(store, self.config, self.app.clock, reported=reported_outages(operator_keys))
 
     async def _start_metrics(self) -> MetricsServer | None:
-        from monitor.exchange import feed_stories
-        from monitor.metrics import MetricsServer, StoriesFeed, make_app
+        from monitor.service.metrics import MetricsServer, StoriesFeed, make_app
+        from monitor.store.exchange import feed_stories
 
         service = self.config.service
         if not service.metrics_port:
@@ -305,7 +305,7 @@ class Service:
             log.error("service.tick_failed", error=str(exc))
 
     async def _deliver(self) -> None:
-        from monitor.delivery import deliver_due
+        from monitor.alerts.delivery import deliver_due
 
         rng = random.Random()
         while True:
@@ -344,7 +344,7 @@ class Service:
             log.error("service.health_failed", error=str(exc))
 
     def _polled(self, result: SourceResult, items: list[ItemResult]) -> None:
-        from monitor.scheduler import FAILING
+        from monitor.service.scheduler import FAILING
 
         if any(item.alerts for item in items):
             self.wake_delivery()
@@ -354,7 +354,7 @@ class Service:
 
     def _refresh_gauges(self) -> None:
         """Outbox and source gauges are read from the store at scrape time, so they are never stale."""
-        from monitor.scheduler import FAILING
+        from monitor.service.scheduler import FAILING
 
         store = self.app.store
         now = self.app.clock()
@@ -375,7 +375,7 @@ class _LazyNotifier:
     def send(self, channel: ChannelConfig, message: Rendered) -> DeliveryResult:
         with self._lock:
             if self._real is None:
-                from monitor.notify import AppriseNotifier
+                from monitor.alerts.notify import AppriseNotifier
 
                 self._real = AppriseNotifier(timeout=NOTIFY_TIMEOUT)
         return self._real.send(channel, message)  # type: ignore[no-any-return]

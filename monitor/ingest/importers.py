@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import ImportFileError, ParseError
-from monitor.extract import extract_html, extract_plaintext
+from monitor.ingest.extract import extract_html, extract_plaintext
+from monitor.ingest.urls import host_of
 from monitor.model import RawDocument
-from monitor.urls import host_of
 
 SOURCE = "import"
 OUTLET = "import"  # page dumps do not say which site they came from
