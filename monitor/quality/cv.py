@@ -1,14 +1,15 @@
 """Cross-validation by story: the learned parts fitted without a fold's stories, that fold replayed through them.
 
-For each of k folds (``data.assign_folds``: every article of a labelled story in one fold), the learned-parts hook
-``monitor.learn.fit(train, workdir) -> {judgement key: value}`` is called on the other folds' articles, and only
-the held-out fold's articles (with the seeds) are replayed, with the hook's keys in the replay's ``[judgement]``.
-The held-out folds are pooled for the headline figures. The "fit" run calls the hook on every article and
-replays every article: the figure that flatters, shown beside the held-out one to show by how much.
+For each of k folds (``data.assign_folds``: every article of a labelled story in one fold), the learned-parts
+hook ``monitor.judgement.learn.fit(train, workdir) -> {judgement key: value}`` is called on the other folds'
+articles, and only the held-out fold's articles (with the seeds) are replayed, with the hook's keys in the
+replay's ``[judgement]``. The held-out folds are pooled for the headline figures. The "fit" run calls the hook on
+every article and replays every article: the figure that flatters, shown beside the held-out one to show by how
+much.
 
-Without ``monitor.learn`` (an ImportError) nothing is learned and every replay uses the judgement as shipped; the
-evaluation says so. Runs are independent: with ``jobs`` > 1 they go to worker processes, each replay with its own
-servers, temporary directory and database.
+Without ``monitor.judgement.learn`` (an ImportError) nothing is learned and every replay uses the judgement as
+shipped; the evaluation says so. Runs are independent: with ``jobs`` > 1 they go to worker processes, each replay
+with its own servers, temporary directory and database.
 """
 
 from __future__ import annotations
@@ -57,12 +58,12 @@ class Evaluation:
 
 
 def load_hook() -> tuple[Hook | None, str]:
-    """``monitor.learn.fit`` when it can be imported; otherwise None and the reason, for the report."""
+    """``monitor.judgement.learn.fit`` when it can be imported; otherwise None and the reason, for the report."""
     try:
         from monitor.judgement.learn import fit
     except ImportError as exc:
-        return None, f"nothing learned: monitor.learn cannot be imported ({exc})"
-    return fit, "monitor.learn.fit"
+        return None, f"nothing learned: monitor.judgement.learn cannot be imported ({exc})"
+    return fit, "monitor.judgement.learn.fit"
 
 
 def evaluate(articles: Sequence[Labelled], settings: Settings, *, folds: int = 5, jobs: int = 1,
