@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from monitor.config import Config
     from monitor.service.app import App
 
+    # click's ParamType takes the converted type as a parameter in the click CI installs (constraints.txt);
+    # older versions in the supported range are not subscriptable at run time, so only the checker sees it.
+    _AgeOrDateType = click.ParamType[timedelta | datetime]
+else:
+    _AgeOrDateType = click.ParamType
+
 CONFIG_HELP = "Config file (default $MONITOR_CONFIG, else ./config.toml)."
 
 
@@ -76,7 +82,7 @@ class MonitorGroup(click.Group):
 MonitorGroup.group_class = MonitorGroup
 
 
-class Since(click.ParamType):
+class Since(_AgeOrDateType):
     """``7d``, ``12h``, ``30m`` (that long ago) or an ISO date/time (UTC when it names no zone)."""
 
     name = "AGE|DATE"

@@ -158,7 +158,8 @@ def export_opml(config: Config) -> bytes:
     for source in config.sources:
         if source.type == "feed":
             etree.SubElement(body, "outline", type="rss", text=source.name, title=source.name, xmlUrl=source.url)
-    return etree.tostring(opml, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    document: bytes = etree.tostring(opml, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return document
 
 
 # --- names -----------------------------------------------------------------------------------------------
@@ -216,7 +217,7 @@ def _write_sources(config: Config, sources: Sequence[NewSource], *, dry_run: boo
         preview = tomlkit.document()
         preview.append("sources", tomlkit.aot())
         for source in sources:
-            preview["sources"].append(_table(source))  # type: ignore[union-attr]
+            preview["sources"].append(_table(source))
         click.echo(tomlkit.dumps(preview), nl=False)
         return
     parse_config(text, path=path, env=_environment(), resolve_channels=False)  # the whole file must still load

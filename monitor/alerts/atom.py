@@ -108,7 +108,8 @@ def stories_feed(
         _link(feed, self_link, "self")
     for story in sorted(stories, key=lambda s: (s.updated, s.key), reverse=True):
         _entry(feed, story, feed_id)
-    return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    document: bytes = etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return document
 
 
 def topic_feed(

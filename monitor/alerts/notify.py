@@ -234,7 +234,8 @@ class AppriseNotifier:
             cast(Any, instance).include_footer = False  # see module docstring (a NotifySlack attribute)
         secrets |= _instance_secrets(instance)
         _REDACTOR.add(secrets)
-        name = instance.url(privacy=True).partition("?")[0]  # the query is apprise's defaults: noise
+        url: str = cast(Any, instance).url(privacy=True)  # apprise's url() is untyped
+        name = url.partition("?")[0]  # the query is apprise's defaults: noise
         apobj = self._apprise.Apprise(asset=self._asset)
         if not apobj.add(instance):
             error = f"channel {channel.name!r}: apprise refused {name}"

@@ -261,7 +261,9 @@ def _html_url(url: str | None) -> str:
 
 
 def _html_item(item: _Item) -> str:
-    esc = lambda s: html.escape(defuse_mentions(s))  # noqa: E731 - a local alias keeps the template legible
+    def esc(s: str) -> str:  # a local alias keeps the template legible
+        return html.escape(defuse_mentions(s))
+
     parts = [f"<h2>{_html_link(_headline(item), item.url)}</h2>", f"<p><small>{esc(_meta(item))}</small></p>"]
     if item.url:
         parts.append(f"<p>{_html_url(item.url)}</p>")

@@ -591,7 +591,7 @@ class _Reader:
         """push_content's type; the ones feedparser would base64-decode, or modes, are declined."""
         if "mode" in attrs:
             raise _Decline("content mode attribute")
-        content_type = _map_type(attrs.get("type", default))
+        content_type: str = _map_type(attrs.get("type", default))
         if content_type not in (TEXT, HTML, XHTML):
             raise _Decline(f"content type {content_type}")
         return content_type

@@ -116,7 +116,8 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     h = h * np.uint32(0x85EBCA6B)
     h = h ^ (h >> np.uint32(13))
     h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+    mixed: np.ndarray = h ^ (h >> np.uint32(16))
+    return mixed
 
 
 def signature(text: str) -> bytes:
@@ -127,7 +128,8 @@ def signature(text: str) -> bytes:
     sha1 = hashlib.sha1
     digests = np.frombuffer(b"".join([sha1(s.encode("utf-8")).digest() for s in found]), dtype=_DTYPE)
     hashed = _fmix32(digests[::5])  # the first 4 of each 20-byte digest, little-endian: datasketch's sha1_hash32
-    return (hashed[:, None] * _A + _B).min(axis=0).astype(_DTYPE, copy=False).tobytes()
+    minima: np.ndarray = (hashed[:, None] * _A + _B).min(axis=0)
+    return minima.astype(_DTYPE, copy=False).tobytes()
 
 
 def _values(sig: bytes) -> np.ndarray:
@@ -221,7 +223,8 @@ class NearDuplicateIndex:
         self._unmerged = 0  # rows added since the last merge
 
     def _hashes(self, values: np.ndarray) -> np.ndarray:
-        return np.vecdot(values[: self._width].reshape(self._bands, self._rows_per_band), self._mix)
+        hashes: np.ndarray = np.vecdot(values[: self._width].reshape(self._bands, self._rows_per_band), self._mix)
+        return hashes
 
     def add(self, key: int, sig: bytes) -> None:
         values = _values(sig)
@@ -279,7 +282,8 @@ class NearDuplicateIndex:
         if not np.count_nonzero(hit):  # a quarter of hit.any()'s cost
             return []
         band, step = np.nonzero(hit)
-        return self._sorted_rows.take(starts[band] + step).tolist()
+        rows: list[int] = self._sorted_rows.take(starts[band] + step).tolist()
+        return rows
 
     def _candidate_rows(self, values: np.ndarray) -> list[int]:
         hashes = self._hashes(values)
@@ -300,7 +304,8 @@ class NearDuplicateIndex:
         return [r for r, same in zip(rows, same_band.tolist(), strict=True) if same]
 
     def _row(self, row: int) -> np.ndarray:
-        return self._sigs[row // _CHUNK][row % _CHUNK]
+        signature: np.ndarray = self._sigs[row // _CHUNK][row % _CHUNK]
+        return signature
 
     def similar(self, sig: bytes) -> list[tuple[int, float]]:
         """(key, estimated similarity) of each candidate, in the order the keys were added."""
