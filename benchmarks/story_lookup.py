@@ -34,8 +34,9 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from monitor.judgement import dedup
+from monitor.judgement.features import StoryFeatures
 from monitor.judgement.judge import Judgement
-from monitor.judgement.stories import StoryFeatures, StoryIndex
+from monitor.judgement.stories import StoryIndex
 from monitor.model import Event
 
 EVENTS = [Event.LAUNCH, Event.TEASER, Event.RUMOR, Event.PARTNERSHIP, Event.REVIEW]

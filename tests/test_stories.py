@@ -13,11 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.config import load_config
-from monitor.judgement import dedup, stories
+from monitor.judgement import decider, dedup, stories
+from monitor.judgement import features as story_features_module
 from monitor.judgement.classify import classify_event
+from monitor.judgement.features import StoryFeatures, story_features
 from monitor.judgement.judge import Judgement
 from monitor.judgement.products import Products
-from monitor.judgement.stories import StoryFeatures, StoryIndex, story_features
+from monitor.judgement.stories import StoryIndex
 from monitor.model import Event
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -338,12 +340,12 @@ def _random_stream(seed: int, count: int) -> list[tuple[Judgement, datetime | No
 
 def _every_story(index: StoryIndex, judgement: Judgement, published: datetime | None) -> list[tuple[float, int, str]]:
     """(score, story, reason) of every stored story that passes every gate: a scan, no buckets, no LSH shortcut."""
-    probe = stories._Probe(judgement.topic or "", stories._with_date(judgement.features, published))
+    probe = decider.Probe(judgement.topic or "", stories._with_date(judgement.features, published))
     copies: dict[int, float] = {}
     for article_id, similarity in index._near.similar(judgement.signature):
         story_id = index._article_story[article_id]
         copies[story_id] = max(copies.get(story_id, 0.0), similarity)
-    scored = [(*stories._score(story, probe, copies.get(story_id, 0.0), index.window), story_id)
+    scored = [(*decider.decide(story, probe, copies.get(story_id, 0.0), index.window), story_id)
               for story_id, story in index._stories.items()]
     return [(score, story_id, reason) for score, reason, story_id in scored if reason.startswith("join")]
 
@@ -375,23 +377,24 @@ DEV = Path(__file__).resolve().parents[2] / "shared" / "judgement-dev" / "articl
 
 
 def _every_region_cue(part: str) -> dict[str, int]:
-    return {region: sum(1 for p in patterns if p.search(part)) for region, patterns in stories._REGION_PATTERNS.items()}
+    patterns = story_features_module._REGION_PATTERNS
+    return {region: sum(1 for p in found if p.search(part)) for region, found in patterns.items()}
 
 
 @pytest.mark.skipif(not DEV.is_file(), reason="../shared/judgement-dev/articles.jsonl not present")
 def test_region_cues_found_as_searching_every_cue_finds_on_the_development_set() -> None:
     rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
-    parts = [p for row in rows for p in (row["title"] or "", (row["text"] or "")[: stories.LEAD_CHARS])]
+    parts = [p for row in rows for p in (row["title"] or "", (row["text"] or "")[: story_features_module.LEAD_CHARS])]
     parts += [p.upper() for p in parts]
     hits = 0
     for part in parts:
         expected = _every_region_cue(part)
-        assert stories._region_hits(part) == expected, part[:200]
+        assert story_features_module._region_hits(part) == expected, part[:200]
         hits += sum(expected.values())
     assert hits > 30
 
 
-_REGION_PIECES = [lit for lits in stories._REGION_LITERALS.values() for lit in lits] + [
+_REGION_PIECES = [lit for lits in story_features_module._REGION_LITERALS.values() for lit in lits] + [
     "globalen", "internationally", "internationale", "mondiale", "ın chına", "İN CHİNA", "MWC", "x", "-"]
 
 
@@ -400,7 +403,7 @@ _REGION_PIECES = [lit for lits in stories._REGION_LITERALS.values() for lit in l
                           st.sampled_from([" ", "", "-", ".", "x", "\n", "ſ"])), max_size=10))
 def test_region_cues_found_as_searching_every_cue_finds_on_generated_text(pieces: list) -> None:  # type: ignore[type-arg]
     part = "".join(case(piece) + glue for piece, case, glue in pieces)
-    assert stories._region_hits(part) == _every_region_cue(part)
+    assert story_features_module._region_hits(part) == _every_region_cue(part)
 
 
 # --- the index's own structures give what their definitions give --------------------------------------------------
@@ -420,20 +423,20 @@ def test_a_shared_day_and_shared_headline_words_score_as_the_members_features_sa
         members: list[StoryFeatures], article: StoryFeatures) -> None:
     # A story keeps its members' days and words in one tuple, or a frozenset once large (six members of up to
     # twelve words cross that line): the evidence must be what the members' features say either way.
-    story = stories._Story(1, TOPIC, Event.LAUNCH)
+    story = decider.StoryMemory(1, TOPIC, Event.LAUNCH)
     for features in members:
         story.absorb(features)
     days = {day for features in members for day in features.days}
     words = {word for features in members for word in features.title_tokens}
     mine = set(article.title_tokens)
-    expected = stories.W_SHARED_DAY if days & set(article.days) else 0.0
-    expected = expected + stories.W_TITLE_OVERLAP * (len(mine & words) / len(mine) if mine and words else 0.0)
-    assert stories._evidence(story, stories._Probe(TOPIC, article), 0.0) == expected
+    expected = decider.W_SHARED_DAY if days & set(article.days) else 0.0
+    expected = expected + decider.W_TITLE_OVERLAP * (len(mine & words) / len(mine) if mine and words else 0.0)
+    assert decider._evidence(story, decider.Probe(TOPIC, article), 0.0) == expected
 
 
-def _walked_window(bucket: stories._Bucket, day: int, offsets: tuple[int, ...]) -> list[stories._Story]:
+def _walked_window(bucket: stories._Bucket, day: int, offsets: tuple[int, ...]) -> list[decider.StoryMemory]:
     """The window by its definition: the stories first published on day + offset, nearest days first."""
-    out: list[stories._Story] = []
+    out: list[decider.StoryMemory] = []
     for offset in offsets:
         held = bucket.by_day.get(day + offset)
         out += held if isinstance(held, list) else [held] if held is not None else []

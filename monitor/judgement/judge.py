@@ -17,8 +17,8 @@ from monitor.model import Event, RawDocument
 
 if TYPE_CHECKING:
     from monitor.judgement.eventmodel import EventModel
+    from monitor.judgement.features import StoryFeatures
     from monitor.judgement.match import Query
-    from monitor.judgement.stories import StoryFeatures
 
 
 class TopicLike(Protocol):
@@ -84,7 +84,7 @@ class Judge:
         # (~0.2 s), which a crawl whose feeds are all unchanged never needs. Later calls find them loaded.
         from monitor.judgement import dedup
         from monitor.judgement.classify import classify_event
-        from monitor.judgement.stories import StoryFeatures, story_features
+        from monitor.judgement.features import StoryFeatures, story_features
 
         title, text = doc.title or "", doc.text or ""
         signature = dedup.signature(text or title)
