@@ -107,7 +107,7 @@ def test_alert_figures_count_missed_twice_told_and_unwanted_alerts() -> None:
     assert got["alert_worthy_stories"] == 2 and got["alerted_stories"] == 1
     assert got["alerts_per_alerted_story"] == 2.0 and got["stories_alerted_twice"] == 1
     assert got["alerts_unwanted"] == 1 and got["alerts_shared"] == 0
-    [missed] = got["missed"]  # type: ignore[misc]
+    [missed] = got["missed"]
     assert missed.story == "teaser-w" and missed.why == "#2 rumor"
 
 

@@ -76,10 +76,12 @@ def _check_inputs(args: argparse.Namespace) -> str | None:
 
 
 def _seeds(args: argparse.Namespace) -> Path | None:
+    """--no-seeds: none; --seeds DIR: that folder; else the default folder when it exists."""
+    given: Path | None = args.seeds
     if args.no_seeds:
         return None
-    if args.seeds is not None:
-        return args.seeds
+    if given is not None:
+        return given
     return DEFAULT_SEEDS if DEFAULT_SEEDS.is_dir() else None
 
 
