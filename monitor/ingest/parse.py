@@ -59,15 +59,24 @@ HTML_SNIFF_BYTES = 4096  # the root element of a page is within its first few Ki
 ADVERTISED_SNIFF_BYTES = 256 * 1024  # a page's <head> (where it advertises its feeds) is in its first bytes
 
 
-def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
+def parse_feed(body: bytes, headers: Mapping[str, str], url: str, *, source: str | None = None) -> ParsedFeed:
     """Parse one fetched feed. ``url`` is the final URL, the base for relative links.
 
     Raises ``ParseError`` and nothing else: whatever goes wrong inside feedparser becomes this feed's error,
-    named (see ``_crash_message``), so one outlet's odd bytes can never stop a crawl. A document that crashes
-    feedparser only because of character references that name no character (UTF-16 surrogates written as two
-    references, code points past U+10FFFF: feedparser #599) is read again with them repaired
+    named (see ``_crash_message``), so one outlet's odd bytes can never stop a crawl. The error's ``url`` is
+    ``url``, its ``source`` is ``source`` (the configured source's name, when the caller has one). A document
+    that crashes feedparser only because of character references that name no character (UTF-16 surrogates
+    written as two references, code points past U+10FFFF: feedparser #599) is read again with them repaired
     (``repair_character_references``); documents that parse are never rewritten.
     """
+    try:
+        return _parse(body, headers, url)
+    except ParseError as exc:
+        exc.source = exc.source or source  # the raising code knows the URL only; the caller knows the source
+        raise
+
+
+def _parse(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
     body = _checked(body, url)
     try:
         return _fast(body, headers, url) or _with_feedparser(body, headers, url)
@@ -96,7 +105,7 @@ def parse_feed_with_feedparser(body: bytes, headers: Mapping[str, str], url: str
 def _checked(body: bytes, url: str) -> bytes:
     """The safety steps both paths rely on: not empty, entity declarations gone, not an HTML page."""
     if not body.strip():
-        raise ParseError(f"{url}: empty body, not a feed")
+        raise ParseError("empty body, not a feed", url=url)
     body = strip_entity_declarations(body, url)
     _refuse_html(body, url)
     return body
@@ -134,7 +143,7 @@ class _FeedparserCrash(ParseError):
     """feedparser raised instead of reporting bozo: a library bug, this feed's error all the same."""
 
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: not readable as a feed: {reason}")
+        super().__init__(f"not readable as a feed: {reason}", url=url)
         self.reason = reason
 
 
@@ -143,7 +152,7 @@ def _with_feedparser(body: bytes, headers: Mapping[str, str], url: str) -> Parse
         result = feedparser.parse(body, response_headers=_feedparser_headers(headers, url), sanitize_html=True)
         if not result.get("version") and not result.entries:
             said = _bozo_reason(result)
-            raise ParseError(f"{url}: not a feed: no RSS, RDF or Atom root element" + (f" ({said})" if said else ""))
+            raise ParseError("not a feed: no RSS, RDF or Atom root element" + (f" ({said})" if said else ""), url=url)
         return _from_feedparser(result, url)
     except ParseError:
         raise
@@ -175,7 +184,7 @@ def strip_entity_declarations(body: bytes, url: str = "<feed>") -> bytes:
     try:
         text = body.decode(codec)
     except UnicodeDecodeError as exc:
-        raise ParseError(f"{url}: undecodable {codec} document: {exc}") from exc
+        raise ParseError(f"undecodable {codec} document: {exc}", url=url) from exc
     span = _doctype_span(text, url)
     if span is None or "<!entity" not in text[span[0] : span[1]].lower():
         return body
@@ -212,7 +221,7 @@ def _doctype_span(text: str, url: str) -> tuple[int, int] | None:
         if match.group("doctype"):
             end = _declaration_end(text, match.end())
             if end is None:
-                raise ParseError(f"{url}: unterminated DOCTYPE declaration")
+                raise ParseError("unterminated DOCTYPE declaration", url=url)
             return match.start(), end
         if match.group("element"):
             return None
@@ -269,7 +278,7 @@ def _refuse_html(body: bytes, url: str) -> None:
         if advertised
         else "; set the source's url to the outlet's RSS or Atom feed"
     )
-    raise ParseError(f"{url}: an HTML page, not a feed{hint}")
+    raise ParseError(f"an HTML page, not a feed{hint}", url=url)
 
 
 _ALTERNATE_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
