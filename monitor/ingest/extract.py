@@ -55,7 +55,7 @@ def extract_html(html: str | bytes, url: str) -> Extracted:
     document = _trafilatura(tree, url)
     text = (document.text or "").strip() if document is not None else ""
     if sum(c.isalnum() for c in text) < MIN_TEXT_CHARS:
-        raise ParseError(f"{url}: no main text found")
+        raise ParseError("no main text found", url=url)
     title = title or _strip_site_suffix(document.title or "", outlet, url)
     return Extracted(
         title=title,
@@ -176,9 +176,9 @@ def _parse_document(html: str, url: str) -> lxml.html.HtmlElement:
     try:
         tree = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"), parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:
-        raise ParseError(f"{url}: not an HTML page ({exc})") from exc
+        raise ParseError(f"not an HTML page ({exc})", url=url) from exc
     if tree is None:
-        raise ParseError(f"{url}: empty page")
+        raise ParseError("empty page", url=url)
     return tree
 
 
@@ -191,7 +191,7 @@ def _trafilatura(tree: lxml.html.HtmlElement, url: str) -> Any:
             with_metadata=True, deduplicate=False, date_extraction_params=_date_params(),
         )  # fmt: skip
     except (ValueError, TypeError, lxml.etree.LxmlError) as exc:  # malformed trees deep inside lxml
-        raise ParseError(f"{url}: extraction failed ({exc})") from exc
+        raise ParseError(f"extraction failed ({exc})", url=url) from exc
 
 
 def _date_params() -> dict[str, Any]:
