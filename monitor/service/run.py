@@ -38,7 +38,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from monitor.errors import MonitorError, StoreError
+from monitor.errors import MonitorError, ServiceError, StoreError
 from monitor.logs import get_logger, setup_logging
 
 if TYPE_CHECKING:
@@ -63,10 +63,6 @@ DRAIN_GRACE = 3.0  # a loopback poll takes milliseconds, a real one about a seco
 DELIVERY_GRACE = 2.0
 NOTIFY_TIMEOUT = 30.0  # one apprise notify() call; beyond it the attempt fails and the outbox retries it
 STOP_POLL = 0.05  # how often the loop looks at the embedder's threading.Event
-
-
-class ServiceError(MonitorError):
-    """The service cannot start (its database is in use, its metrics port is taken)."""
 
 
 def run_service(
