@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import ImportFileError, ParseError
+from monitor.errors import ImportFileError, ImportLineError, ParseError
 from monitor.ingest.extract import extract_html, extract_plaintext
 from monitor.ingest.urls import host_of
 from monitor.model import RawDocument
@@ -21,15 +21,6 @@ from monitor.model import RawDocument
 SOURCE = "import"
 OUTLET = "import"  # page dumps do not say which site they came from
 SUFFIXES = frozenset({".txt", ".html", ".htm", ".jsonl"})
-
-
-class ImportLineError(ImportFileError):
-    """One line of a JSON-lines file that cannot be imported; the file's other lines still are."""
-
-    def __init__(self, message: str, *, path: Path, line: int) -> None:
-        super().__init__(f"{path}:{line}: {message}")
-        self.path = path
-        self.line = line
 
 
 def read_paths(paths: Sequence[Path]) -> Iterator[RawDocument | ImportFileError]:
