@@ -37,6 +37,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.errors import ModelError as ModelError  # raised here; re-exported for callers of load()
 from monitor.model import Event
 
 if TYPE_CHECKING:
@@ -48,10 +49,6 @@ EVENTS = tuple(Event)  # the events scored, in tie-break order
 L2 = 0.3  # penalty per article on the distance from the rules' weights (chosen by cross-validation: cv --l2)
 NEWTON_STEPS = 25
 DIGITS = 6  # rounding of the stored weights: byte-identical files across runs and platforms
-
-
-class ModelError(ValueError):
-    """A model file that cannot be used, with the file and what is wrong with it."""
 
 
 @dataclass(frozen=True, slots=True)
