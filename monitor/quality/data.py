@@ -15,13 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from monitor.errors import LabelError as LabelError  # raised here; re-exported with load()
 from monitor.model import Event, RawDocument
 
 EVENTS = tuple(event.value for event in Event)
-
-
-class LabelError(ValueError):
-    """A labelled file that cannot be read: the message names the file, the line and what is wrong."""
 
 
 @dataclass(frozen=True, slots=True)
