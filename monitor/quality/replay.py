@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.errors import ReplayError as ReplayError  # raised here; re-exported for the runner
 from monitor.quality import feeds
 from monitor.quality.data import Labelled, waves
 from monitor.quality.tomlwrite import dumps
@@ -42,10 +43,6 @@ if TYPE_CHECKING:
 
 CHANNELS = ("quality-a", "quality-b")
 WAVES = 4
-
-
-class ReplayError(RuntimeError):
-    """The replay could not run: a command failed or the user's config lacks what the replay needs."""
 
 
 @dataclass(frozen=True, slots=True)
