@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import click
 
 from monitor.config import Config, SourceConfig, parse_config, parse_interval
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError, ParseError
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml")
 _FEED_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)\b", re.DOTALL)
@@ -73,8 +73,8 @@ async def discover_feed(config: Config, url: str) -> str:
         return page.url
     found = feed_links(page.body, page.url)
     if not found:
-        raise MonitorError(f"{url}: neither a feed nor a page that links one (no <link rel=\"alternate\" "
-                           f"type=\"application/rss+xml\"> or atom+xml)")  # fmt: skip
+        raise ParseError("neither a feed nor a page that links one (no <link rel=\"alternate\" "
+                         "type=\"application/rss+xml\"> or atom+xml)", url=url)  # fmt: skip
     return found[0]
 
 
