@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from monitor.errors import MonitorError, SourceCrashError
+from monitor.errors import MonitorError, SourceCrashError, SpiderError
 from monitor.ingest.health import after_failure, after_success_spider
 from monitor.ingest.sources.feeds import Fetcher, entry_document, entry_guid, poll_feed
 from monitor.logs import get_logger
@@ -250,7 +250,7 @@ class Cycle:
         run = await asyncio.to_thread(runner, source, self.config.network, deadline=deadline)
         now = self.clock()
         if run.error:
-            error = MonitorError(f"spider {source.name}: {run.error}")
+            error = SpiderError(run.error, source=source.name)
             record = after_failure(state, error, now=now, interval=source.interval, rng=self.rng)
             return record, [(doc, None) for doc in run.documents]
         jitter = self.config.service.jitter
