@@ -57,7 +57,7 @@ async def poll_feed(
         result = await fetcher.get(url, validators)
         entries: tuple[FeedEntry, ...] = ()
         if isinstance(result, Response):
-            entries = parse_feed(result.body, result.headers, result.url).entries
+            entries = parse_feed(result.body, result.headers, result.url, source=source.name).entries
     except MonitorError as exc:
         record = after_failure(state, exc, now=now, interval=source.interval, jitter=jitter, rng=rng)
         return FeedPoll(source.name, record, (), str(exc), time.perf_counter() - started)
