@@ -38,6 +38,7 @@ from monitor.errors import (
     FetchError,
     FetchTimeoutError,
     HTTPStatusError,
+    MonitorError,
     TooLargeError,
     TooManyRedirectsError,
 )
@@ -106,7 +107,7 @@ BLOCKED_HINT = (
 )
 
 
-class _Blocked(Exception):
+class _Blocked(MonitorError):
     """Raised inside aiohttp's connector; translated to BlockedAddressError with the URL in ``get``."""
 
     @classmethod
