@@ -163,7 +163,7 @@ class _Statements:
         return statement
 
 
-class _NotAllWritten(Exception):
+class _NotAllWritten(StoreError):
     """A batch of poll records matched fewer rows than it has records: redo them one by one."""
 
 
