@@ -9,20 +9,32 @@ suggested), a wrong type, a value out of range, a dangling reference between tab
 variable. Silently ignored typos are a known pain with Scrapy settings; a service that polls the wrong
 interval for weeks because ``intervall`` was ignored is worse than one that refuses to start.
 
+One declaration per key: a table's keys are its dataclass's fields. A field's name is the key, its default is the
+default (no default: the key is required), its annotation is the type the TOML value is checked against (a
+``Literal`` lists the allowed choices, ``X | None`` makes an empty string mean "none"), and ``metadata=rule(...)``
+adds a range, a text parser or a reader of its own. :func:`read_table` does the reading; the ``_topic``,
+``_source``, ``_channel`` and ``_storage`` builders add only the rules that tie keys together. A field whose type
+has no reader fails loudly the first time its table is read, never silently.
+
 Topic queries are stored as text here and compiled by ``monitor.judgement.match`` (which names the topic on error).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import functools
+import math
 import os
 import re
 import tomllib
+import types
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from enum import Enum
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, Union, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,161 +42,26 @@ from monitor.errors import ConfigError
 from monitor.model import Event
 
 T = TypeVar("T")
+C = TypeVar("C")
+L = TypeVar("L", bound=str)
+N = TypeVar("N", int, float)
 
 SourceType = Literal["feed", "spider"]
 FetchPages = Literal["auto", "always", "never"]
 SpiderKind = Literal["sitemap", "listing"]
 ChannelMode = Literal["instant", "hourly", "daily"]
 
+# The choices of a Literal as a typed tuple: table.choice() then returns the Literal, which mypy checks where the
+# code branches on it (a misspelt ``kind == "spidr"`` is a strict-equality error).
+SOURCE_TYPES: tuple[SourceType, ...] = get_args(SourceType)
+
 DEFAULT_USER_AGENT = "monitor/0.1 (news monitor; polite, conditional GET)"
 MIN_INTERVAL = timedelta(seconds=30)
 MAX_INTERVAL = timedelta(days=7)
 
 
-# --------------------------------------------------------------------------------------------- values
+# ---------------------------------------------------------------------------------------- one value
 
-
-@dataclass(frozen=True, slots=True)
-class StorageConfig:
-    # SQLAlchemy URL, placeholders expanded. May hold a password: kept out of repr() so a logged config
-    # cannot leak it; describe() shows it masked.
-    url: str = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class NetworkConfig:
-    timeout: float = 20.0  # total seconds per request, connect to last byte
-    max_bytes: int = 10_000_000  # after decompression
-    user_agent: str = DEFAULT_USER_AGENT
-    allow_private: bool = False  # True only for tests and intranet feeds: lifts the SSRF guard
-    max_redirects: int = 5
-    concurrency: int = 16
-
-
-@dataclass(frozen=True, slots=True)
-class AlertsConfig:
-    first_run_silent: bool = True  # a new source's backlog and imports never alert
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceConfig:
-    delivery_interval: timedelta = timedelta(minutes=1)
-    metrics_host: str = "127.0.0.1"
-    metrics_port: int = 9464  # 0 = no metrics endpoint
-    jitter: float = 0.1  # fraction of a source's interval added at random, so polls do not align
-    source_down_after: timedelta = timedelta(hours=6)
-    operator_channel: str | None = None  # channel told about sources that stay down
-    spider_deadline: timedelta = timedelta(minutes=10)  # a spider subprocess is stopped after this
-    # PostgreSQL workers: a claimed source's lease is the poll's own deadlines plus this slack; an alert being
-    # delivered is leased for delivery_lease. A dead worker's claims are taken over when they expire.
-    lease_slack: timedelta = timedelta(seconds=60)
-    delivery_lease: timedelta = timedelta(minutes=5)
-    # The stories feed (/feed.atom, `monitor feed`): its permanent id (entry ids extend it) and its web page.
-    feed_id: str = "tag:monitor.invalid,2025:stories"
-    feed_link: str = "https://monitor.invalid/"
-
-
-@dataclass(frozen=True, slots=True)
-class TopicConfig:
-    """A topic: what is relevant (``query``), what its words are called elsewhere (``subjects``, ``rivals``) and how
-    its products are named (``product_lines``). Everything the judgement knows of a topic comes from here.
-
-    ``subjects`` and ``rivals`` are alias groups, the first member the group's name: ``("xiaomi", "小米")``. A
-    query word that belongs to a group matches every member. A topic without a written ``query`` is about all its
-    subjects together (``xiaomi leica``); every rival is a ``NOT`` of the query (the subject rule in
-    ``monitor.judgement.match``).
-    ``product_lines`` are names that, followed by a model token, name a product ("Mix Fold 4");
-    the subjects' names and aliases are product lines too ("Xiaomi 15 Ultra", "小米15").
-    """
-
-    name: str
-    query: str
-    alert_on: tuple[Event, ...] = (Event.LAUNCH, Event.TEASER)
-    channels: tuple[str, ...] = ()
-    subjects: tuple[tuple[str, ...], ...] = ()
-    rivals: tuple[tuple[str, ...], ...] = ()
-    product_lines: tuple[str, ...] = ()
-
-    @property
-    def aliases(self) -> tuple[tuple[str, ...], ...]:
-        """Every alias group the topic's query words expand through."""
-        return tuple(group for group in (*self.subjects, *self.rivals) if len(group) > 1)
-
-    @property
-    def lines(self) -> tuple[str, ...]:
-        """Product-line names: the configured ones, then every subject name and alias."""
-        return tuple(dict.fromkeys((*self.product_lines, *(w for group in self.subjects for w in group))))
-
-
-@dataclass(frozen=True, slots=True)
-class JudgementConfig:
-    """Learned parts of the judgement. ``event_model``: a model file written by ``python -m monitor.judgement.eventmodel
-    train``; None uses the model shipped with monitor."""
-
-    event_model: Path | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SourceConfig:
-    name: str
-    url: str
-    type: SourceType = "feed"
-    interval: timedelta = timedelta(minutes=15)
-    outlet: str = ""  # load_config fills in the URL's host when absent
-    fetch_pages: FetchPages = "auto"
-    enabled: bool = True
-    topics: tuple[str, ...] = ()  # empty = every topic
-    # spider sources only
-    spider: SpiderKind | None = None
-    max_age: timedelta = timedelta(days=2)
-    url_patterns: tuple[str, ...] = ()
-    link_selector: str | None = None
-    next_selector: str | None = None
-    max_pages: int = 5
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelConfig:
-    name: str
-    url: str = field(repr=False)  # the apprise URL with placeholders expanded: a secret, kept out of repr()
-    mode: ChannelMode = "instant"
-    quiet_hours: tuple[time, time] | None = None  # (start, end) in ``timezone``; may wrap midnight
-    timezone: str = "UTC"
-    max_attempts: int = 8
-
-
-@dataclass(frozen=True, slots=True)
-class Config:
-    path: Path
-    storage: StorageConfig
-    network: NetworkConfig
-    alerts: AlertsConfig
-    service: ServiceConfig
-    topics: tuple[TopicConfig, ...]
-    sources: tuple[SourceConfig, ...]
-    channels: tuple[ChannelConfig, ...]
-    judgement: JudgementConfig = JudgementConfig()
-
-
-# ---------------------------------------------------------------------------------------- environment
-
-
-def config_path(env: Mapping[str, str]) -> Path:
-    """Where the config file is when no path is given: ``$MONITOR_CONFIG`` or ``./config.toml``."""
-    return Path(env.get("MONITOR_CONFIG") or "config.toml")
-
-
-def default_data_dir(env: Mapping[str, str]) -> Path:
-    """``$MONITOR_DATA_DIR`` or ``./data``, made absolute so a later chdir cannot move the database."""
-    return Path(env.get("MONITOR_DATA_DIR") or "data").absolute()
-
-
-def default_storage_url(env: Mapping[str, str]) -> str:
-    # Four slashes for an absolute path is SQLAlchemy's sqlite URL form; the store creates the directory.
-    return f"sqlite:///{default_data_dir(env) / 'monitor.db'}"
-
-
-# ------------------------------------------------------------------------------------------ intervals
 
 _INTERVAL = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
@@ -218,6 +95,261 @@ def format_interval(value: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts) or "0s"
+
+
+_QUIET = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time]:
+    """``"22:00-07:00"`` → (22:00, 07:00); the span may wrap midnight."""
+    match = _QUIET.fullmatch(text.strip())
+    if match is None:
+        raise ConfigError(f"bad quiet hours {text!r} (use HH:MM-HH:MM, e.g. 22:00-07:00)")
+    h1, m1, h2, m2 = (int(part) for part in match.groups())
+    try:
+        start, end = time(h1, m1), time(h2, m2)
+    except ValueError as exc:
+        raise ConfigError(f"bad quiet hours {text!r}: {exc}") from exc
+    if start == end:
+        raise ConfigError(f"quiet hours {text!r} start and end at the same time")
+    return start, end
+
+
+def check_tag_uri(uri: str) -> str:
+    """A feed id is a ``tag:`` URI (RFC 4151), e.g. ``tag:example.org,2026:monitor``: permanent, never a URL."""
+    if not re.fullmatch(r"tag:[^,\s]+,\d{4}(-\d\d){0,2}:\S*", uri):
+        raise ConfigError(f"{uri!r} is not a tag: URI (RFC 4151), e.g. 'tag:example.org,2026:monitor'")
+    return uri
+
+
+def check_web_url(url: str) -> str:
+    """Sources are fetched over HTTP(S) only: file://, ftp:// and friends are errors, not surprises."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - property access validates the port
+    except ValueError as exc:
+        raise ConfigError(f"bad URL {url!r}: {exc}") from exc
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(f"bad URL scheme {parts.scheme or '(none)'!r} in {url!r} (use http or https)")
+    if not parts.hostname:
+        raise ConfigError(f"URL {url!r} has no host")
+    return url
+
+
+def check_timezone(name: str) -> str:
+    """An IANA time zone name, returned as given."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"unknown time zone {name!r} (use an IANA name such as 'Europe/Berlin')") from exc
+    return name
+
+
+# --------------------------------------------------------------------------------------------- rules
+
+
+_RULE = "monitor.config"  # the metadata key a field's _Rule is stored under
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """What a field's annotation cannot say about its key. Every part is optional."""
+
+    low: float = -math.inf  # numbers: the inclusive range
+    high: float = math.inf
+    shortest: timedelta = MIN_INTERVAL  # durations: the inclusive range
+    longest: timedelta = MAX_INTERVAL
+    parse: Callable[[str], Any] | None = None  # the key is text, turned into the value by this path-less parser
+    read: Callable[[_Table, str], Any] | None = None  # the key is read by this, when present
+    spider_only: bool = False  # only sources of type = "spider" take the key
+
+
+def rule(
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    shortest: timedelta = MIN_INTERVAL,
+    longest: timedelta = MAX_INTERVAL,
+    parse: Callable[[str], Any] | None = None,
+    read: Callable[[_Table, str], Any] | None = None,
+    spider_only: bool = False,
+) -> dict[str, _Rule]:
+    """Field metadata: ``timeout: float = field(default=20.0, metadata=rule(low=0.1, high=600))``."""
+    return {_RULE: _Rule(low, high, shortest, longest, parse, read, spider_only)}
+
+
+def _trimmed_words(table: _Table, name: str) -> tuple[str, ...]:
+    """Words or phrases, each stripped, blank ones dropped."""
+    return tuple(word.strip() for word in table.strings(name) if word.strip())
+
+
+def _patterns(table: _Table, name: str) -> tuple[str, ...]:
+    """Regular expressions, compiled once here so a bad one is refused at load, not at the first crawl."""
+    patterns = table.strings(name)
+    for index, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise table.error(f"{name}[{index}]", f"bad regular expression {pattern!r}: {exc}") from exc
+    return patterns
+
+
+# --------------------------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True, slots=True)
+class StorageConfig:
+    # SQLAlchemy URL, placeholders expanded. May hold a password: kept out of repr() so a logged config
+    # cannot leak it; describe() shows it masked. Read by _storage (its default comes from the environment).
+    url: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkConfig:
+    # total seconds per request, connect to last byte
+    timeout: float = field(default=20.0, metadata=rule(low=0.1, high=600))
+    max_bytes: int = field(default=10_000_000, metadata=rule(low=1024, high=1_000_000_000))  # after decompression
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_private: bool = False  # True only for tests and intranet feeds: lifts the SSRF guard
+    max_redirects: int = field(default=5, metadata=rule(low=0, high=20))
+    concurrency: int = field(default=16, metadata=rule(low=1, high=1024))
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsConfig:
+    first_run_silent: bool = True  # a new source's backlog and imports never alert
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    # Delivery may run more often than polling: a second is the floor, an hour the ceiling.
+    delivery_interval: timedelta = field(
+        default=timedelta(minutes=1), metadata=rule(shortest=timedelta(seconds=1), longest=timedelta(hours=1))
+    )
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = field(default=9464, metadata=rule(low=0, high=65535))  # 0 = no metrics endpoint
+    # fraction of a source's interval added at random, so polls do not align
+    jitter: float = field(default=0.1, metadata=rule(low=0.0, high=0.5))
+    source_down_after: timedelta = field(default=timedelta(hours=6), metadata=rule(longest=timedelta(days=30)))
+    operator_channel: str | None = None  # channel told about sources that stay down
+    # a spider subprocess is stopped after this
+    spider_deadline: timedelta = field(default=timedelta(minutes=10), metadata=rule(longest=timedelta(hours=6)))
+    # PostgreSQL workers: a claimed source's lease is the poll's own deadlines plus this slack; an alert being
+    # delivered is leased for delivery_lease. A dead worker's claims are taken over when they expire.
+    lease_slack: timedelta = field(
+        default=timedelta(seconds=60), metadata=rule(shortest=timedelta(seconds=1), longest=timedelta(hours=1))
+    )
+    delivery_lease: timedelta = field(
+        default=timedelta(minutes=5), metadata=rule(shortest=timedelta(seconds=5), longest=timedelta(hours=1))
+    )
+    # The stories feed (/feed.atom, `monitor feed`): its permanent id (entry ids extend it) and its web page.
+    feed_id: str = field(default="tag:monitor.invalid,2025:stories", metadata=rule(parse=check_tag_uri))
+    feed_link: str = field(default="https://monitor.invalid/", metadata=rule(parse=check_web_url))
+
+
+@dataclass(frozen=True, slots=True)
+class TopicConfig:
+    """A topic: what is relevant (``query``), what its words are called elsewhere (``subjects``, ``rivals``) and how
+    its products are named (``product_lines``). Everything the judgement knows of a topic comes from here.
+
+    ``subjects`` and ``rivals`` are alias groups, the first member the group's name: ``("xiaomi", "小米")``. A
+    query word that belongs to a group matches every member. A topic without a written ``query`` is about all its
+    subjects together (``xiaomi leica``); every rival is a ``NOT`` of the query (the subject rule in
+    ``monitor.judgement.match``).
+    ``product_lines`` are names that, followed by a model token, name a product ("Mix Fold 4");
+    the subjects' names and aliases are product lines too ("Xiaomi 15 Ultra", "小米15").
+    """
+
+    name: str
+    query: str  # read by _topic: optional when subjects are given, and every rival is added as a NOT
+    alert_on: tuple[Event, ...] = (Event.LAUNCH, Event.TEASER)
+    channels: tuple[str, ...] = ()
+    subjects: tuple[tuple[str, ...], ...] = ()
+    rivals: tuple[tuple[str, ...], ...] = ()
+    product_lines: tuple[str, ...] = field(default=(), metadata=rule(read=_trimmed_words))
+
+    @property
+    def aliases(self) -> tuple[tuple[str, ...], ...]:
+        """Every alias group the topic's query words expand through."""
+        return tuple(group for group in (*self.subjects, *self.rivals) if len(group) > 1)
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """Product-line names: the configured ones, then every subject name and alias."""
+        return tuple(dict.fromkeys((*self.product_lines, *(w for group in self.subjects for w in group))))
+
+
+@dataclass(frozen=True, slots=True)
+class JudgementConfig:
+    """Learned parts of the judgement. ``event_model``: a model file written by ``python -m monitor.judgement.eventmodel
+    train`` (a relative path is relative to the config file); None uses the model shipped with monitor."""
+
+    event_model: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    name: str
+    url: str = field(metadata=rule(parse=check_web_url))
+    type: SourceType = "feed"
+    interval: timedelta = timedelta(minutes=15)
+    outlet: str = ""  # _source fills in the URL's host when absent
+    fetch_pages: FetchPages = "auto"
+    enabled: bool = True
+    topics: tuple[str, ...] = ()  # empty = every topic
+    # spider sources only; `spider` is required for them
+    spider: SpiderKind | None = field(default=None, metadata=rule(spider_only=True))
+    # Sitemaps list years of URLs; max_age keeps a first crawl to recent ones.
+    max_age: timedelta = field(
+        default=timedelta(days=2), metadata=rule(longest=timedelta(days=365), spider_only=True)
+    )
+    url_patterns: tuple[str, ...] = field(default=(), metadata=rule(read=_patterns, spider_only=True))
+    link_selector: str | None = field(default=None, metadata=rule(spider_only=True))
+    next_selector: str | None = field(default=None, metadata=rule(spider_only=True))
+    max_pages: int = field(default=5, metadata=rule(low=1, high=1000, spider_only=True))
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelConfig:
+    name: str
+    # the apprise URL with placeholders expanded: a secret, kept out of repr(). Read by _channel.
+    url: str = field(repr=False)
+    mode: ChannelMode = "instant"
+    # (start, end) in ``timezone``; may wrap midnight
+    quiet_hours: tuple[time, time] | None = field(default=None, metadata=rule(parse=parse_quiet_hours))
+    timezone: str = field(default="UTC", metadata=rule(parse=check_timezone))
+    max_attempts: int = field(default=8, metadata=rule(low=1, high=100))
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path  # where the config was read from; every other field is a table of the file
+    storage: StorageConfig
+    network: NetworkConfig
+    alerts: AlertsConfig
+    service: ServiceConfig
+    topics: tuple[TopicConfig, ...]
+    sources: tuple[SourceConfig, ...]
+    channels: tuple[ChannelConfig, ...]
+    judgement: JudgementConfig = JudgementConfig()
+
+
+# ---------------------------------------------------------------------------------------- environment
+
+
+def config_path(env: Mapping[str, str]) -> Path:
+    """Where the config file is when no path is given: ``$MONITOR_CONFIG`` or ``./config.toml``."""
+    return Path(env.get("MONITOR_CONFIG") or "config.toml")
+
+
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    """``$MONITOR_DATA_DIR`` or ``./data``, made absolute so a later chdir cannot move the database."""
+    return Path(env.get("MONITOR_DATA_DIR") or "data").absolute()
+
+
+def default_storage_url(env: Mapping[str, str]) -> str:
+    # Four slashes for an absolute path is SQLAlchemy's sqlite URL form; the store creates the directory.
+    return f"sqlite:///{default_data_dir(env) / 'monitor.db'}"
 
 
 # ------------------------------------------------------------------------------------------- loading
@@ -256,26 +388,36 @@ def parse_config(
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already carries "(at line L, column C)".
         raise ConfigError(f"TOML syntax error: {exc}", path=str(path)) from exc
-    root = _Table(str(path), env, "", data, ("storage", "network", "alerts", "service", "judgement", *_LISTS))
-    channels = _named_list(root, "channels", _channel if resolve_channels else _unresolved_channel)
-    topics = _named_list(root, "topics", _topic)
-    sources = _named_list(root, "sources", _source)
-    service = _service(root.sub("service", ServiceConfig.__dataclass_fields__))
+    root = _Table(str(path), env, "", data, _keys(Config, without=("path",)))
+    channels = _named_list(root, "channels", ChannelConfig, _channel if resolve_channels else _unresolved_channel)
+    topics = _named_list(root, "topics", TopicConfig, _topic)
+    sources = _named_list(root, "sources", SourceConfig, _source)
+    service = _plain_table(root, "service", ServiceConfig)
     _check_references(root, topics, sources, channels, service)
     return Config(
         path=path,
-        storage=_storage(root.sub("storage", ("url",))),
-        network=_network(root.sub("network", NetworkConfig.__dataclass_fields__)),
-        alerts=AlertsConfig(root.sub("alerts", ("first_run_silent",)).get("first_run_silent", bool, True)),
+        storage=_storage(root.sub("storage", _keys(StorageConfig))),
+        network=_plain_table(root, "network", NetworkConfig),
+        alerts=_plain_table(root, "alerts", AlertsConfig),
         service=service,
         topics=topics,
         sources=sources,
         channels=channels,
-        judgement=_judgement(root.sub("judgement", ("event_model",)), path),
+        judgement=_plain_table(root, "judgement", JudgementConfig),
     )
 
 
-_LISTS = ("topics", "sources", "channels")
+def read_table(cls: type[C], data: Mapping[str, Any], *, path: str = "<string>", key: str = "",
+               env: Mapping[str, str] | None = None) -> C:
+    """One TOML table read into the dataclass ``cls`` by its fields alone: the keys it allows, their defaults and
+    their types (see the module docstring). ``path`` and ``key`` name the table in error messages."""
+    table = _Table(path, os.environ if env is None else env, key, data, _keys(cls))
+    return cls(**_values(table, cls))
+
+
+def _plain_table(root: _Table, name: str, cls: type[C]) -> C:
+    """A ``[name]`` table whose keys need no rule beyond their own fields."""
+    return cls(**_values(root.sub(name, _keys(cls)), cls))
 
 
 # ----------------------------------------------------------------------------------- reading helpers
@@ -346,15 +488,16 @@ class _Table:
                 raise self.error(f"{name}[{index}]", f"expected a string, got {_shown(item)}")
         return tuple(dict.fromkeys(values))  # order kept, repeats dropped
 
-    def choice(self, name: str, options: tuple[str, ...], default: str) -> Any:
+    def choice(self, name: str, options: tuple[L, ...], default: L) -> L:
         value = self.get(name, str, default)
-        if value not in options:
-            raise self.error(name, f"bad value {value!r} (one of {' | '.join(map(repr, options))})")
-        return value
+        for option in options:
+            if value == option:
+                return option
+        raise self.error(name, f"bad value {value!r} (one of {' | '.join(map(repr, options))})")
 
-    def number(self, name: str, kind: type[T], default: T, low: float, high: float) -> T:
+    def number(self, name: str, kind: type[N], default: N, low: float, high: float) -> N:
         value = self.get(name, kind, default)
-        if not low <= value <= high:  # type: ignore[operator]
+        if not low <= value <= high:
             raise self.error(name, f"{value!r} is out of range ({low:g} to {high:g})")
         return value
 
@@ -384,93 +527,138 @@ class _Table:
             raise self.error(name, str(exc)) from exc
 
 
-def _named_list(root: _Table, key: str, build: Callable[[_Table], T]) -> tuple[T, ...]:
-    """An array of tables whose ``name`` values must be unique."""
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+Named = TypeVar("Named", bound=_Named)
+
+
+def _named_list(root: _Table, key: str, cls: type[Named], build: Callable[[_Table], Named]) -> tuple[Named, ...]:
+    """An array of tables, each read into ``cls`` by ``build``, whose ``name`` values must be unique."""
     items = root.data.get(key, [])
     if not isinstance(items, list):
         raise root.error(key, f"expected an array of tables ([[{key}]]), got {_shown(items)}")
-    built: list[T] = []
+    built: list[Named] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise root.error(f"{key}[{index}]", f"expected a table, got {_shown(item)}")
-        value = build(_Table(root.path, root.env, f"{key}[{index}]", item, _KNOWN[key]))
-        name: str = value.name  # type: ignore[attr-defined]
-        if name in seen:
-            raise root.error(f"{key}[{index}].name", f"duplicate name {name!r} (also {key}[{seen[name]}])")
-        seen[name] = index
+        value = build(_Table(root.path, root.env, f"{key}[{index}]", item, _keys(cls)))
+        if value.name in seen:
+            raise root.error(f"{key}[{index}].name", f"duplicate name {value.name!r} (also {key}[{seen[value.name]}])")
+        seen[value.name] = index
         built.append(value)
     return tuple(built)
 
 
-# -------------------------------------------------------------------------------------------- tables
+# ------------------------------------------------------------------------------- fields into readers
+
+# Reads a key that is present in the table; a missing key takes the field's default before a reader is asked.
+_Reader = Callable[[_Table, str], Any]
 
 
-def _storage(table: _Table) -> StorageConfig:
-    if "url" not in table.data:
-        return StorageConfig(url=default_storage_url(table.env))
-    url = table.expanded("url")
-    dialect = url.split(":", 1)[0].split("+", 1)[0]
-    if "://" not in url or dialect not in ("sqlite", "postgresql"):
-        raise table.error("url", "expected a sqlite:/// or postgresql+psycopg:// URL")
-    return StorageConfig(url=url)
+def _keys(cls: type, without: Collection[str] = ()) -> tuple[str, ...]:
+    """The keys a table allows: its dataclass's fields."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in without)
 
 
-def _network(table: _Table) -> NetworkConfig:
-    default = NetworkConfig()
-    return NetworkConfig(
-        timeout=table.number("timeout", float, default.timeout, 0.1, 600),
-        max_bytes=table.number("max_bytes", int, default.max_bytes, 1024, 1_000_000_000),
-        user_agent=table.text("user_agent", default.user_agent),
-        allow_private=table.get("allow_private", bool, default.allow_private),
-        max_redirects=table.number("max_redirects", int, default.max_redirects, 0, 20),
-        concurrency=table.number("concurrency", int, default.concurrency, 1, 1024),
-    )
+def _rule_of(f: dataclasses.Field[Any]) -> _Rule:
+    found = f.metadata.get(_RULE, _Rule())
+    if not isinstance(found, _Rule):
+        raise TypeError(f"{f.name}: metadata[{_RULE!r}] must come from rule()")
+    return found
 
 
-def _service(table: _Table) -> ServiceConfig:
-    default = ServiceConfig()
-    return ServiceConfig(
-        # Delivery may run more often than polling: a second is the floor, an hour the ceiling.
-        delivery_interval=table.interval("delivery_interval", default.delivery_interval,
-                                         minimum=timedelta(seconds=1), maximum=timedelta(hours=1)),
-        metrics_host=table.text("metrics_host", default.metrics_host),
-        metrics_port=table.number("metrics_port", int, default.metrics_port, 0, 65535),
-        jitter=table.number("jitter", float, default.jitter, 0.0, 0.5),
-        source_down_after=table.interval("source_down_after", default.source_down_after,
-                                         maximum=timedelta(days=30)),
-        operator_channel=table.get("operator_channel", str, "").strip() or None,
-        spider_deadline=table.interval("spider_deadline", default.spider_deadline, maximum=timedelta(hours=6)),
-        lease_slack=table.interval("lease_slack", default.lease_slack,
-                                   minimum=timedelta(seconds=1), maximum=timedelta(hours=1)),
-        delivery_lease=table.interval("delivery_lease", default.delivery_lease,
-                                      minimum=timedelta(seconds=5), maximum=timedelta(hours=1)),
-        feed_id=table.wrap("feed_id", lambda: check_tag_uri(table.text("feed_id", default.feed_id))),
-        feed_link=table.wrap("feed_link", lambda: check_web_url(table.text("feed_link", default.feed_link))),
-    )
+def _default(cls: type, name: str) -> Any:
+    """A field's declared default (its default_factory called); required fields have none."""
+    f = next(f for f in dataclasses.fields(cls) if f.name == name)
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
 
 
-_EVENTS = tuple(event.value for event in Event)
+@functools.cache
+def _readers(cls: type) -> tuple[tuple[dataclasses.Field[Any], _Reader], ...]:
+    """Every field of ``cls`` with the reader its annotation and rule call for, built once per class, so a field
+    of a type no reader knows is a TypeError at the first read of the table even when its key is absent."""
+    hints = get_type_hints(cls)
+    return tuple((f, _reader(cls, f.name, hints[f.name], _rule_of(f))) for f in dataclasses.fields(cls))
 
 
-def _topic(table: _Table) -> TopicConfig:
-    alert_on = table.strings("alert_on", (Event.LAUNCH.value, Event.TEASER.value))
-    for index, value in enumerate(alert_on):
-        if value not in _EVENTS:
-            raise table.error(f"alert_on[{index}]", f"unknown event {value!r} (one of {', '.join(_EVENTS)})")
-    subjects, rivals = _alias_groups(table, "subjects"), _alias_groups(table, "rivals")
-    if "query" not in table.data and not subjects:
-        raise table.error("query", "required key is missing (or give subjects, and the query is all of them)")
-    written = table.text("query", "") or " ".join(_quoted(group[0]) for group in subjects)
-    return TopicConfig(
-        name=table.require("name"),
-        query=written + "".join(f" NOT {_quoted(group[0])}" for group in rivals),
-        alert_on=tuple(Event(value) for value in alert_on),
-        channels=table.strings("channels"),
-        subjects=subjects,
-        rivals=rivals,
-        product_lines=tuple(line.strip() for line in table.strings("product_lines") if line.strip()),
-    )
+def _values(table: _Table, cls: type, skip: Collection[str] = ()) -> dict[str, Any]:
+    """The fields of ``cls`` read from ``table`` (but those in ``skip``, which the caller reads itself)."""
+    values: dict[str, Any] = {}
+    for f, reader in _readers(cls):
+        if f.name in skip:
+            continue
+        if f.name in table.data:
+            values[f.name] = reader(table, f.name)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise table.error(f.name, "required key is missing")
+        else:
+            values[f.name] = _default(cls, f.name)
+    return values
+
+
+def _reader(cls: type, name: str, hint: Any, how: _Rule) -> _Reader:
+    if how.read is not None:
+        return how.read
+    inner = _optional(hint)
+    if inner is None:
+        return _typed_reader(cls, name, hint, how)
+    present = _typed_reader(cls, name, inner, how)
+
+    def read_optional(table: _Table, key: str) -> Any:
+        value = table.data[key]
+        return None if isinstance(value, str) and not value.strip() else present(table, key)
+
+    return read_optional
+
+
+def _optional(hint: Any) -> Any:
+    """``X`` for an annotation ``X | None``, else None."""
+    args = get_args(hint)
+    if get_origin(hint) in (Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        return args[0] if args[1] is type(None) else args[1]
+    return None
+
+
+def _typed_reader(cls: type, name: str, hint: Any, how: _Rule) -> _Reader:
+    """The reader for a field's annotation (``X`` of ``X | None``), checked against the TOML value's type."""
+    parse = how.parse
+    if parse is not None:
+        return lambda table, key: table.wrap(key, lambda: parse(table.text(key, "")))
+    if hint is bool:
+        return lambda table, key: table.get(key, bool, False)
+    if hint is int or hint is float:
+        return lambda table, key: table.number(key, hint, hint(0), how.low, how.high)
+    if hint is str:
+        return lambda table, key: table.text(key, "")
+    if hint is timedelta:
+        return lambda table, key: table.interval(key, timedelta(0), how.shortest, how.longest)
+    if hint is Path:
+        return _file
+    if get_origin(hint) is Literal and all(isinstance(option, str) for option in get_args(hint)):
+        options: tuple[str, ...] = get_args(hint)
+        return lambda table, key: table.choice(key, options, options[0])
+    if hint == tuple[str, ...]:
+        return lambda table, key: table.strings(key)
+    if hint == tuple[tuple[str, ...], ...]:
+        return _alias_groups
+    item = get_args(hint)[0] if get_origin(hint) is tuple and get_args(hint)[1:] == (Ellipsis,) else None
+    if isinstance(item, type) and issubclass(item, Enum):
+        return functools.partial(_members, item)
+    raise TypeError(f"{cls.__name__}.{name}: no config reader for {hint!r}; declare metadata=rule(parse=...) "
+                    "or rule(read=...)")
+
+
+def _file(table: _Table, name: str) -> Path:
+    """An existing file; a relative path is relative to the config file, as a user reading it expects."""
+    path = Path(table.text(name, "")).expanduser()
+    path = path if path.is_absolute() else Path(table.path).parent / path
+    if not path.is_file():
+        raise table.error(name, f"no such file: {path}")
+    return path
 
 
 def _alias_groups(table: _Table, name: str) -> tuple[tuple[str, ...], ...]:
@@ -485,86 +673,58 @@ def _alias_groups(table: _Table, name: str) -> tuple[tuple[str, ...], ...]:
     return tuple(groups)
 
 
+def _members(kind: type[Enum], table: _Table, name: str) -> tuple[Enum, ...]:
+    """An array of an enum's values (``alert_on = ["launch"]``), repeats dropped."""
+    known = tuple(str(member.value) for member in kind)
+    for index, value in enumerate(values := table.strings(name)):
+        if value not in known:
+            raise table.error(f"{name}[{index}]",
+                              f"unknown {kind.__name__.lower()} {value!r} (one of {', '.join(known)})")
+    return tuple(kind(value) for value in values)
+
+
+# -------------------------------------------------------------------------------------------- tables
+# Builders for the tables whose keys depend on each other; every key they do not name is read from its field.
+
+
+def _storage(table: _Table) -> StorageConfig:
+    if "url" not in table.data:
+        return StorageConfig(url=default_storage_url(table.env))
+    url = table.expanded("url")
+    dialect = url.split(":", 1)[0].split("+", 1)[0]
+    if "://" not in url or dialect not in ("sqlite", "postgresql"):
+        raise table.error("url", "expected a sqlite:/// or postgresql+psycopg:// URL")
+    return StorageConfig(url=url)
+
+
+def _topic(table: _Table) -> TopicConfig:
+    values = _values(table, TopicConfig, skip=("query",))
+    subjects, rivals = values["subjects"], values["rivals"]
+    if "query" not in table.data and not subjects:
+        raise table.error("query", "required key is missing (or give subjects, and the query is all of them)")
+    written = table.text("query", "") or " ".join(_quoted(group[0]) for group in subjects)
+    return TopicConfig(query=written + "".join(f" NOT {_quoted(group[0])}" for group in rivals), **values)
+
+
 def _quoted(words: str) -> str:
     """A subject's name as a query term: a phrase when it has several words."""
     return f'"{words}"' if len(words.split()) > 1 else words
 
 
-def _judgement(table: _Table, config_path: Path) -> JudgementConfig:
-    model = table.text("event_model", "")
-    if not model:
-        return JudgementConfig()
-    path = Path(model).expanduser()
-    path = path if path.is_absolute() else config_path.parent / path  # relative to the config file
-    if not path.is_file():
-        raise table.error("event_model", f"no such file: {path}")
-    return JudgementConfig(event_model=path)
-
-
-_SPIDER_ONLY = ("spider", "max_age", "url_patterns", "link_selector", "next_selector", "max_pages")
+_SPIDER_ONLY = tuple(f.name for f in dataclasses.fields(SourceConfig) if _rule_of(f).spider_only)
 
 
 def _source(table: _Table) -> SourceConfig:
-    kind = table.choice("type", ("feed", "spider"), "feed")
-    url = table.require("url")
-    table.wrap("url", lambda: check_web_url(url))
-    common: dict[str, Any] = dict(
-        name=table.require("name"),
-        url=url,
-        type=kind,
-        outlet=table.text("outlet", "") or _outlet_of(url),
-        interval=table.interval("interval", timedelta(minutes=15)),
-        fetch_pages=table.choice("fetch_pages", ("auto", "always", "never"), "auto"),
-        enabled=table.get("enabled", bool, True),
-        topics=table.strings("topics"),
-    )
-    if kind == "spider":
-        return SourceConfig(**common, **_spider_options(table))
-    for key in _SPIDER_ONLY:
-        if key in table.data:
-            raise table.error(key, 'only spider sources take this key (type = "spider")')
-    return SourceConfig(**common)
-
-
-def _spider_options(table: _Table) -> dict[str, Any]:
-    if "spider" not in table.data:
+    kind = table.choice("type", SOURCE_TYPES, _default(SourceConfig, "type"))
+    if kind != "spider":
+        for key in _SPIDER_ONLY:
+            if key in table.data:
+                raise table.error(key, 'only spider sources take this key (type = "spider")')
+    values = _values(table, SourceConfig, skip=("type",))
+    if kind == "spider" and values["spider"] is None:
         raise table.error("spider", 'required for type = "spider" ("sitemap" or "listing")')
-    patterns = table.strings("url_patterns")
-    for index, pattern in enumerate(patterns):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise table.error(f"url_patterns[{index}]", f"bad regular expression {pattern!r}: {exc}") from exc
-    return dict(
-        spider=table.choice("spider", ("sitemap", "listing"), "sitemap"),
-        # Sitemaps list years of URLs; max_age keeps a first crawl to recent ones.
-        max_age=table.interval("max_age", timedelta(days=2), maximum=timedelta(days=365)),
-        url_patterns=patterns,
-        link_selector=table.text("link_selector", "") or None,
-        next_selector=table.text("next_selector", "") or None,
-        max_pages=table.number("max_pages", int, 5, 1, 1000),
-    )
-
-
-def check_tag_uri(uri: str) -> str:
-    """A feed id is a ``tag:`` URI (RFC 4151), e.g. ``tag:example.org,2026:monitor``: permanent, never a URL."""
-    if not re.fullmatch(r"tag:[^,\s]+,\d{4}(-\d\d){0,2}:\S*", uri):
-        raise ConfigError(f"{uri!r} is not a tag: URI (RFC 4151), e.g. 'tag:example.org,2026:monitor'")
-    return uri
-
-
-def check_web_url(url: str) -> str:
-    """Sources are fetched over HTTP(S) only: file://, ftp:// and friends are errors, not surprises."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - property access validates the port
-    except ValueError as exc:
-        raise ConfigError(f"bad URL {url!r}: {exc}") from exc
-    if parts.scheme not in ("http", "https"):
-        raise ConfigError(f"bad URL scheme {parts.scheme or '(none)'!r} in {url!r} (use http or https)")
-    if not parts.hostname:
-        raise ConfigError(f"URL {url!r} has no host")
-    return url
+    values["outlet"] = values["outlet"] or _outlet_of(values["url"])
+    return SourceConfig(type=kind, **values)
 
 
 def _outlet_of(url: str) -> str:
@@ -583,50 +743,7 @@ def _channel(table: _Table, *, resolve: bool = True) -> ChannelConfig:
     url = table.expanded("url") if resolve else table.placeholders_checked("url")
     if not _SCHEME.match(url):
         raise table.error("url", "expected an apprise URL such as mailto://, slack:// or json://")
-    timezone = table.text("timezone", "UTC")
-    table.wrap("timezone", lambda: _check_timezone(timezone))
-    quiet = table.get("quiet_hours", str, "")
-    return ChannelConfig(
-        name=table.require("name"),
-        url=url,
-        mode=table.choice("mode", ("instant", "hourly", "daily"), "instant"),
-        quiet_hours=table.wrap("quiet_hours", lambda: parse_quiet_hours(quiet)) if quiet else None,
-        timezone=timezone,
-        max_attempts=table.number("max_attempts", int, 8, 1, 100),
-    )
-
-
-_KNOWN: dict[str, tuple[str, ...]] = {
-    "topics": ("name", "query", "alert_on", "channels", "subjects", "rivals", "product_lines"),
-    "sources": ("name", "type", "url", "interval", "outlet", "fetch_pages", "enabled", "topics",
-                *_SPIDER_ONLY),
-    "channels": ("name", "url", "mode", "quiet_hours", "timezone", "max_attempts"),
-}
-
-
-def _check_timezone(name: str) -> None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"unknown time zone {name!r} (use an IANA name such as 'Europe/Berlin')") from exc
-
-
-_QUIET = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
-
-
-def parse_quiet_hours(text: str) -> tuple[time, time]:
-    """``"22:00-07:00"`` → (22:00, 07:00); the span may wrap midnight."""
-    match = _QUIET.fullmatch(text.strip())
-    if match is None:
-        raise ConfigError(f"bad quiet hours {text!r} (use HH:MM-HH:MM, e.g. 22:00-07:00)")
-    h1, m1, h2, m2 = (int(part) for part in match.groups())
-    try:
-        start, end = time(h1, m1), time(h2, m2)
-    except ValueError as exc:
-        raise ConfigError(f"bad quiet hours {text!r}: {exc}") from exc
-    if start == end:
-        raise ConfigError(f"quiet hours {text!r} start and end at the same time")
-    return start, end
+    return ChannelConfig(url=url, **_values(table, ChannelConfig, skip=("url",)))
 
 
 def _check_references(root: _Table, topics: tuple[TopicConfig, ...], sources: tuple[SourceConfig, ...],

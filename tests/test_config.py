@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field, fields
 from datetime import time, timedelta
 from pathlib import Path
+from typing import Literal, get_args
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.config import (
+    AlertsConfig,
+    ChannelConfig,
+    ChannelMode,
     Config,
+    JudgementConfig,
+    NetworkConfig,
+    ServiceConfig,
+    SourceConfig,
+    StorageConfig,
+    TopicConfig,
     describe,
     expand_placeholders,
     format_interval,
     load_config,
     mask_url,
     parse_interval,
+    read_table,
+    rule,
 )
 from monitor.errors import ConfigError, MonitorError
 from monitor.model import Event
@@ -680,3 +696,136 @@ def test_the_stories_feed_id_must_be_a_tag_uri_and_its_link_a_web_url(tmp_path: 
     assert_located(
         error_of(tmp_path, '[service]\nfeed_link = "ftp://news.example.org/"'), tmp_path, "service.feed_link"
     )
+
+
+# ------------------------------------------------------------------------- one declaration per key
+
+
+@dataclass(frozen=True, slots=True)
+class Throwaway:
+    """A table that exists only here: every key is declared once, as a field, and nowhere else."""
+
+    name: str
+    retries: int = field(default=3, metadata=rule(low=0, high=9))
+    ratio: float = 0.5
+    verbose: bool = False
+    every: timedelta = timedelta(minutes=5)
+    flavour: Literal["plain", "fancy"] = "plain"
+    tags: tuple[str, ...] = ()
+    note: str | None = None
+    events: tuple[Event, ...] = (Event.LAUNCH,)
+
+
+def read_throwaway(text: str) -> Throwaway:
+    return read_table(Throwaway, tomllib.loads(text), path="extra.toml", key="extra")
+
+
+def test_a_new_field_is_a_new_key_with_its_default_and_type_and_nothing_else() -> None:
+    assert read_throwaway('name = "x"') == Throwaway(name="x")
+    read = read_throwaway(
+        'name = "x"\nretries = 7\nratio = 2\nverbose = true\nevery = "1h"\nflavour = "fancy"\n'
+        'tags = ["a", "b", "a"]\nnote = "hi"\nevents = ["teaser"]'
+    )
+    assert read == Throwaway(
+        name="x", retries=7, ratio=2.0, verbose=True, every=timedelta(hours=1), flavour="fancy",
+        tags=("a", "b"), note="hi", events=(Event.TEASER,),
+    )
+    assert read_throwaway('name = "x"\nnote = " "').note is None  # an empty optional is "none", as if left out
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        ('name = "x"\nflavour = "spicy"', "extra.flavour", "bad value 'spicy' (one of 'plain' | 'fancy')"),
+        ('name = "x"\nflavour = 1', "extra.flavour", "expected a string, got integer 1"),
+        ('name = "x"\nretries = "3"', "extra.retries", "expected an integer, got string '3'"),
+        ('name = "x"\nretries = 10', "extra.retries", "10 is out of range (0 to 9)"),
+        ('name = "x"\nverbose = 1', "extra.verbose", "expected true or false, got integer 1"),
+        ('name = "x"\nevery = "5 min"', "extra.every", "bad interval '5 min'"),
+        ('name = "x"\ntags = [1]', "extra.tags[0]", "expected a string, got integer 1"),
+        ('name = "x"\nevents = ["launch", "gossip"]', "extra.events[1]", "unknown event 'gossip'"),
+        ('name = "x"\nflavor = "fancy"', "extra.flavor", "did you mean 'flavour'?"),
+        ("retries = 1", "extra.name", "required key is missing"),
+    ],
+)
+def test_a_new_field_is_checked_by_its_type_with_the_key_named(text: str, key: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        read_throwaway(text)
+    assert (info.value.path, info.value.key) == ("extra.toml", key)
+    assert expected in str(info.value)
+
+
+def test_a_field_of_a_type_no_reader_knows_fails_loudly_when_the_table_is_read() -> None:
+    @dataclass(frozen=True)
+    class Unreadable:
+        weights: dict[str, float] = field(default_factory=dict)
+
+    with pytest.raises(TypeError, match=r"Unreadable\.weights: no config reader"):
+        read_table(Unreadable, {})  # even with the key absent: the field is wrong, not the file
+
+
+@pytest.mark.parametrize(
+    ("table", "cls"),
+    [
+        ("[network]", NetworkConfig),
+        ("[alerts]", AlertsConfig),
+        ("[service]", ServiceConfig),
+        ("[judgement]", JudgementConfig),
+        ("[storage]", StorageConfig),
+        ("[[topics]]", TopicConfig),
+        ("[[sources]]", SourceConfig),
+        ("[[channels]]", ChannelConfig),
+    ],
+)
+def test_each_table_allows_exactly_its_dataclass_fields(tmp_path: Path, table: str, cls: type) -> None:
+    error = error_of(tmp_path, f"{table}\nzzz = 1")
+    listed = str(error).rpartition("known keys here: ")[2].split(", ")
+    assert listed == sorted(f.name for f in fields(cls))
+
+
+def test_a_literal_field_offers_exactly_the_choices_of_its_type(tmp_path: Path) -> None:
+    error = error_of(tmp_path, '[[channels]]\nname = "c"\nurl = "json://localhost"\nmode = "weekly"\n')
+    assert "one of " + " | ".join(map(repr, get_args(ChannelMode))) in str(error)
+
+
+CHOICE_USE = '''
+from monitor.config import SOURCE_TYPES, SourceConfig, _Table
+
+
+def kind_of(table: _Table) -> str:
+    kind = table.choice("type", SOURCE_TYPES, "feed")
+    if kind == "spidr":
+        return "never"
+    return kind
+
+
+def build() -> SourceConfig:
+    return SourceConfig(name="n", url="https://example.com/", type="rss")
+'''
+
+
+@pytest.mark.slow
+def test_mypy_checks_a_choice_against_its_literal(tmp_path: Path) -> None:
+    """choice() returns the field's Literal, so a misspelt choice is a type error where it is written."""
+    module = tmp_path / "uses_choice.py"
+    module.write_text(CHOICE_USE, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(module)],
+        cwd=REPO, capture_output=True, text=True, timeout=110,
+    )
+    assert "uses_choice.py:7: error: Non-overlapping equality check" in result.stdout, result.stdout
+    assert "Literal['spidr']" in result.stdout
+    assert "uses_choice.py:13: error: Argument \"type\" to \"SourceConfig\" has incompatible type" in result.stdout
+    assert result.stdout.count(": error:") == 2, result.stdout
+
+
+def test_event_model_is_a_file_relative_to_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "event.json").write_text("{}", encoding="utf-8")
+    config = load(tmp_path, '[judgement]\nevent_model = "models/event.json"')
+    assert config.judgement.event_model == tmp_path / "models" / "event.json"
+    assert load(tmp_path, "").judgement.event_model is None  # the shipped model
+
+    error = error_of(tmp_path, '[judgement]\nevent_model = "models/missing.json"')
+    assert_located(error, tmp_path, "judgement.event_model")
+    assert f"no such file: {tmp_path / 'models' / 'missing.json'}" in str(error)
