@@ -14,14 +14,13 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+import feedparser
 import pytest
-from feedparser.mixin import _FeedParserMixin
-from feedparser.sanitizer import _sanitize_html
 from feedparser.urls import resolve_relative_uris
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.ingest import feedxml
+from monitor.ingest import feedxml, fpinternals
 from monitor.ingest.extract import html_to_text
 from monitor.ingest.parse import (
     _checked,
@@ -387,8 +386,8 @@ def test_markup_kept_raw_has_the_text_of_the_sanitised_markup(fragment: str) -> 
         return
     text, low, high = kept
     base = "https://news.example/feeds/main.xml"
-    sanitised = feedxml._repair(_sanitize_html(resolve_relative_uris(fragment, base, "utf-8", "text/html"), "utf-8",
-                                               "text/html"))  # fmt: skip
+    sanitised = feedxml._repair(fpinternals.sanitize_html(resolve_relative_uris(fragment, base, "utf-8", "text/html"),
+                                                          "utf-8", "text/html"))  # fmt: skip
     assert html_to_text(text) == html_to_text(sanitised)
     assert _plain(text) == _plain(sanitised) and _plain(text, " ") == _plain(sanitised, " ")
     assert is_teaser(text) == is_teaser(sanitised)
@@ -397,7 +396,75 @@ def test_markup_kept_raw_has_the_text_of_the_sanitised_markup(fragment: str) -> 
 
 def test_feedparser_resolves_and_sanitises_the_same_elements() -> None:
     """The fast path treats the two sets as one; a feedparser upgrade that splits them must be noticed."""
-    assert set(_FeedParserMixin.can_contain_relative_uris) == set(_FeedParserMixin.can_contain_dangerous_markup)
+    assert fpinternals.RELATIVE_URI_ELEMENTS == fpinternals.MARKUP_ELEMENTS
+
+
+# -- the feedparser names without a public spelling (monitor.ingest.fpinternals) ------------------------------
+
+
+def test_feedparser_still_has_every_private_name_the_fast_path_binds() -> None:
+    """A feedparser release that drops or renames one turns the fast path off (slower, not wrong): say which."""
+    assert not fpinternals.MISSING, (
+        "monitor.ingest.fpinternals cannot bind what the fast feed path needs, so every feed now goes through "
+        "feedparser.parse; port the fast path to this feedparser or pin the previous one:\n  "
+        + "\n  ".join(fpinternals.MISSING)
+    )
+
+
+def test_a_name_feedparser_lacks_is_reported_with_the_version_and_the_name() -> None:
+    value, problem = fpinternals.find("feedparser.urls", ("urljoin_gone", "_urljoin_gone"))
+    assert value is None
+    assert problem == (f"feedparser {feedparser.__version__} has no feedparser.urls.urljoin_gone or "
+                       "feedparser.urls._urljoin_gone")  # fmt: skip
+    assert fpinternals.find("feedparser.no_such_module", ("x",))[1] is not None
+    assert fpinternals.find("feedparser.urls", ("urljoin_gone", "make_safe_absolute_uri"))[1] is None
+
+
+def test_the_bound_feedparser_rules_behave_as_the_port_expects() -> None:
+    """What feedxml assumes of each bound name, so a changed meaning fails here by name, not as a diff of feeds."""
+    rfc822, rfc3339 = (
+        fpinternals.parse_date("Mon, 07 Dec 2026 03:39:25 +0100"),
+        fpinternals.parse_date("2026-12-07T03:39:25Z"),
+    )
+    assert rfc822 is not None and tuple(rfc822)[:6] == (2026, 12, 7, 2, 39, 25)  # normalised to UTC
+    assert rfc3339 is not None and tuple(rfc3339)[:6] == (2026, 12, 7, 3, 39, 25)
+    assert fpinternals.parse_date("not a date") is None
+    assert fpinternals.urljoin("https://news.example/feeds/", "../a/1") == "https://news.example/a/1"
+    assert fpinternals.urljoin("https://news.example/", "https:///x.example/2") == "https://x.example/2"
+    clean = fpinternals.sanitize_html('<p onclick="x()">a<script>b()</script></p>', "utf-8", "text/html")
+    assert clean == "<p>a</p>"
+    assert fpinternals.looks_like_html("<b>bold</b> text") and not fpinternals.looks_like_html("a < b")
+    assert fpinternals.map_content_type("html") == "text/html"
+    assert {"p", "a", "img", "br"} <= fpinternals.SANITIZER_KEEPS and "script" not in fpinternals.SANITIZER_KEEPS
+    assert {"br", "img", "hr"} <= fpinternals.VOID_ELEMENTS and "p" not in fpinternals.VOID_ELEMENTS
+    assert {"title", "link", "guid", "description", "content_encoded"} <= fpinternals.HANDLED_ELEMENTS
+    assert fpinternals.NAMESPACES["http://purl.org/dc/elements/1.1/"] == "dc"
+    assert {"content", "summary", "title"} <= fpinternals.MARKUP_ELEMENTS
+
+
+def test_c1_controls_become_the_cp1252_characters_feedparser_gives_them() -> None:
+    """feedxml builds feedparser's cp1252 table from the codec; the values are compared through feedparser.parse."""
+    c1 = "".join(map(chr, range(0x80, 0xA0)))
+    body = (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title><item>'
+        f"<title>x{c1}y</title><link>https://news.example/a/1</link></item></channel></rss>"
+    ).encode()
+    expected = feedparser.parse(body, response_headers={"content-type": "application/rss+xml"}).entries[0].title
+    assert expected != f"x{c1}y"  # the mapping did something
+    assert feedxml._repair(f"x{c1}y") == expected
+    fast, slow = both(body, {"content-type": "application/rss+xml"})
+    assert fast is not None and view(fast) == view(slow)
+
+
+def test_without_a_bound_name_every_feed_is_read_by_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fallback when feedparser changes: the fast path declines, parse_feed still returns feedparser's feed."""
+    body = rss("<item><title>One</title><link>https://news.example/a/1</link><description>Text</description></item>")
+    headers = {"content-type": "application/rss+xml"}
+    assert parse_feed_fast(body, headers, URL) is not None  # read fast while everything is bound
+    monkeypatch.setattr(fpinternals, "MISSING", ("feedparser 9.9 has no feedparser.urls._urljoin",))
+    assert feedxml.read_feed(body, headers) == feedxml.Declined("feedparser 9.9 has no feedparser.urls._urljoin")
+    assert parse_feed_fast(body, headers, URL) is None
+    assert parse_feed(body, headers, URL) == parse_feed_with_feedparser(body, headers, URL)
 
 
 # -- generated feeds -----------------------------------------------------------------------------------------------

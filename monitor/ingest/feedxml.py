@@ -11,8 +11,9 @@ title, link and language; entries in order with the same URL, title, GUID, date,
 ``html_to_text(content_html)`` equal). So the code below is a port of the few feedparser 6.0 handlers those
 fields depend on (``_FeedParserMixin.pop``, ``_start_link``, ``_end_guid``, ``_start_description`` and the
 title-depth rule...), and it reuses feedparser's own helpers wherever they are cheap: the encoding detection
-(``convert_to_utf8``), URL joining, the plain-text-or-HTML guess and the date parser. A document is declined
-(``Declined``, then feedparser reads it) as soon as it holds anything that port does not cover: not
+(``convert_to_utf8``), URL joining, the plain-text-or-HTML guess and the date parser (those without a public
+name through ``monitor.ingest.fpinternals``, the one module that binds feedparser's private names). A document
+is declined (``Declined``, then feedparser reads it) as soon as it holds anything that port does not cover: not
 well-formed XML (feedparser would switch to its loose parser and report bozo), a DOCTYPE, ``xml:base``, an
 encoding feedparser had to override, RSS 1.0/0.9 namespaces, a namespace prefix bound to two URIs or to a URI
 other than the one feedparser gives that prefix, an element with a feedparser handler this port does not
@@ -32,13 +33,15 @@ that is not such a tag, no ``>`` inside a tag, only entities it keeps as they ar
 their attributes, so lxml builds the same tree and the regex in ``_plain`` removes the same tags (a property test
 checks this against the sanitiser). The fast path's ``content_html`` is therefore NOT sanitised (attributes such
 as ``onclick`` survive); nothing renders it. A value the scan rejects is run through feedparser's own
-``resolve_relative_uris`` and ``_sanitize_html``, exactly as feedparser would. Which of an entry's contents is
+``resolve_relative_uris`` and sanitiser, exactly as feedparser would. Which of an entry's contents is
 "the fullest" is decided on sanitised lengths, as ``monitor.ingest.parse._fullest`` does: from bounds when they decide
 it (a 5,000-character article against a 300-character teaser), else by the caller's text key when the close
 candidates give monitor the same text and teaser verdict anyway, else by sanitising them.
 
-This module depends on feedparser internals of the pinned 6.0.x line; tests/test_feedxml.py compares both paths
-on real feeds, the benchmark corpus and generated documents, and breaks if a feedparser upgrade changes them.
+This module ports the behaviour of the pinned 6.0.x line and imports only feedparser's public names; the private
+ones it needs come from ``fpinternals``, and when the installed feedparser lacks one, every document is declined
+(feedparser then reads it). tests/test_feedxml.py compares both paths on real feeds, the benchmark corpus and
+generated documents, and breaks if a feedparser upgrade changes them.
 """
 
 from __future__ import annotations
@@ -52,21 +55,20 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from feedparser.datetimes import _parse_date
 from feedparser.encodings import convert_to_utf8
 from feedparser.exceptions import NonXMLContentType
-from feedparser.html import _BaseHTMLProcessor, _cp1252
-from feedparser.mixin import _FeedParserMixin
-from feedparser.sanitizer import _HTMLSanitizer, _sanitize_html
-from feedparser.urls import _urljoin, make_safe_absolute_uri, resolve_relative_uris
+from feedparser.urls import make_safe_absolute_uri, resolve_relative_uris
 from feedparser.util import FeedParserDict
 from lxml import etree
+
+from monitor.errors import MonitorError
+from monitor.ingest import fpinternals
 
 ATOM = "http://www.w3.org/2005/Atom"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 TEXT, HTML, XHTML = "text/plain", "text/html", "application/xhtml+xml"
 # Elements whose HTML feedparser both resolves and sanitises (the same set in 6.0; a test checks).
-_MARKUP_ELEMENTS = frozenset(_FeedParserMixin.can_contain_dangerous_markup)
+_MARKUP_ELEMENTS = fpinternals.MARKUP_ELEMENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +101,8 @@ class Declined:
     reason: str
 
 
-class _Decline(Exception):
-    pass
+class _Decline(MonitorError):
+    """Raised anywhere in the reading to leave the document to feedparser; ``read_feed`` turns it into Declined."""
 
 
 def read_feed(
@@ -112,6 +114,8 @@ def read_feed(
     ``text_key`` says when two contents are the same to the caller (see ``_Reader.fullest``); without it,
     close calls between an entry's contents are settled by sanitising them.
     """
+    if fpinternals.MISSING:  # this feedparser lacks a rule the port needs: feedparser reads everything itself
+        return Declined(fpinternals.MISSING[0])
     try:
         return _read(body, headers, text_key)
     except _Decline as exc:
@@ -126,7 +130,7 @@ _XMLNS = re.compile(rb"""xmlns(?::([^\s=>/"']+))?\s*=\s*(?:"([^"]*)"|'([^']*)')"
 # Namespaces that make feedparser call the document RSS 1.0 / 0.90 (track_namespace), whatever its root.
 _VERSION_NAMESPACES = frozenset(["http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/"])
 _XLINK = "http://www.w3.org/1999/xlink"  # feedparser adds its declaration to the next element's attributes
-_NS_PREFIX: dict[str, str] = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+_NS_PREFIX: dict[str, str] = {uri.lower(): prefix for uri, prefix in fpinternals.NAMESPACES.items()}
 _STD_PREFIXES = frozenset(prefix.lower() for prefix in _NS_PREFIX.values() if prefix)
 _local = threading.local()
 
@@ -225,9 +229,7 @@ def _base_uri(headers: Mapping[str, str]) -> str:
 
 # -- element names, as feedparser's strict parser forms them ---------------------------------------------------
 
-_HANDLERS = frozenset(
-    name.split("_", 2)[2].lower() for name in dir(_FeedParserMixin) if name.startswith(("_start_", "_end_"))
-)
+_HANDLERS = fpinternals.HANDLED_ELEMENTS
 _HANDLER_SUFFIXES = frozenset(
     "_".join(parts[i:]) for parts in (name.split("_") for name in _HANDLERS) for i in range(len(parts))
 )
@@ -298,8 +300,13 @@ def _content_lang(lang: str | None) -> str | None:
 
 # -- values ------------------------------------------------------------------------------------------------------
 
-_looks_like_html = _FeedParserMixin.looks_like_html
-_map_type = _FeedParserMixin.map_content_type
+_looks_like_html = fpinternals.looks_like_html
+_map_type = fpinternals.map_content_type
+# pop()'s last step maps C1 controls (U+0080-U+009F) to the characters cp1252 gives those bytes; the 5 bytes cp1252
+# leaves undefined stay as they are. Built from the codec (feedparser's own table is private; a test compares).
+_CP1252_TABLE = {
+    byte: bytes([byte]).decode("cp1252") for byte in range(0x80, 0xA0) if byte not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
 _CP1252 = re.compile("[\x80-\x9f]")
 _NON_ASCII_RUN = re.compile("[\x80-\xff]+")
 
@@ -310,7 +317,7 @@ def _repair(output: str) -> str:
         return output
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         output = output.encode("iso-8859-1").decode("utf-8")
-    return output.translate(_cp1252) if _CP1252.search(output) else output
+    return output.translate(_CP1252_TABLE) if _CP1252.search(output) else output
 
 
 # The shape of HTML the sanitiser passes through token for token: text without "<", tags whose "<" and ">" are
@@ -329,13 +336,13 @@ _GATE = re.compile(
 )
 _TAG_PARTS = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)([^>]*)>")
 _ENTITY_NAMES = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
-_ENTITIES = frozenset(html.entities.name2codepoint) | {"apos"}  # what _BaseHTMLProcessor writes back as is
+_ENTITIES = frozenset(html.entities.name2codepoint) | {"apos"}  # what feedparser's HTML writer keeps as is
 _C1_CHARREF = re.compile(r"&#(?:(?>0*)(?:12[89]|1[3-5]\d)|[xX](?>0*)[89][0-9a-fA-F]);")  # rewritten to cp1252
 # Tags the sanitiser writes back (attributes filtered) with their content; it drops every other tag, and the
 # content of script/style/applet, and treats svg/math apart. Not textarea: lxml reads the markup inside it as
 # text, so its attributes, which the sanitiser rewrites, would become text.
-_KEPT = frozenset(_HTMLSanitizer.acceptable_elements) - {"textarea"}
-_VOID = _KEPT & frozenset(_BaseHTMLProcessor.elements_no_end_tag)
+_KEPT = fpinternals.SANITIZER_KEEPS - {"textarea"}
+_VOID = _KEPT & fpinternals.VOID_ELEMENTS
 _NON_VOID = _KEPT - _VOID
 _TAGS = re.compile(r"<[^>]*>")
 
@@ -470,9 +477,9 @@ class _Reader:
         elif name in _ENCODED:
             self.content(state, child, lang, HTML)
         elif name in _PUBLISHED:
-            state.fields["published_parsed"] = _parse_date(_text(self.simple(child, "published")))
+            state.fields["published_parsed"] = fpinternals.parse_date(_text(self.simple(child, "published")))
         elif name in _UPDATED:
-            state.fields["updated_parsed"] = _parse_date(_text(self.simple(child, "updated")))
+            state.fields["updated_parsed"] = fpinternals.parse_date(_text(self.simple(child, "updated")))
         elif name in _LANGUAGES:
             state.store("language", self.simple(child, "language"), depth)
         elif name == "source":
@@ -545,7 +552,7 @@ class _Reader:
             if len(el):
                 raise _Decline("<link href> with children")
             if attrs["rel"] == "alternate" and _map_type(attrs["type"]) in (HTML, XHTML):
-                fields["link"] = _urljoin(self.base, attrs["href"])
+                fields["link"] = fpinternals.urljoin(self.base, attrs["href"])
             return
         output = _text(self.simple(el, "link"))
         if entry:
@@ -615,7 +622,7 @@ class _Reader:
                 raise _Decline(f"markup inside <{el.tag}>")
             output = (el.text or "").strip()
         if element in ("link", "id") and output and (element == "link" or self.guid_is_link):
-            output = _urljoin(self.base, output)
+            output = fpinternals.urljoin(self.base, output)
         if not self.atom and content_type == TEXT and _looks_like_html(output):
             content_type = HTML
         if element in _MARKUP_ELEMENTS and (content_type or HTML) in (HTML, XHTML):
@@ -632,7 +639,7 @@ class _Reader:
     def sanitised(self, output: str, content_type: str) -> str:
         """Exactly what feedparser's pop() makes of an HTML value."""
         output = resolve_relative_uris(output, self.base, "utf-8", content_type)
-        return _repair(_sanitize_html(output, "utf-8", content_type))
+        return _repair(fpinternals.sanitize_html(output, "utf-8", content_type))
 
     def exact(self, value: Value) -> str:
         return self.sanitised(value.source, value.content_type) if isinstance(value, _Markup) else value
@@ -801,7 +808,7 @@ def _gate(value: str, base_length: int) -> tuple[str, int, int] | None:
     text_length = len(value) - tags_length
     low = text_length - 4 * refs
     high = text_length + 6 * tags_length + len(tags) * (6 * base_length + 32)
-    text = value.translate(_cp1252) if not ascii and _CP1252.search(value) else value
+    text = value.translate(_CP1252_TABLE) if not ascii and _CP1252.search(value) else value
     return text, low, high
 
 
