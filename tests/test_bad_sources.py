@@ -30,8 +30,9 @@ from monitor.service.cycle import Cycle
 from monitor.service.metrics import Metrics
 from monitor.service.scheduler import PollScheduler
 from monitor.store import Store
+from tests.helpers import START as T0
+from tests.helpers import Clock, FakeClock, Running
 from tests.httpserver import LoopbackServer, Route
-from tests.test_scheduler import T0, Clock
 
 FEED = {"Content-Type": "application/rss+xml; charset=utf-8"}
 TEXT = (
@@ -221,7 +222,6 @@ def test_the_scheduler_keeps_polling_on_schedule_around_bad_and_buggy_sources(ap
 def test_the_service_keeps_polling_on_schedule_with_bad_feeds_among_good_ones(
     tmp_path: Path, http_server: LoopbackServer, storage_url: str
 ) -> None:
-    from tests.test_service import FakeClock, Running
 
     urls = serve(http_server)
     config = write_config(tmp_path, storage_url, urls, interval="30s", concurrency=2)

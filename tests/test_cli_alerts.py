@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.helpers import run, write_config
 from tests.sinks import HttpSink, free_port
-from tests.test_cli_crawl import run, write_config
 
 
 def test_notify_test_reports_each_channel(tmp_path: Path, json_sink: HttpSink) -> None:

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
+from tests.helpers import LAUNCH, OTHER, run, write_config
 from tests.httpserver import LoopbackServer, Route
-from tests.test_cli_crawl import LAUNCH, OTHER, run, write_config
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

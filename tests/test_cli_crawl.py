@@ -5,118 +5,25 @@ Everything is real (HTTP server, SQLite, the judgement); only the outlets are lo
 
 from __future__ import annotations
 
-import json
-import tomllib
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from monitor.cli import main
 from monitor.service import cycle
+from tests.helpers import (
+    DATE,
+    LAUNCH,
+    OTHER,
+    PARTNERSHIP,
+    alerting_config,
+    items,
+    rss,
+    run,
+    sources,
+    write_config,
+)
 from tests.httpserver import LoopbackServer, Route
 from tests.sinks import HttpSink
-
-REPO = Path(__file__).resolve().parents[1]
-SHIPPED_TOPIC = tomllib.loads((REPO / "config.toml").read_text(encoding="utf-8"))["topics"][0]
-# The shipped topic's vocabulary, as TOML lines (JSON strings and arrays of strings are valid TOML).
-SHIPPED_VOCABULARY = [f"{key} = {json.dumps(SHIPPED_TOPIC[key], ensure_ascii=False)}"
-                      for key in ("query", "subjects", "rivals", "product_lines") if key in SHIPPED_TOPIC]
-
-PARTNERSHIP = (
-    "Xiaomi and Leica announce a long-term strategic partnership",
-    "Xiaomi and Leica Camera today announced a long-term strategic cooperation in mobile imaging. The first "
-    "imaging flagship smartphone co-engineered by the two companies will launch in July, Xiaomi said. "
-    "Lei Jun, founder and CEO of Xiaomi, said the cooperation gives a strong boost to Xiaomi's imaging strategy, "
-    "and Leica said both companies share the same ideas about optical performance and the photographic "
-    "experience. Leica previously worked with Huawei for several years before that partnership ended. "
-    "The companies did not name the phone, but it is widely expected to be a new Ultra model.",
-)
-LAUNCH = (
-    "Xiaomi 12S Ultra launched with Leica Summicron optics and a one-inch sensor",
-    "Xiaomi today launched the Xiaomi 12S Ultra in China, the first phone co-engineered with Leica. It uses a "
-    "one-inch Sony IMX989 sensor behind a Leica Summicron lens, and offers Leica Authentic and Leica Vibrant "
-    "photo styles. The Xiaomi 12S Ultra is on sale now, priced from 5,999 yuan, alongside the Xiaomi 12S and "
-    "12S Pro, which also carry Leica optics. Xiaomi said the launch event drew millions of viewers and that "
-    "the phone goes on sale on July 6 in three memory configurations.",
-)
-OTHER = (
-    "Samsung Galaxy S22 gets its fourth Android update",
-    "Samsung is rolling out a new Android update to the Galaxy S22 series in Europe this week. The update "
-    "brings the monthly security patch, camera fixes for low light and better battery life, according to the "
-    "changelog. Owners of the Galaxy S22 Ultra report that the download weighs about 400 MB and that the "
-    "update is arriving in Germany and the UK first, with other markets to follow in the coming weeks.",
-)
-
-
-def rss(items: list[tuple[str, str, str, str]], title: str = "Outlet") -> bytes:
-    """An RSS 2.0 feed with full content: (guid, title, text, pubDate) per item."""
-    body = "".join(
-        f"<item><title>{t}</title><link>http://news.test/{g}</link><guid>{g}</guid>"
-        f"<pubDate>{d}</pubDate><description><![CDATA[<p>{x}</p>]]></description>"
-        f"<content:encoded><![CDATA[<p>{x}</p>]]></content:encoded></item>"
-        for g, t, x, d in items
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
-        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
-        f"<title>{title}</title><link>http://news.test/</link>{body}</channel></rss>"
-    ).encode()
-
-
-def write_config(
-    tmp_path: Path,
-    sources: dict[str, str],
-    *,
-    channels: dict[str, str] | None = None,
-    first_run_silent: bool = True,
-    storage: str | None = None,
-) -> Path:
-    lines = [
-        "[storage]",
-        f'url = "{storage or f"sqlite:///{tmp_path}/monitor.db"}"',
-        "[network]",
-        "allow_private = true",
-        "timeout = 5.0",
-        "[alerts]",
-        f"first_run_silent = {str(first_run_silent).lower()}",
-        "[[topics]]",
-        'name = "xiaomi-leica"',
-        *SHIPPED_VOCABULARY,
-        'alert_on = ["launch", "teaser", "partnership"]',
-        f"channels = {json.dumps(list(channels or {}))}",
-    ]
-    for name, url in sources.items():
-        lines += ["[[sources]]", f'name = "{name}"', f'url = "{url}"', 'interval = "15m"']
-    for name, url in (channels or {}).items():
-        lines += ["[[channels]]", f'name = "{name}"', f'url = "{url}"']
-    path = tmp_path / "config.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def alerting_config(tmp_path: Path, sources: dict[str, str], sink: HttpSink, storage: str) -> Path:
-    """A config whose topic alerts the JSON sink from the first run on."""
-    hook = {"hook": f"json://127.0.0.1:{sink.port}/hook?rto=2"}
-    return write_config(tmp_path, sources, channels=hook, first_run_silent=False, storage=storage)
-
-
-def run(config: Path, *args: str) -> tuple[int, list[dict[str, Any]], str]:
-    result = CliRunner().invoke(main, ["--config", str(config), *args], catch_exceptions=False)
-    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    return result.exit_code, lines, result.output
-
-
-def items(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [line for line in lines if line.get("type") == "item"]
-
-
-def sources(lines: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {line["source"]: line for line in lines if line.get("type") == "source"}
-
-
-DATE = "Mon, 23 May 2022 10:00:00 GMT"
 
 
 def test_crawl_stores_relevant_news_and_reports_each_item(

@@ -7,7 +7,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from tests.test_cli_crawl import run, write_config
+from tests.helpers import run, write_config
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

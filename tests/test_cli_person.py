@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
+from tests.helpers import DATE, LAUNCH, OTHER, PARTNERSHIP, SHIPPED_VOCABULARY, items, rss, run
 from tests.httpserver import LoopbackServer, Route
 from tests.sinks import HttpSink, SmtpSink, free_port
-from tests.test_cli_crawl import DATE, LAUNCH, OTHER, PARTNERSHIP, SHIPPED_VOCABULARY, items, rss, run
 
 REPO = Path(__file__).resolve().parents[1]
 COPY_TITLE = "Xiaomi's 12S Ultra is official with a one-inch sensor and Leica lenses"

@@ -12,8 +12,8 @@ from pathlib import Path
 from lxml import etree
 
 from monitor.config import load_config
+from tests.helpers import DATE, LAUNCH, rss, run, write_config
 from tests.httpserver import LoopbackServer, Route
-from tests.test_cli_crawl import DATE, LAUNCH, rss, run, write_config
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -17,8 +17,8 @@ import pytest
 
 from monitor.config import NetworkConfig, SourceConfig
 from monitor.ingest.sources.crawl import KILL_GRACE, parse_items, run_spider, spider_arguments
+from tests.helpers import FAST, serve_site
 from tests.httpserver import LoopbackServer, Route
-from tests.test_spiders import FAST, serve_site
 
 LOOPBACK = NetworkConfig(allow_private=True, timeout=10.0)
 QUICK = {key: value for key, value in FAST.items() if key != "ALLOW_PRIVATE"}  # that one comes from network

@@ -2,64 +2,38 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from monitor.errors import ImportFileError
-from monitor.records import NewAlert, NewArticle, NewStory
+from monitor.records import NewAlert, NewArticle
 from monitor.store import Store, exchange
 from monitor.store.exchange import PENDING_NOTE, export_jsonl, feed_stories, import_export
+from tests import helpers
+from tests.helpers import MINUTE, T0, new_story
 
 from .conftest import SHARED
 
-T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-MINUTE = timedelta(minutes=1)
 HOSTILE = "Leica <script>alert('x')</script> & \"quotes\" — 徕卡 📷 \u2028 \x85 tab\tend"
 
 
 def article(n: int, **changes: Any) -> NewArticle:
-    base = NewArticle(
-        source="gsmarena",
-        outlet="GSMArena",
-        url=f"https://example.com/news/{n}?utm_source=feed",
-        canonical_url=f"https://example.com/news/{n}",
-        guid=f"guid-{n}",
-        text_hash=f"hash-{n}",
-        title=f"Xiaomi 15 Ultra with Leica optics, part {n}",
-        text=f"Paragraph one of {n}.\nParagraph two with {HOSTILE}.",
-        published=T0 - timedelta(hours=n),
-        language="en",
-        fetched_at=T0 + n * MINUTE,
-        relevant=True,
-        topic="xiaomi-leica",
-        event="launch",
-        cues=("launch",),
-        terms=("xiaomi", "leica"),
-        features={"models": ["15 ultra"], "n": n, "nested": {"regions": ["cn", "global"]}},
-        signature=bytes((n + i) % 256 for i in range(32)),
-        join_reason=f"joined: the same model, reason {n}",
-    )
-    return dataclasses.replace(base, **changes)
-
-
-def new_story(title: str, event: str = "launch", alertable: bool = True) -> NewStory:
-    return NewStory(
-        topic="xiaomi-leica",
-        event=event,
-        title=title,
-        features={"models": ["15 ultra"]},
-        first_published=T0 - timedelta(days=1),
-        cues=(event,),
-        alertable=alertable,
-    )
+    """The shared article builder with hostile text, nested features and a join reason: every field must travel."""
+    exchanged = {
+        "url": f"https://example.com/news/{n}?utm_source=feed",
+        "text": f"Paragraph one of {n}.\nParagraph two with {HOSTILE}.",
+        "features": {"models": ["15 ultra"], "n": n, "nested": {"regions": ["cn", "global"]}},
+        "signature": bytes((n + i) % 256 for i in range(32)),
+        "join_reason": f"joined: the same model, reason {n}",
+    }
+    return helpers.article(n, **{**exchanged, **changes})
 
 
 def alert(channel: str, key: str = "story:{story}", kind: str = "story") -> NewAlert:

@@ -16,9 +16,9 @@ from monitor.errors import StoreError
 from monitor.model import Outcome, RawDocument
 from monitor.service.app import open_app
 from monitor.store import Store
+from tests.helpers import DATE, LAUNCH, OTHER, PARTNERSHIP, alerting_config, items, rss, run, sources
 from tests.httpserver import LoopbackServer, Route
 from tests.sinks import HttpSink
-from tests.test_cli_crawl import DATE, LAUNCH, OTHER, PARTNERSHIP, alerting_config, items, rss, run, sources
 
 REFUSED = "Refused: "  # an article whose title starts so is refused by the trigger
 

@@ -19,8 +19,8 @@ from monitor.service.metrics import FEED_PATH, Heartbeat, Metrics, MetricsServer
 from monitor.service.pipeline import ItemResult
 from monitor.store import Store, make_engine
 from monitor.store.exchange import feed_stories
+from tests.helpers import T0, article, new_story
 from tests.sinks import free_port
-from tests.test_exchange import T0, article, new_story
 
 
 def samples(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

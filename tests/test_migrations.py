@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 from monitor.records import PollRecord
 from monitor.store import Store, db
 from monitor.store.schema import Base
-from tests.test_store import SOURCES, article, story
+from tests.helpers import SOURCES, article, run_in_threads, story
 
 TABLES = {"sources", "stories", "articles", "alerts", "deliveries"}
 
@@ -68,7 +68,6 @@ def test_opening_again_keeps_the_data(db_url: str) -> None:
 
 
 def test_workers_opening_a_fresh_database_together_migrate_it_once(db_url: str) -> None:
-    from tests.test_store import run_in_threads
 
     stores = run_in_threads(4, lambda i: Store.open(db_url))
     try:

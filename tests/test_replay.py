@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import LAUNCH, items, rss, run, write_config
 from tests.httpserver import LoopbackServer, Route
 from tests.sinks import HttpSink, SmtpSink, slack_url
-from tests.test_cli_crawl import LAUNCH, items, rss, run, write_config
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed articles not found at {SEEDS}")

@@ -7,7 +7,7 @@ import asyncio
 import random
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,11 +27,12 @@ from monitor.service.scheduler import (
     poll_lease,
     reported_outages,
 )
+from tests.helpers import START as T0
+from tests.helpers import Clock
 from tests.httpserver import LoopbackServer, Route
 
 pytest_plugins = ["tests.httpserver"]
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DOWN_AFTER = timedelta(hours=6)
 
 
@@ -155,14 +156,6 @@ def test_poll_lease_covers_a_whole_poll() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- the tick
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -13,24 +13,20 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import feedparser
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.config import load_config
-from monitor.records import SourceState
-from monitor.service.run import run_service
 from monitor.store import Store
+from tests.helpers import FakeClock, Running, wait_until
 from tests.httpserver import LoopbackServer, RecordedRequest, Route, redirect
 from tests.sinks import HttpSink, SmtpSink, free_port
 
@@ -49,20 +45,6 @@ FRIDGE_TEXT = "Samsung released a new fridge app update with recipes and a shopp
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-
-
-class FakeClock:
-    def __init__(self, start: datetime = START) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self._now
-
-    def advance(self, delta: timedelta = STEP) -> None:
-        with self._lock:
-            self._now += delta
 
 
 def rss(*items: tuple[str, str, str]) -> bytes:
@@ -116,62 +98,6 @@ def write_config(
     path = tmp_path / "config.toml"
     path.write_text("\n".join(parts))
     return path
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-@dataclass
-class Running:
-    """A service running in a thread with an injected clock, and a second store to look at its database."""
-
-    config_path: Path
-    clock: FakeClock
-    store: Store
-    stop: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
-    code: list[int] = field(default_factory=list)
-
-    def start(self) -> Running:
-        config = load_config(self.config_path)
-        self.thread = threading.Thread(
-            target=lambda: self.code.append(run_service(config, clock=self.clock, stop=self.stop, tick=0.02)),
-            daemon=True,
-        )
-        self.thread.start()
-        return self
-
-    def finish(self) -> int:
-        assert self.thread is not None
-        self.stop.set()
-        self.thread.join(timeout=10)
-        assert not self.thread.is_alive(), "service did not stop within 10 s"
-        self.stop = threading.Event()
-        return self.code.pop()
-
-    def state(self, name: str) -> SourceState:
-        found = self.store.source_state(name)
-        assert found is not None
-        return found
-
-    def polls(self, name: str) -> int:
-        found = self.store.source_state(name)  # None until the service has synced its sources
-        return found.polls if found else 0
-
-    def wait_polls(self, counts: dict[str, int], timeout: float = 5.0) -> None:
-        wait_until(lambda: all(self.polls(n) >= c for n, c in counts.items()), timeout, f"polls {counts}")
-
-    def step(self, sources: list[str], delta: timedelta = STEP) -> None:
-        """Move the clock on and wait until each named source has been polled once more."""
-        before = {name: self.polls(name) for name in sources}
-        self.clock.advance(delta)
-        self.wait_polls({name: count + 1 for name, count in before.items()})
 
 
 @pytest.fixture

@@ -14,10 +14,9 @@ from monitor.ingest.fetch import Fetcher
 from monitor.ingest.sources.crawl import run_spider
 from monitor.service.app import open_app
 from monitor.service.cycle import Cycle
+from tests.helpers import FAST, serve_site, write_config
 from tests.httpserver import LoopbackServer, Route
 from tests.sinks import HttpSink
-from tests.test_cli_crawl import write_config
-from tests.test_spiders import FAST, serve_site
 
 LAUNCH_PAGE = "/news/xiaomi-15-ultra-leica-launch.html"
 

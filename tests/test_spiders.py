@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,45 +29,10 @@ from spiders.middlewares import is_blocked
 from spiders.pipelines import invalid_reason
 from spiders.sitemaps import parse_sitemap
 from spiders.spiders.listing import ListingSpider, select_links
-from tests.httpserver import LoopbackServer, Route
+from tests.helpers import FAST, serve_site
+from tests.httpserver import LoopbackServer
 
 REPO = Path(__file__).resolve().parents[1]
-SITE = Path(__file__).resolve().parent / "fixtures" / "spider_site"
-
-# Politeness off for loopback: no delays, no AutoThrottle, the private-address rule lifted.
-FAST = {
-    "ALLOW_PRIVATE": "True",
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "False",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
-}
-
-PATHS = {  # URL path -> fixture file
-    "/robots.txt": "robots.txt",
-    "/sitemap-index.xml": "sitemap-index.xml",
-    "/sitemaps/news.xml": "sitemaps/news.xml",
-    "/sitemaps/posts-2019-03.xml": "sitemaps/posts-2019-03.xml",
-    "/tag/xiaomi/": "tag/xiaomi/index.html",
-    **{f"/tag/xiaomi/page/{n}/": f"tag/xiaomi/page-{n}.html" for n in (2, 3, 4)},
-    **{f"/{p.relative_to(SITE)}": str(p.relative_to(SITE)) for p in (SITE / "news").rglob("*.html")},
-}
-TYPES = {".xml": "application/xml", ".txt": "text/plain", ".html": "text/html; charset=utf-8"}
-
-
-def render(text: str, base: str, now: datetime) -> str:
-    fresh = (now - timedelta(hours=1)).isoformat(timespec="seconds")
-    old = (now - timedelta(days=30)).isoformat(timespec="seconds")
-    return text.replace("@@BASE@@", base).replace("@@FRESH@@", fresh).replace("@@OLD@@", old)
-
-
-def serve_site(server: LoopbackServer) -> None:
-    now = datetime.now(UTC)
-    base = server.url("").rstrip("/")
-    for path, name in PATHS.items():
-        body = render((SITE / name).read_text(encoding="utf-8"), base, now).encode()
-        server.route(path, Route(body=body, headers={"Content-Type": TYPES[Path(name).suffix]}))
-
-
 def requested(server: LoopbackServer) -> set[str]:
     return {request.path for request in server.requests}
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -14,51 +12,13 @@ from typing import Any
 import pytest
 
 from monitor.errors import StoreError
-from monitor.records import ArticleKeys, NewAlert, NewArticle, NewStory, PollRecord
+from monitor.records import ArticleKeys, NewAlert, PollRecord
 from monitor.store import Store, repo
-
-T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-MINUTE = timedelta(minutes=1)
+from tests.helpers import MINUTE, SOURCES, T0, article, run_in_threads, story
 
 
 def url_of(store: Store) -> str:
     return store.url.render_as_string(hide_password=False)
-
-
-def article(n: int, **changes: Any) -> NewArticle:
-    base = NewArticle(
-        source="gsmarena",
-        outlet="GSMArena",
-        url=f"https://example.com/news/{n}?utm_source=x",
-        canonical_url=f"https://example.com/news/{n}",
-        guid=f"guid-{n}",
-        text_hash=f"hash-{n}",
-        title=f"Xiaomi 15 Ultra with Leica optics, part {n}",
-        text="Body text. " * 20,
-        published=T0 - timedelta(hours=n),
-        language="en",
-        fetched_at=T0 + n * MINUTE,
-        relevant=True,
-        topic="xiaomi-leica",
-        event="launch",
-        cues=("launch",),
-        terms=("xiaomi", "leica"),
-        features={"entities": ["xiaomi 15 ultra"], "n": n},
-        signature=bytes([n % 256]) * 16,
-    )
-    return dataclasses.replace(base, **changes)
-
-
-def story(**changes: Any) -> NewStory:
-    base = NewStory(
-        topic="xiaomi-leica",
-        event="launch",
-        title="Xiaomi 15 Ultra launches",
-        features={"entities": ["xiaomi 15 ultra"]},
-        first_published=T0 - timedelta(days=1),
-        cues=("launch",),
-    )
-    return dataclasses.replace(base, **changes)
 
 
 def alert(channel: str = "mail", key: str = "story:{story}", at: datetime = T0, kind: str = "story") -> NewAlert:
@@ -70,18 +30,6 @@ def alert(channel: str = "mail", key: str = "story:{story}", at: datetime = T0, 
         payload={"title": "Xiaomi 15 Ultra launches"},
         next_attempt_at=at,
     )
-
-
-def run_in_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Start ``count`` workers together (barrier) so that they really race."""
-    barrier = threading.Barrier(count)
-
-    def start(i: int) -> Any:
-        barrier.wait(timeout=10)
-        return work(i)
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(start, range(count)))
 
 
 # -- articles and stories -------------------------------------------------------------------------------------
@@ -365,12 +313,6 @@ def test_concurrent_attaches_count_every_article(store: Store) -> None:
 
 
 # -- sources ------------------------------------------------------------------------------------------------
-
-SOURCES = [
-    ("gsmarena", "feed", "https://www.gsmarena.com/rss-news-reviews.php3"),
-    ("verge", "feed", "https://www.theverge.com/rss/index.xml"),
-]
-
 
 def ok_poll(at: datetime, **changes: Any) -> PollRecord:
     base = PollRecord(

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.helpers import items, rss, run
 from tests.httpserver import LoopbackServer, Route
 from tests.sinks import HttpSink
-from tests.test_cli_crawl import items, rss, run
 
 TOPIC = """
 [[topics]]

@@ -25,9 +25,9 @@ import pytest
 from sqlalchemy import text
 
 from monitor.store import Store
+from tests.helpers import wait_until
 from tests.httpserver import LoopbackServer, RecordedRequest, Route
 from tests.sinks import HttpSink
-from tests.test_service import wait_until
 
 pytestmark = pytest.mark.postgres
 
