@@ -23,9 +23,9 @@ Imported alerts are never sent again by accident:
   ``resume_pending=True`` (moving a live service to a new database, where they should still go out). A user
   who changes their mind later re-queues them with ``monitor alerts retry``.
 
-The Store has no API for reading whole rows or writing alerts with a status, so this module reads and
-writes those through ``store.engine`` with the store's own tables, inside ``db.translate`` (every failure is a
-``StoreError``). Malformed input is an ``ImportFileError`` naming the line.
+One writer: this module is the file format only. It reads and writes through ``Store`` methods (whole-table
+reads, ``restore_alert`` and ``feed_stories`` come from ``store.portable``), never an engine of its own, so every
+failure is a ``StoreError``. Malformed input is an ``ImportFileError`` naming the line.
 """
 
 from __future__ import annotations
@@ -39,16 +39,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
-from sqlalchemy import Connection, Engine, func, select
-from sqlalchemy import insert as insert_into
-from sqlalchemy.dialects import postgresql, sqlite
-
 from monitor.alerts.atom import FeedStory
 from monitor.errors import ImportFileError
-from monitor.ingest.urls import clean_url
 from monitor.records import STORY_PLACEHOLDER, NewArticle, NewStory
-from monitor.store import Store, db
-from monitor.store.schema import Alert, Article, Delivery, Story
+from monitor.store import Store
 
 FORMAT = "monitor-export"
 VERSION = 1
@@ -65,16 +59,15 @@ def export_jsonl(store: Store, out: TextIO) -> dict[str, int]:
     """Write the whole database to ``out`` as JSON lines; returns lines written per kind."""
     counts = dict.fromkeys(KINDS, 0)
     _write(out, {"kind": "meta", "format": FORMAT, "version": VERSION})
-    with db.translate(store.url, "export"):
-        keys = _story_keys(store.engine)
-        for kind, rows in (
-            ("story", _story_lines(store.engine, keys)),
-            ("article", _article_lines(store.engine, keys)),
-            ("alert", _alert_lines(store.engine, keys)),
-        ):
-            for line in rows:
-                _write(out, line)
-                counts[kind] += 1
+    keys = store.story_keys()
+    for kind, rows in (
+        ("story", _story_lines(store, keys)),
+        ("article", _article_lines(store, keys)),
+        ("alert", _alert_lines(store, keys)),
+    ):
+        for line in rows:
+            _write(out, line)
+            counts[kind] += 1
     return counts
 
 
@@ -90,114 +83,74 @@ def _write(out: TextIO, line: Mapping[str, Any]) -> None:
     out.write(text.translate(_LINE_BREAKS) + "\n")
 
 
-def _story_keys(engine: Engine) -> dict[int, str]:
-    """Story id → canonical URL of its first article, in the order the stories began."""
-    first = _first_articles()
-    query = (
-        select(first.c.story_id, Article.canonical_url)
-        .join(Article, Article.id == first.c.first_id)
-        .order_by(first.c.first_id)
-    )
-    with engine.connect() as conn:
-        return {row.story_id: row.canonical_url for row in conn.execute(query)}
-
-
-def _first_articles() -> Any:
-    """Subquery: each story's first article id (the article that created it)."""
-    return (
-        select(Article.story_id, func.min(Article.id).label("first_id"))
-        .where(Article.story_id.is_not(None))
-        .group_by(Article.story_id)
-        .subquery()
-    )
-
-
-def _pages(engine: Engine, model: Any) -> Iterator[Any]:
-    """Every row of ``model``'s table in id order, ``PAGE`` rows per read (keyset pagination)."""
-    table, last = model.__table__, 0
-    while True:
-        with engine.connect() as conn:
-            page = list(conn.execute(select(table).where(table.c.id > last).order_by(table.c.id).limit(PAGE)))
-        yield from page
-        if len(page) < PAGE:
-            return
-        last = page[-1].id
-
-
-def _story_lines(engine: Engine, keys: Mapping[int, str]) -> Iterator[dict[str, Any]]:
+def _story_lines(store: Store, keys: Mapping[int, str]) -> Iterator[dict[str, Any]]:
     # A story no article points to cannot be named without its id, and cannot arise through
     # Store.save_article (a story is created with its first article), so it has no line.
-    rows = {row.id: row for row in _pages(engine, Story) if row.id in keys}
+    rows = {row["id"]: row for row in store.table_rows("story", page=PAGE) if row["id"] in keys}
     for story_id, key in keys.items():
         row = rows[story_id]
         yield {
             "kind": "story",
             "key": key,
-            "topic": row.topic,
-            "event": row.event,
-            "title": row.title,
-            "features": row.features,
-            "first_published": _iso(row.first_published),
-            "first_seen": _iso(row.first_seen),
-            "last_seen": _iso(row.last_seen),
-            "article_count": row.article_count,
-            "outlets": row.outlets,
-            "cues": row.cues,
-            "alertable": row.alertable,
+            "topic": row["topic"],
+            "event": row["event"],
+            "title": row["title"],
+            "features": row["features"],
+            "first_published": _iso(row["first_published"]),
+            "first_seen": _iso(row["first_seen"]),
+            "last_seen": _iso(row["last_seen"]),
+            "article_count": row["article_count"],
+            "outlets": row["outlets"],
+            "cues": row["cues"],
+            "alertable": row["alertable"],
         }
 
 
-def _article_lines(engine: Engine, keys: Mapping[int, str]) -> Iterator[dict[str, Any]]:
-    for row in _pages(engine, Article):
+def _article_lines(store: Store, keys: Mapping[int, str]) -> Iterator[dict[str, Any]]:
+    for row in store.table_rows("article", page=PAGE):
         yield {
             "kind": "article",
-            "source": row.source,
-            "outlet": row.outlet,
-            "url": row.url,
-            "canonical_url": row.canonical_url,
-            "guid": _guid(row.source, row.guid_key),
-            "text_hash": row.text_hash,
-            "title": row.title,
-            "text": row.text,
-            "published": _iso(row.published),
-            "language": row.language,
-            "fetched_at": _iso(row.fetched_at),
-            "relevant": row.relevant,
-            "topic": row.topic,
-            "event": row.event,
-            "cues": row.cues,
-            "terms": row.terms,
-            "features": row.features,
-            "signature": base64.b64encode(row.signature).decode("ascii") if row.signature is not None else None,
-            "story": keys.get(row.story_id) if row.story_id is not None else None,
-            "join_reason": row.join_reason,
+            "source": row["source"],
+            "outlet": row["outlet"],
+            "url": row["url"],
+            "canonical_url": row["canonical_url"],
+            "guid": _guid(row["source"], row["guid_key"]),
+            "text_hash": row["text_hash"],
+            "title": row["title"],
+            "text": row["text"],
+            "published": _iso(row["published"]),
+            "language": row["language"],
+            "fetched_at": _iso(row["fetched_at"]),
+            "relevant": row["relevant"],
+            "topic": row["topic"],
+            "event": row["event"],
+            "cues": row["cues"],
+            "terms": row["terms"],
+            "features": row["features"],
+            "signature": base64.b64encode(row["signature"]).decode("ascii") if row["signature"] is not None else None,
+            "story": keys.get(row["story_id"]) if row["story_id"] is not None else None,
+            "join_reason": row["join_reason"],
         }
 
 
-def _alert_lines(engine: Engine, keys: Mapping[int, str]) -> Iterator[dict[str, Any]]:
-    for row in _pages(engine, Alert):
+def _alert_lines(store: Store, keys: Mapping[int, str]) -> Iterator[dict[str, Any]]:
+    for row in store.table_rows("alert", page=PAGE):
         yield {
             "kind": "alert",
-            "dedup_key": _key_template(row.dedup_key, row.story_id),
-            "channel": row.channel,
-            "topic": row.topic,
-            "story": keys.get(row.story_id) if row.story_id is not None else None,
-            "alert_kind": row.kind,
-            "payload": row.payload,
-            "status": row.status,
-            "attempts": row.attempts,
-            "next_attempt_at": _iso(row.next_attempt_at),
-            "last_error": row.last_error,
-            "created_at": _iso(row.created_at),
-            "sent_at": _iso(row.sent_at),
-            "deliveries": _deliveries(engine, row.id),
+            "dedup_key": _key_template(row["dedup_key"], row["story_id"]),
+            "channel": row["channel"],
+            "topic": row["topic"],
+            "story": keys.get(row["story_id"]) if row["story_id"] is not None else None,
+            "alert_kind": row["kind"],
+            "payload": row["payload"],
+            "status": row["status"],
+            "attempts": row["attempts"],
+            "next_attempt_at": _iso(row["next_attempt_at"]),
+            "last_error": row["last_error"],
+            "created_at": _iso(row["created_at"]),
+            "sent_at": _iso(row["sent_at"]),
+            "deliveries": [{"at": _iso(at), "ok": ok, "error": error} for at, ok, error in store.deliveries(row["id"])],
         }
-
-
-def _deliveries(engine: Engine, alert_id: int) -> list[dict[str, Any]]:
-    query = select(Delivery).where(Delivery.alert_id == alert_id).order_by(Delivery.id)
-    with engine.connect() as conn:
-        return [{"at": _iso(d.attempted_at), "ok": d.ok, "error": d.error} for d in conn.execute(query)]
 
 
 def _guid(source: str, guid_key: str | None) -> str | None:
@@ -355,13 +308,11 @@ def _import_alert(state: _Import, line: Mapping[str, Any]) -> None:
         state.counts["skipped"] += 1
         return
     values = _alert_values(line, story_id, state.resume_pending)
-    with db.translate(state.store.url, "import alert"), _writer(state.store).begin() as conn:
-        alert_id = conn.execute(_insert(state.store, Alert).values(values).returning(Alert.id)).scalar()
-        if alert_id is None:
-            state.counts["present"] += 1
-            return
-        _insert_deliveries(conn, alert_id, line["deliveries"])
-    state.counts["alerts"] += 1
+    deliveries = [(_required_time(d["at"]), bool(d["ok"]), d["error"]) for d in line["deliveries"]]
+    if state.store.restore_alert(values, deliveries):
+        state.counts["alerts"] += 1
+    else:
+        state.counts["present"] += 1
 
 
 def _alert_values(line: Mapping[str, Any], story_id: int | None, resume_pending: bool) -> dict[str, Any]:
@@ -386,25 +337,6 @@ def _alert_values(line: Mapping[str, Any], story_id: int | None, resume_pending:
     }
 
 
-def _insert_deliveries(conn: Connection, alert_id: int, deliveries: Iterable[Mapping[str, Any]]) -> None:
-    rows = [
-        {"alert_id": alert_id, "attempted_at": _required_time(d["at"]), "ok": bool(d["ok"]), "error": d["error"]}
-        for d in deliveries
-    ]
-    if rows:
-        conn.execute(insert_into(Delivery), rows)
-
-
-def _writer(store: Store) -> Engine:
-    # The store's own rule: SQLite writers take the write lock up front (see db._sqlite_begin).
-    return store.engine.execution_options(**{db.SQLITE_BEGIN: "IMMEDIATE"})
-
-
-def _insert(store: Store, model: Any) -> Any:
-    insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
-    return insert(model).on_conflict_do_nothing(index_elements=["dedup_key", "channel"])
-
-
 def _time(value: str | None) -> datetime | None:
     return _required_time(value) if value is not None else None
 
@@ -420,37 +352,5 @@ def _required_time(value: str) -> datetime:
 
 
 def feed_stories(store: Store, *, topic: str | None = None, limit: int = 50) -> list[FeedStory]:
-    """The ``limit`` most recently updated alert-worthy stories, each with its first article's link.
-
-    Alert-worthy is the store's ``alertable`` flag: the story's event was one its topic alerts on when it
-    began (whether or not a channel was configured then).
-    """
-    first = _first_articles()
-    query = (
-        select(Story, Article.canonical_url, Article.url.label("article_url"))
-        .join(first, first.c.story_id == Story.id)
-        .join(Article, Article.id == first.c.first_id)
-        .where(Story.alertable.is_(True))
-        .order_by(Story.last_seen.desc(), Story.id.desc())
-        .limit(limit)
-    )
-    if topic is not None:
-        query = query.where(Story.topic == topic)
-    with db.translate(store.url, "read feed stories"), store.engine.connect() as conn:
-        return [_feed_story(row) for row in conn.execute(query)]
-
-
-def _feed_story(row: Any) -> FeedStory:
-    return FeedStory(
-        key=row.canonical_url,
-        title=row.title,
-        event=row.event,
-        topic=row.topic,
-        # The link a reader follows: the article's own URL, cleaned of trackers. The canonical URL is a key (its
-        # scheme and host folded) that some sites do not serve.
-        url=clean_url(row.article_url),
-        outlets=tuple(row.outlets),
-        article_count=row.article_count,
-        updated=row.last_seen,
-        published=row.first_published,
-    )
+    """The Atom feed's stories: ``Store.feed_stories`` (kept here for the callers that import it from here)."""
+    return store.feed_stories(topic=topic, limit=limit)

@@ -60,6 +60,7 @@ from monitor.records import (
     StoryMemoryRow,
 )
 from monitor.store import db
+from monitor.store.portable import PortableRows
 from monitor.store.schema import Alert, Article, Delivery, Source, Story
 
 #: Rows per page when streaming ``story_memory``; each page is its own short read transaction.
@@ -167,7 +168,10 @@ class _NotAllWritten(StoreError):
     """A batch of poll records matched fewer rows than it has records: redo them one by one."""
 
 
-class Store:
+class Store(PortableRows):
+    """The database behind monitor. Whole-table reads and restores for export/import, and the Atom feed's
+    query, come from the ``PortableRows`` mixin (``store.portable``)."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.url = engine.url
