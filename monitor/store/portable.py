@@ -1,5 +1,5 @@
 """``Store`` methods over whole tables: the rows an export is made of, restoring an exported alert with its status,
-and the Atom feed's read. A mixin of ``Store`` (``repo.py``), so ``exchange`` never touches SQLAlchemy or an engine.
+and the Atom feed's read. A mixin of ``Store`` over ``StoreBase``, so ``exchange`` never touches an engine.
 
 Contract: every method is one short transaction through the store's own ``_core`` (``db.translate`` turns every
 failure into a ``StoreError``; SQLite writers take the write lock up front) and its dialect's INSERT … ON CONFLICT.
@@ -9,14 +9,14 @@ Rows come back as plain column-name → value mappings, never ORM objects: the J
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from sqlalchemy import Connection, Subquery, func, select
+from sqlalchemy import Subquery, func, select
 
 from monitor.alerts.atom import FeedStory
 from monitor.ingest.urls import clean_url
+from monitor.store.base import StoreBase
 from monitor.store.schema import Alert, Article, Delivery, Story
 
 #: The tables an export reads whole, by the name exchange uses for them.
@@ -24,14 +24,8 @@ Table = Literal["story", "article", "alert"]
 _MODELS: dict[Table, type[Story] | type[Article] | type[Alert]] = {"story": Story, "article": Article, "alert": Alert}
 
 
-class PortableRows:
+class PortableRows(StoreBase):
     """Whole-table reads and status-keeping alert writes for export/import, and the Atom feed's query."""
-
-    if TYPE_CHECKING:  # provided by Store
-
-        def _core(self, doing: str, *, write: bool) -> AbstractContextManager[Connection]: ...
-
-        def _insert(self, model: type[Any]) -> Any: ...
 
     def story_keys(self) -> dict[int, str]:
         """Story id → canonical URL of its first article (the story's key in any database), in the order the

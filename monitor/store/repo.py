@@ -14,54 +14,40 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
-    CursorResult,
     Engine,
     Select,
-    Table,
-    and_,
-    bindparam,
-    delete,
     func,
-    literal_column,
-    null,
-    or_,
     select,
     update,
 )
-from sqlalchemy import insert as sql_insert
-from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StoreError
 from monitor.records import (
-    STORY_PLACEHOLDER,
-    AlertKind,
-    AlertRow,
-    AlertStatus,
     ArticleKeys,
     NewAlert,
     NewArticle,
     NewStory,
-    PollRecord,
     SaveArticle,
     SavedArticle,
-    SourceState,
     StoredArticle,
     StoredStory,
     StoryMemoryRow,
 )
 from monitor.store import db
+from monitor.store.base import StoreBase
+from monitor.store.outbox import OutboxMixin
 from monitor.store.portable import PortableRows
-from monitor.store.schema import Alert, Article, Delivery, Source, Story
+from monitor.store.schema import Article, Story
+from monitor.store.sources import SourcesMixin
 
 #: Rows per page when streaming ``story_memory``; each page is its own short read transaction.
 MEMORY_PAGE = 2000
@@ -74,10 +60,6 @@ STORY_LOCK_KEY = 0x6D6F6E69746F72
 def guid_key(source: str, guid: str | None) -> str | None:
     """GUIDs are only unique within one feed, so the stored key includes the source (unit separator)."""
     return f"{source}\x1f{guid}" if guid else None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class RunLock:
@@ -100,88 +82,15 @@ class RunLock:
         self.release()
 
 
-class _Statements:
-    """The ingest hot path's statements, built once with bound parameters.
-
-    Building a statement with literal values costs more Python time than SQLite needs to run it (profiled:
-    ~60 % of a save_article went to SQLAlchemy coercion and cache-key generation).
-    """
-
-    def __init__(self, insert: Callable[..., Any]) -> None:
-        articles, stories, alerts = (cast(Table, m.__table__) for m in (Article, Story, Alert))
-        self.insert = insert
-        self.insert_article = insert(articles).on_conflict_do_nothing().returning(articles.c.id)
-        self.insert_story = sql_insert(stories).returning(stories.c.id)
-        self.insert_alert = (
-            insert(alerts).on_conflict_do_nothing(index_elements=["dedup_key", "channel"]).returning(alerts.c.id)
-        )
-        self.lock_story = (
-            select(Story.id, Story.outlets, Story.last_seen).where(Story.id == bindparam("id")).with_for_update()
-        )
-        self.find_duplicate = (
-            select(Article.id, Article.story_id)
-            .where(
-                or_(
-                    Article.canonical_url == bindparam("canonical_url"),
-                    Article.guid_key == bindparam("guid_key"),
-                    Article.text_hash == bindparam("text_hash"),
-                )
-            )
-            .order_by(Article.id)
-            .limit(1)
-        )
-        self.known_entries = select(articles.c.guid_key, articles.c.canonical_url).where(
-            or_(
-                articles.c.guid_key.in_(bindparam("guids", expanding=True)),
-                articles.c.canonical_url.in_(bindparam("urls", expanding=True)),
-            )
-        )
-        self.set_article_story = (
-            update(articles).where(articles.c.id == bindparam("b_id")).values(story_id=bindparam("b_story_id"))
-        )
-        sources = cast(Table, Source.__table__)
-        self.sources = sources
-        # Exactly SourceState's fields, in its order: a row becomes SourceState(*row), nothing else converted.
-        state_columns = [sources.c[name] for name in SourceState.__dataclass_fields__]
-        self.source_states = select(*state_columns).order_by(sources.c.name)
-        self.source_state = select(*state_columns).where(sources.c.name == bindparam("name"))
-        self.source_id = select(sources.c.id).where(sources.c.name == bindparam("name"))
-        self._record_poll: dict[tuple[tuple[str, ...], bool], Any] = {}
-
-    def record_poll(self, columns: tuple[str, ...], by_worker: bool) -> Any:
-        """The UPDATE of one poll record setting ``columns`` (bound as ``b_<column>``), cached per shape."""
-        statement = self._record_poll.get((columns, by_worker))
-        if statement is None:
-            c = self.sources.c
-            mine = c.name == bindparam("b_name")
-            if by_worker:
-                mine = and_(mine, c.lease_owner == bindparam("b_worker"))
-            values: dict[str, Any] = {column: bindparam("b_" + column) for column in columns}
-            # The constant parts are SQL literals, not parameters: each parameter is processed once per row.
-            fixed = {"polls": c.polls + literal_column("1"), "lease_owner": null(), "lease_expires_at": null()}
-            statement = update(self.sources).where(mine).values(**fixed, **values)
-            self._record_poll[(columns, by_worker)] = statement
-        return statement
-
-
-class _NotAllWritten(StoreError):
-    """A batch of poll records matched fewer rows than it has records: redo them one by one."""
-
-
-class Store(PortableRows):
-    """The database behind monitor. Whole-table reads and restores for export/import, and the Atom feed's
-    query, come from the ``PortableRows`` mixin (``store.portable``)."""
+class Store(SourcesMixin, OutboxMixin, PortableRows, StoreBase):
+    """The database behind monitor. Each domain is a mixin over ``StoreBase``: sources (``store.sources``), the
+    outbox (``store.outbox``), whole-table reads for export/import and the Atom feed (``store.portable``); the
+    articles and stories, the story lock and the run lock are here."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.url = engine.url
-        self.dialect = engine.dialect.name
-        self._write_engine = engine.execution_options(**{db.SQLITE_BEGIN: "IMMEDIATE"})
-        self._reader = sessionmaker(engine, expire_on_commit=False)
-        self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
+        super().__init__(engine)
         self._locks: list[RunLock] = []
         self._story_lock = threading.Lock()
-        self._sql = _Statements(_dialect_insert(self.dialect))
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -229,172 +138,6 @@ class Store(PortableRows):
         lock = RunLock(lock_path, handle)
         self._locks.append(lock)
         return lock
-
-    # -- transactions ------------------------------------------------------------------------------
-
-    @contextmanager
-    def _tx(self, doing: str, *, write: bool) -> Iterator[Session]:
-        maker = self._writer if write else self._reader
-        with db.translate(self.url, doing), maker.begin() as session:
-            yield session
-
-    def _read(self, doing: str) -> AbstractContextManager[Session]:
-        return self._tx(doing, write=False)
-
-    def _write(self, doing: str) -> AbstractContextManager[Session]:
-        return self._tx(doing, write=True)
-
-    @contextmanager
-    def _core(self, doing: str, *, write: bool) -> Iterator[Connection]:
-        """A transaction on a plain connection: for the hot paths, where an ORM Session only adds cost
-        (profiled: a one-row lookup took ~410 µs through a Session, ~160 µs on a connection)."""
-        engine = self._write_engine if write else self.engine
-        with db.translate(self.url, doing), engine.begin() as connection:
-            yield connection
-
-    def _insert(self, model: type[Any]) -> Any:
-        """INSERT with ON CONFLICT support for the engine's dialect."""
-        return self._sql.insert(model)
-
-    # -- sources -----------------------------------------------------------------------------------
-
-    def sync_sources(self, sources: Sequence[tuple[str, str, str]], *, prune: bool = True) -> None:
-        """Make the sources table match the configuration: ``(name, type, url)`` each.
-
-        Known sources keep their poll state. A changed URL is a different feed: its validators, redirect
-        target and poll count are reset (polls 0 marks the next poll as a backlog again). With ``prune``,
-        sources no longer configured are deleted (their articles stay).
-        """
-        now = _now()
-        with self._write("sync sources") as s:
-            # Read first and write only what differs: at every start the configuration usually matches.
-            stored = {row.name: row for row in s.execute(select(Source.name, Source.type, Source.url))}
-            for name, type_, url in sources:
-                known = stored.get(name)
-                if known is None:
-                    s.execute(
-                        self._insert(Source)
-                        .values(name=name, type=type_, url=url, status="new", failures=0, polls=0, updated_at=now)
-                        .on_conflict_do_nothing(index_elements=["name"])
-                    )
-                    continue
-                if known.type != type_:
-                    s.execute(update(Source).where(Source.name == name, Source.type != type_).values(type=type_))
-                if known.url != url:
-                    s.execute(
-                        update(Source)
-                        .where(Source.name == name, Source.url != url)  # still different: another opener may race
-                        .values(
-                            url=url,
-                            current_url=None,
-                            etag=None,
-                            last_modified=None,
-                            polls=0,
-                            next_due_at=None,
-                            status="new",
-                            updated_at=now,
-                        )
-                    )
-            configured = {name for name, _, _ in sources}
-            if prune and not configured.issuperset(stored):
-                s.execute(delete(Source).where(Source.name.not_in(configured)))
-
-    def source_state(self, name: str) -> SourceState | None:
-        with self._core("read source", write=False) as c:
-            row = c.execute(self._sql.source_state, {"name": name}).first()
-            return SourceState(*row) if row else None
-
-    def source_states(self) -> list[SourceState]:
-        with self._core("read sources", write=False) as c:
-            return [SourceState(*row) for row in c.execute(self._sql.source_states)]
-
-    def record_poll(self, name: str, poll: PollRecord, *, worker: str | None = None) -> bool:
-        """Store one poll's outcome, count it, and release the source's lease.
-
-        With ``worker`` (PostgreSQL workers, who claimed the source) the write only happens while that worker
-        still holds the lease: a worker whose lease expired and was taken over is stale, and its late record
-        changes nothing (returns False). Its articles were idempotent writes already.
-        """
-        return self.record_polls([(name, poll)], worker=worker)[0]
-
-    def record_polls(self, records: Sequence[tuple[str, PollRecord]], *, worker: str | None = None) -> list[bool]:
-        """``record_poll`` for many sources in ONE write transaction; one bool per record, in order.
-
-        Records are grouped by the columns they set (a 200, a 304 and a failure replace different
-        validators) and each group is one executemany of a prepared UPDATE. When a group updates fewer rows
-        than it has records (a stale ``worker``, an unknown source) the transaction is rolled back and the
-        records are written one by one, so each gets ``record_poll``'s outcome: the known sources' records are
-        stored, then a ``StoreError`` names every unknown source.
-        """
-        if not records:
-            return []
-        by_worker = worker is not None
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for name, poll in records:
-            values = _poll_values(poll)
-            groups.setdefault(tuple(values), []).append(_poll_params(name, worker, values))
-        try:
-            with self._core("record polls", write=True) as c:
-                for columns, rows in groups.items():
-                    statement = self._sql.record_poll(columns, by_worker)
-                    if _cursor(c.execute(statement, rows)).rowcount != len(rows):
-                        raise _NotAllWritten
-            return [True] * len(records)
-        except _NotAllWritten:
-            pass
-        written, unknown = [], []
-        with self._core("record polls", write=True) as c:
-            for name, poll in records:
-                values = _poll_values(poll)
-                statement = self._sql.record_poll(tuple(values), by_worker)
-                done = _cursor(c.execute(statement, _poll_params(name, worker, values))).rowcount == 1
-                if not done and c.execute(self._sql.source_id, {"name": name}).first() is None:
-                    unknown.append(name)
-                written.append(done)
-        if unknown:
-            names = ", ".join(map(repr, unknown))
-            raise StoreError(f"{db.mask(self.url)}: record poll: unknown source {names}")
-        return written
-
-    def due_sources(self, now: datetime) -> list[str]:
-        """Names of sources due at ``now`` whose lease is free, unscheduled first, then most overdue."""
-        with self._read("read due sources") as s:
-            query = (
-                select(Source.name)
-                .where(_due(now), _lease_free(Source, now))
-                .order_by(Source.next_due_at.is_not(None), Source.next_due_at, Source.name)
-            )
-            return list(s.scalars(query))
-
-    def claim_source(self, name: str, worker: str, now: datetime, lease: timedelta) -> bool:
-        """Take the source's lease if it is due and free (or already ours); False when another worker has it.
-
-        Being due is part of the claim: otherwise a worker that saw the source due a moment ago could poll it
-        again right after another worker finished (and released) it.
-        """
-        with self._write("claim source") as s:
-            row = s.execute(
-                select(Source.id)
-                .where(Source.name == name, _due(now), _lease_free(Source, now, worker))
-                .with_for_update(skip_locked=True)
-            ).one_or_none()
-            if row is None:
-                return False
-            s.execute(
-                update(Source).where(Source.id == row.id).values(lease_owner=worker, lease_expires_at=now + lease)
-            )
-            return True
-
-    def release_source(self, name: str, worker: str) -> None:
-        """Give up ``worker``'s lease on a source it did not finish polling (a cancelled or failed poll), so
-        another worker, or this one after a restart, polls it at once rather than when the lease expires."""
-        with self._write("release source") as s:
-            s.execute(
-                update(Source)
-                .where(Source.name == name, Source.lease_owner == worker)
-                .values(lease_owner=None, lease_expires_at=None)
-                .execution_options(synchronize_session=False)
-            )
 
     # -- articles and stories ----------------------------------------------------------------------
 
@@ -535,23 +278,6 @@ class Store(PortableRows):
         )
         return int(story.id)
 
-    def _insert_alert(self, s: Session | Connection, alert: NewAlert, story_id: int | None) -> int:
-        if STORY_PLACEHOLDER in alert.dedup_key and story_id is None:
-            raise StoreError(f"{db.mask(self.url)}: alert {alert.dedup_key!r} names a story but there is none")
-        values = {
-            "dedup_key": alert.dedup_key.replace(STORY_PLACEHOLDER, str(story_id)),
-            "channel": alert.channel,
-            "topic": alert.topic,
-            "story_id": story_id,
-            "kind": alert.kind,
-            "payload": dict(alert.payload),
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": alert.next_attempt_at,
-            "created_at": _now(),
-        }
-        return 0 if s.execute(self._sql.insert_alert, values).scalar_one_or_none() is None else 1
-
     def articles(
         self,
         limit: int | None = None,
@@ -614,130 +340,8 @@ class Store(PortableRows):
                 return
             last = page[-1].id
 
-    # -- outbox ------------------------------------------------------------------------------------
-
-    def enqueue_alerts(self, alerts: Sequence[NewAlert]) -> int:
-        """Add operator/test alerts; an existing (dedup_key, channel) is left alone. Returns rows created."""
-        with self._write("enqueue alerts") as s:
-            return sum(self._insert_alert(s, alert, None) for alert in alerts)
-
-    def claim_alerts(
-        self, now: datetime, worker: str, limit: int = 50, lease: timedelta = timedelta(minutes=5)
-    ) -> list[AlertRow]:
-        """Lease up to ``limit`` due pending alerts to ``worker``; no two workers get the same alert."""
-        with self._write("claim alerts") as s:
-            rows = list(
-                s.scalars(
-                    select(Alert)
-                    .where(Alert.status == "pending", Alert.next_attempt_at <= now, _lease_free(Alert, now))
-                    .order_by(Alert.next_attempt_at, Alert.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            for row in rows:
-                row.lease_owner, row.lease_expires_at = worker, now + lease
-            return [_alert_row(row) for row in rows]
-
-    def record_delivery(
-        self,
-        alert_id: int,
-        ok: bool,
-        error: str | None,
-        now: datetime,
-        next_attempt_at: datetime | None = None,
-        give_up: bool = False,
-    ) -> None:
-        """Log one delivery attempt and move the alert on: sent, back to pending (back-off) or failed."""
-        with self._write("record delivery") as s:
-            row = s.scalars(select(Alert).where(Alert.id == alert_id).with_for_update()).one_or_none()
-            if row is None:
-                raise StoreError(f"{db.mask(self.url)}: record delivery: unknown alert {alert_id}")
-            s.add(Delivery(alert_id=alert_id, attempted_at=now, ok=ok, error=error))
-            row.attempts += 1
-            row.lease_owner = row.lease_expires_at = None
-            if row.status == "sent":  # a late report from a worker whose lease had expired: keep "sent"
-                return
-            _advance(row, ok, error, now, next_attempt_at, give_up)
-
-    def alerts(
-        self,
-        status: str | None = None,
-        *,
-        topic: str | None = None,
-        since: datetime | None = None,
-        limit: int | None = None,
-        story_id: int | None = None,
-        ids: Sequence[int] | None = None,
-    ) -> list[AlertRow]:
-        """Outbox rows, oldest first; with ``limit``, the newest ``limit`` of them (still oldest first).
-        ``since``: created at or after it."""
-        with self._read("read alerts") as s:
-            query = select(Alert).order_by(Alert.id.desc()).limit(limit)
-            if status is not None:
-                query = query.where(Alert.status == status)
-            if topic is not None:
-                query = query.where(Alert.topic == topic)
-            if since is not None:
-                query = query.where(Alert.created_at >= since)
-            if story_id is not None:
-                query = query.where(Alert.story_id == story_id)
-            if ids is not None:
-                query = query.where(Alert.id.in_(list(ids)))
-            return [_alert_row(row) for row in reversed(list(s.scalars(query)))]
-
-    def deliveries(self, alert_id: int) -> list[tuple[datetime, bool, str | None]]:
-        """Every attempt at one alert, oldest first: (attempted_at, ok, error)."""
-        with self._read("read deliveries") as s:
-            query = select(Delivery).where(Delivery.alert_id == alert_id).order_by(Delivery.id)
-            return [(row.attempted_at, row.ok, row.error) for row in s.scalars(query)]
-
-    def retry_failed(self, ids: Sequence[int] | None = None, *, now: datetime | None = None) -> int:
-        """Put failed (dead-letter) alerts back in the queue, due at once with attempts reset."""
-        query = update(Alert).where(Alert.status == "failed")
-        if ids is not None:
-            query = query.where(Alert.id.in_(list(ids)))
-        with self._write("retry failed alerts") as s:
-            result = s.execute(
-                query.values(
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now or _now(),
-                    lease_owner=None,
-                    lease_expires_at=None,
-                )
-            )
-            return _cursor(result).rowcount
-
-    def alert_counts(self) -> dict[str, int]:
-        """Alerts per status; every status is present, zero when empty."""
-        with self._read("count alerts") as s:
-            counts = dict(s.execute(select(Alert.status, func.count()).group_by(Alert.status)).all())
-        return {status: counts.get(status, 0) for status in ("pending", "sent", "failed")}
-
-    def oldest_pending_alert(self, now: datetime) -> datetime | None:
-        """Creation time of the oldest pending alert already due at ``now`` (delivery lag, for health checks).
-
-        Alerts waiting out a back-off or quiet hours are not late, so they do not count.
-        """
-        with self._read("read oldest pending alert") as s:
-            return s.scalar(
-                select(func.min(Alert.created_at)).where(Alert.status == "pending", Alert.next_attempt_at <= now)
-            )
-
 
 # -- query pieces and row conversion (pure) -------------------------------------------------------------
-
-
-def _dialect_insert(dialect: str) -> Callable[..., Any]:
-    """The dialect's INSERT (with ON CONFLICT); only the one in use is imported (PostgreSQL's costs ~30 ms)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        return postgresql_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
 
 
 def _key_params(keys: ArticleKeys) -> dict[str, str | None]:
@@ -747,67 +351,6 @@ def _key_params(keys: ArticleKeys) -> dict[str, str | None]:
         "guid_key": guid_key(keys.source, keys.guid),
         "text_hash": keys.text_hash,
     }
-
-
-def _due(now: datetime) -> ColumnElement[bool]:
-    return or_(Source.next_due_at.is_(None), Source.next_due_at <= now)
-
-
-def _lease_free(model: type[Source] | type[Alert], now: datetime, worker: str | None = None) -> ColumnElement[bool]:
-    free = [model.lease_owner.is_(None), model.lease_expires_at <= now]
-    if worker is not None:
-        free.append(model.lease_owner == worker)
-    return or_(*free)
-
-
-def _poll_values(poll: PollRecord) -> dict[str, Any]:
-    """The columns a poll record sets, besides the poll count and the released lease (always the same)."""
-    values: dict[str, Any] = {
-        "status": poll.status,
-        "last_polled_at": poll.polled_at,
-        "next_due_at": poll.next_due_at,
-        "last_error": poll.error,
-        "failures": poll.failures,
-        "updated_at": poll.polled_at,
-    }
-    if poll.success:
-        values["last_success_at"] = poll.polled_at
-    values.update(_validator_values(poll))
-    if poll.current_url is not None:
-        values["current_url"] = poll.current_url
-    return values
-
-
-def _poll_params(name: str, worker: str | None, values: dict[str, Any]) -> dict[str, Any]:
-    params = {"b_" + column: value for column, value in values.items()}
-    params["b_name"] = name
-    if worker is not None:
-        params["b_worker"] = worker
-    return params
-
-
-def _validator_values(poll: PollRecord) -> dict[str, Any]:
-    """Which cache validators a poll replaces.
-
-    A 200 replaces both (a server that stopped sending one must not get it back). A 304 may omit them
-    (RFC 9110 §15.4.5 only says SHOULD), so it replaces only those it sent. A failure keeps the old ones.
-    """
-    if poll.status == "ok":
-        return {"etag": poll.etag, "last_modified": poll.last_modified}
-    if poll.status == "not_modified":
-        return {k: v for k, v in (("etag", poll.etag), ("last_modified", poll.last_modified)) if v is not None}
-    return {}
-
-
-def _advance(
-    row: Alert, ok: bool, error: str | None, now: datetime, next_attempt_at: datetime | None, give_up: bool
-) -> None:
-    if ok:
-        row.status, row.sent_at, row.last_error = "sent", now, None
-    elif give_up:
-        row.status, row.last_error = "failed", error
-    else:
-        row.status, row.last_error, row.next_attempt_at = "pending", error, next_attempt_at or now
 
 
 def _story_values(article: NewArticle, story: NewStory) -> dict[str, Any]:
@@ -873,11 +416,6 @@ def _memory_query(since: datetime | None, after_id: int) -> Select[Any]:
     return query
 
 
-def _cursor(result: Any) -> CursorResult[Any]:
-    """DML results are cursor results (with rowcount); the generic Session.execute signature hides it."""
-    return cast(CursorResult[Any], result)
-
-
 def _memory_row(row: Any) -> StoryMemoryRow:
     return StoryMemoryRow(
         row.id,
@@ -924,22 +462,4 @@ def _stored_story(row: Story) -> StoredStory:
         tuple(row.outlets),
         tuple(row.cues),
         row.alertable,
-    )
-
-
-def _alert_row(row: Alert) -> AlertRow:
-    return AlertRow(
-        row.id,
-        row.dedup_key,
-        row.channel,
-        row.topic,
-        row.story_id,
-        cast(AlertKind, row.kind),
-        row.payload,
-        cast(AlertStatus, row.status),
-        row.attempts,
-        row.next_attempt_at,
-        row.last_error,
-        row.created_at,
-        row.sent_at,
     )
