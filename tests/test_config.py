@@ -789,10 +789,11 @@ def test_a_literal_field_offers_exactly_the_choices_of_its_type(tmp_path: Path) 
 
 
 CHOICE_USE = '''
-from monitor.config import SOURCE_TYPES, SourceConfig, _Table
+from monitor.config import SOURCE_TYPES, SourceConfig
+from monitor.config.fields import Table
 
 
-def kind_of(table: _Table) -> str:
+def kind_of(table: Table) -> str:
     kind = table.choice("type", SOURCE_TYPES, "feed")
     if kind == "spidr":
         return "never"
@@ -813,9 +814,9 @@ def test_mypy_checks_a_choice_against_its_literal(tmp_path: Path) -> None:
         [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(module)],
         cwd=REPO, capture_output=True, text=True, timeout=110,
     )
-    assert "uses_choice.py:7: error: Non-overlapping equality check" in result.stdout, result.stdout
+    assert "uses_choice.py:8: error: Non-overlapping equality check" in result.stdout, result.stdout
     assert "Literal['spidr']" in result.stdout
-    assert "uses_choice.py:13: error: Argument \"type\" to \"SourceConfig\" has incompatible type" in result.stdout
+    assert "uses_choice.py:14: error: Argument \"type\" to \"SourceConfig\" has incompatible type" in result.stdout
     assert result.stdout.count(": error:") == 2, result.stdout
 
 
