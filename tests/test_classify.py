@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.judgement.classify import CUES, LEAD_CHARS, _fired, classify_event, named_days
+from monitor.judgement.classify import LEAD_CHARS, _fired, classify_event, named_days
+from monitor.judgement.cues import CUES
 from monitor.model import Event
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

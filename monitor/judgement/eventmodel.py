@@ -317,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     c.add_argument("--relevant", action="store_true",
                    help="report on the on-topic articles only (all are still used to train), as the product sees")
     c.add_argument("--without-dev-phrases", action="store_true",
-                   help="drop the cue phrases added after reading this set (classify.SEEN_IN_DEV)")
+                   help="drop the cue phrases added after reading this set (cues.SEEN_IN_DEV)")
     args = parser.parse_args(argv)
     examples = read_examples(args.path)
     if args.command == "train":
@@ -325,7 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{args.output}: trained on {len(examples)} articles")
         return 0
     if args.without_dev_phrases:
-        from monitor.judgement.classify import SEEN_IN_DEV, without_cues
+        from monitor.judgement.classify import without_cues
+        from monitor.judgement.cues import SEEN_IN_DEV
 
         with without_cues(SEEN_IN_DEV):
             held, rules, fit = cross_validate(examples, args.k, args.l2, args.relevant)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from monitor.judgement.classify import folded, named_days
+from monitor.judgement.classify import named_days
+from monitor.judgement.cues import folded
 from monitor.judgement.products import Named, Products
 from monitor.model import Event
 
