@@ -224,7 +224,7 @@ _Reader = Callable[[Table, str], Any]
 
 def keys_of(cls: type, without: Collection[str] = ()) -> tuple[str, ...]:
     """The keys a table allows: its dataclass's fields."""
-    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in without)
+    return tuple(name for name in _fields_by_name(cls) if name not in without)
 
 
 def rule_of(f: dataclasses.Field[Any]) -> Rule:
@@ -236,8 +236,14 @@ def rule_of(f: dataclasses.Field[Any]) -> Rule:
 
 def default_of(cls: type, name: str) -> Any:
     """A field's declared default (its default_factory called); required fields have none."""
-    f = next(f for f in dataclasses.fields(cls) if f.name == name)
+    f = _fields_by_name(cls)[name]
     return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+
+
+@functools.cache
+def _fields_by_name(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    """Cached: every table of every config asks, and dataclasses.fields() builds its tuple anew each time."""
+    return {f.name: f for f in dataclasses.fields(cls)}
 
 
 @functools.cache
