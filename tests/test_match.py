@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from monitor.config import load_config
 from monitor.errors import MonitorError, QuerySyntaxError
-from monitor.judgement.match import Match, Query, compile_query, normalize, prepare
+from monitor.judgement.match import compile_query
+from monitor.judgement.query import Match, Query
+from monitor.judgement.text import normalize, prepare
 
 JUDGEMENT_DEV = Path(__file__).resolve().parents[2] / "shared" / "judgement-dev" / "articles.jsonl"
 # The shipped topic, as users run it: its query, subjects and rivals come from config.toml.

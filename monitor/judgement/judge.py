@@ -18,7 +18,7 @@ from monitor.model import Event, RawDocument
 if TYPE_CHECKING:
     from monitor.judgement.eventmodel import EventModel
     from monitor.judgement.features import StoryFeatures
-    from monitor.judgement.match import Query
+    from monitor.judgement.query import Query
 
 
 class TopicLike(Protocol):
