@@ -52,7 +52,6 @@ def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
         keys: tuple[str, ...] = ()
         words: frozenset[str] = frozenset()
         if not HAS_CJK.search(phrase):
-            body = re.sub(r"\\[ -]", r"[\\s-]+", body)  # a space or a hyphen: "team up" is "Team-up"
             before, after = _AFTER.get(event, ("", ""))
             # The lookahead first: most positions fail it at once, before the tense lookbehinds are tried.
             body = rf"(?<!\w)(?={body}(?!\w)){before}{body}(?!\w){after}"
