@@ -97,9 +97,14 @@ class OutboxMixin(StoreBase):
 
     def deliveries(self, alert_id: int) -> list[tuple[datetime, bool, str | None]]:
         """Every attempt at one alert, oldest first: (attempted_at, ok, error)."""
-        with self._read("read deliveries") as s:
-            query = select(Delivery).where(Delivery.alert_id == alert_id).order_by(Delivery.id)
-            return [(row.attempted_at, row.ok, row.error) for row in s.scalars(query)]
+        # A plain connection, not a Session: an export reads this once per alert.
+        query = (
+            select(Delivery.attempted_at, Delivery.ok, Delivery.error)
+            .where(Delivery.alert_id == alert_id)
+            .order_by(Delivery.id)
+        )
+        with self._core("read deliveries", write=False) as c:
+            return [(row.attempted_at, row.ok, row.error) for row in c.execute(query)]
 
     def retry_failed(self, ids: Sequence[int] | None = None, *, now: datetime | None = None) -> int:
         """Put failed (dead-letter) alerts back in the queue, due at once with attempts reset."""
