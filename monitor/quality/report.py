@@ -138,7 +138,7 @@ def _missed(f: Figures, label: str) -> list[str]:
     if not f.missed:
         return [f"every alert-worthy story ({label}) got an alert", ""]
     lines = [f"alert-worthy stories without an alert ({label}): where their articles went"]
-    lines += [f"  {m.story} ({m.articles} articles): {m.why}" for m in f.missed]
+    lines += [f"  {m.story} ({_articles(m.articles)}): {m.why}" for m in f.missed]
     return [*lines, ""]
 
 
@@ -152,6 +152,10 @@ def _stories(outcomes: Outcomes, label: str) -> list[str]:
     lines.append(f"stored stories holding several labelled stories ({label})")
     lines += [f"  {name(cluster)}: " + ", ".join(stories) for cluster, stories in merges(outcomes.rows)]
     return [*lines, ""]
+
+
+def _articles(count: int) -> str:
+    return f"{count} article" + ("" if count == 1 else "s")
 
 
 def _replays(evaluation: Evaluation) -> list[str]:
@@ -222,7 +226,6 @@ def as_markdown(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool
         row = first.confusion[event]
         cells = " | ".join(str(row.get(p, 0)) if row.get(p) else "·" for p in predicted)
         lines.append(f"| {event} | {cells} | {first.event_recall[event]:.3f} |")
-    lines += ["", f"Alert-worthy stories without an alert ({label}): "
-              + ("none." if not first.missed else "")]
-    lines += [f"- `{m.story}` ({m.articles} articles): {m.why}" for m in first.missed]
+    lines += ["", f"Alert-worthy stories without an alert ({label}):" + (" none." if not first.missed else "")]
+    lines += [f"- `{m.story}` ({_articles(m.articles)}): {m.why}" for m in first.missed]
     return "\n".join(lines)
