@@ -99,3 +99,21 @@ def test_a_topic_of_a_query_alone_still_tells_its_products_apart(
     by_guid = {item["url"].rsplit("/", 1)[-1]: item for item in items(lines)}
     assert by_guid["a"]["story"] == by_guid["b"]["story"] != by_guid["d"]["story"]
     assert len(json_sink.requests) == 2
+
+
+def test_a_story_new_in_one_poll_is_told_by_its_first_report(
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
+) -> None:
+    """Feeds list the newest entry first; the story (and its alert) starts with the report that broke it."""
+    feed: list[tuple[str, str, str, str]] = [
+        ("b", *LAUNCH_B, "Tue, 03 Mar 2026 11:00:00 GMT"),  # newer, listed first
+        ("a", *LAUNCH_A, "Tue, 03 Mar 2026 09:00:00 GMT"),
+    ]
+    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
+    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    code, lines, output = run(path, "crawl", "--json")
+    assert code == 0, output
+    _, [story], _ = run(path, "stories", "--json")
+    assert story["title"] == LAUNCH_A[0]
+    [alert] = json_sink.requests
+    assert LAUNCH_A[0] in json.dumps(alert.json(), ensure_ascii=False)

@@ -74,6 +74,19 @@ def _covers(checked: ArticleKeys | None, keys: ArticleKeys) -> bool:
     )
 
 
+def _publication_order(item: tuple[int, RawDocument, ArticleKeys, Judgement]) -> tuple[bool, datetime, int]:
+    """Oldest first, undated last, feed order between equals: the story a batch starts is told by the report
+    that broke it, and a later article joins it rather than the other way round."""
+    position, doc, *_ = item
+    published = doc.published
+    if published is not None and published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    return (published is None, published or _FAR_FUTURE, position)
+
+
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -179,6 +192,7 @@ class Pipeline:
             else:
                 judged.append((len(results), doc, keys, self.judge.judge(doc)))
                 results.append(None)
+        judged.sort(key=_publication_order)  # feeds list newest first: a story starts with its first report
         done = self._try(judged) if dry_run else self._store(judged, silent=silent)
         for (position, *_), result in zip(judged, done, strict=True):
             results[position] = result
