@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Subquery, func, select
+from sqlalchemy import Connection, Subquery, func, select
 
 from monitor.alerts.atom import FeedStory
 from monitor.ingest.urls import clean_url
@@ -41,12 +41,15 @@ class PortableRows(StoreBase):
 
     def table_rows(self, table: Table, *, page: int) -> Iterator[Mapping[str, Any]]:
         """Every row of ``table`` in id order as column → value, ``page`` rows per read (keyset pagination), so
-        a running service is never blocked behind one long read."""
+        a running service is never blocked behind one long read. Alert rows also carry ``deliveries``: their
+        attempts, oldest first, as (attempted_at, ok, error), read with their page."""
         whole, last = _MODELS[table].__table__, 0
         while True:
             query = select(whole).where(whole.c.id > last).order_by(whole.c.id).limit(page)
             with self._core(f"export {table} rows", write=False) as conn:
                 rows = [dict(row._mapping) for row in conn.execute(query)]
+                if table == "alert":
+                    _add_deliveries(conn, rows)
             yield from rows
             if len(rows) < page:
                 return
@@ -85,6 +88,20 @@ class PortableRows(StoreBase):
             query = query.where(Story.topic == topic)
         with self._core("read feed stories", write=False) as conn:
             return [_feed_story(row) for row in conn.execute(query)]
+
+
+def _add_deliveries(conn: Connection, alerts: list[dict[str, Any]]) -> None:
+    """Give each alert row its delivery log: one query per page of alerts, not one per alert."""
+    logs: dict[int, list[tuple[datetime, bool, str | None]]] = {row["id"]: [] for row in alerts}
+    query = (
+        select(Delivery.alert_id, Delivery.attempted_at, Delivery.ok, Delivery.error)
+        .where(Delivery.alert_id.in_(list(logs)))
+        .order_by(Delivery.id)
+    )
+    for row in conn.execute(query):
+        logs[row.alert_id].append((row.attempted_at, row.ok, row.error))
+    for alert in alerts:
+        alert["deliveries"] = logs[alert["id"]]
 
 
 def _first_articles() -> Subquery:
