@@ -17,7 +17,7 @@ from lxml import etree
 from monitor.alerts.atom import ATOM, FeedStory, clean_text, entry_id, stories_feed
 from monitor.records import NewArticle, NewStory
 from monitor.store import Store
-from monitor.store.exchange import export_jsonl, feed_stories, import_export
+from monitor.store.exchange import export_jsonl, import_export
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 FEED_ID = "tag:monitor.example.org,2025:feeds/xiaomi-leica"
@@ -163,8 +163,8 @@ def test_entry_ids_survive_a_move_to_another_database(store: Store, other_store:
     export_jsonl(first, out)
     import_export(second, out.getvalue().splitlines())
 
-    ids_first = {e.id for e in feedparser.parse(feed(*feed_stories(first))).entries}
-    ids_second = {e.id for e in feedparser.parse(feed(*feed_stories(second))).entries}
+    ids_first = {e.id for e in feedparser.parse(feed(*first.feed_stories())).entries}
+    ids_second = {e.id for e in feedparser.parse(feed(*second.feed_stories())).entries}
 
     assert len(ids_first) == 1 and ids_first < ids_second
 
@@ -173,7 +173,7 @@ def test_a_story_links_the_article_as_published_less_its_trackers(store: Store) 
     article = dataclasses.replace(_article(1, "https://news.example.com/launch"),
                                   url="http://www.news.example.com/launch?utm_source=rss&id=7")
     store.save_article(article, _story("Xiaomi 15 Ultra launches"))
-    [linked] = feed_stories(store)
+    [linked] = store.feed_stories()
     assert linked.url == "http://www.news.example.com/launch?id=7"  # followable: the site's own scheme and host
 
 

@@ -15,7 +15,7 @@ import pytest
 from monitor.errors import ImportFileError
 from monitor.records import NewAlert, NewArticle
 from monitor.store import Store, exchange
-from monitor.store.exchange import PENDING_NOTE, export_jsonl, feed_stories, import_export
+from monitor.store.exchange import PENDING_NOTE, export_jsonl, import_export
 from tests import helpers
 from tests.helpers import MINUTE, T0, new_story
 
@@ -307,12 +307,12 @@ def test_feed_stories_are_the_alert_worthy_ones_newest_first(store: Store) -> No
     fill(store)
     later = store.save_article(article(7, fetched_at=T0 + timedelta(hours=5)), new_story("Xiaomi 16 teaser", "teaser"))
 
-    stories = feed_stories(store)
+    stories = store.feed_stories()
 
     assert [s.title for s in stories] == ["Xiaomi 16 teaser", "Xiaomi 15 Ultra launches"]  # the rumour is not
     launch = stories[1]
     assert launch.url == "https://example.com/news/1" and launch.outlets == ("GSMArena", "The Verge", "IT之家")
     assert launch.article_count == 3 and launch.updated == T0 + 4 * MINUTE
-    assert [s.title for s in feed_stories(store, limit=1)] == ["Xiaomi 16 teaser"]
-    assert feed_stories(store, topic="other") == []
+    assert [s.title for s in store.feed_stories(limit=1)] == ["Xiaomi 16 teaser"]
+    assert store.feed_stories(topic="other") == []
     assert later.story_id is not None
