@@ -21,7 +21,6 @@ from pathlib import Path
 from monitor.records import NewArticle, NewStory
 from monitor.service.metrics import StoriesFeed
 from monitor.store import Store
-from monitor.store.exchange import feed_stories
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -63,10 +62,10 @@ def main() -> None:
         url = args.url or f"sqlite:///{Path(tmp) / 'feed.db'}"
         with Store.open(url) as store:
             fill(store, args.stories)
-            feed = StoriesFeed(lambda topic: feed_stories(store, topic=topic), topics=[], started=T0)
+            feed = StoriesFeed(lambda topic: store.feed_stories(topic=topic), topics=[], started=T0)
             size = len(feed._build(None).body)
             print(f"{store.url.get_backend_name()}, {args.stories} stories × 5 articles, {args.runs} runs")
-            print(f"  read 50 stories:        {timed(lambda: feed_stories(store), args.runs)}")
+            print(f"  read 50 stories:        {timed(lambda: store.feed_stories(), args.runs)}")
             print(f"  read + Atom ({size // 1000} kB):  {timed(lambda: feed._build(None), args.runs)}")
 
 

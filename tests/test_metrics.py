@@ -18,7 +18,6 @@ from monitor.service.cycle import SourceResult
 from monitor.service.metrics import FEED_PATH, Heartbeat, Metrics, MetricsServer, StoriesFeed, make_app
 from monitor.service.pipeline import ItemResult
 from monitor.store import Store, make_engine
-from monitor.store.exchange import feed_stories
 from tests.helpers import T0, article, new_story
 from tests.sinks import free_port
 
@@ -155,7 +154,7 @@ def test_feed_serves_the_alert_worthy_stories_and_answers_conditional_gets(store
 
     def load(topic: str | None) -> list[Any]:
         reads.append(topic)
-        return feed_stories(store, topic=topic)
+        return store.feed_stories(topic=topic)
 
     feed = StoriesFeed(load, topics=["xiaomi-leica", "oppo-hasselblad"], started=T0, ttl=5, monotonic=clock)
 
@@ -216,7 +215,7 @@ def test_feed_serves_the_alert_worthy_stories_and_answers_conditional_gets(store
 
 def test_feed_says_so_when_the_database_is_unreachable() -> None:
     unreachable = Store(make_engine(f"postgresql+psycopg://monitor@127.0.0.1:{free_port()}/monitor"))
-    feed = StoriesFeed(lambda topic: feed_stories(unreachable, topic=topic), topics=[], started=T0)
+    feed = StoriesFeed(lambda topic: unreachable.feed_stories(topic=topic), topics=[], started=T0)
 
     async def scenario() -> tuple[int, str]:
         server = MetricsServer(make_app(Metrics(), Heartbeat(stale_after=30), feed=feed), "127.0.0.1", 0)

@@ -32,7 +32,7 @@ SUMMARY_OUTLETS = 10
 
 @dataclass(frozen=True, slots=True)
 class FeedStory:
-    """What one entry says about a story (built from the store by ``exchange.feed_stories``)."""
+    """What one entry says about a story (built from the store by ``Store.feed_stories``)."""
 
     key: str  # the canonical URL of the story's first article: stable across databases
     title: str

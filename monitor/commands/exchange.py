@@ -113,10 +113,9 @@ def write_feed(
     give the feed's id and link unless given here. A feed id that is no tag: URI is a ``ConfigError``."""
     from monitor.alerts.atom import topic_feed
     from monitor.config import check_tag_uri
-    from monitor.store.exchange import feed_stories
 
     service = app.config.service
-    stories = feed_stories(app.store, topic=topic, limit=limit)
+    stories = app.store.feed_stories(topic=topic, limit=limit)
     body = topic_feed(stories, topic, empty_updated=app.clock(), feed_id=check_tag_uri(feed_id or service.feed_id),
                       link=link or service.feed_link)  # fmt: skip
     with click.open_file(str(output) if output else "-", "wb") as out:

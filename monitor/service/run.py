@@ -183,14 +183,13 @@ class Service:
 
     async def _start_metrics(self) -> MetricsServer | None:
         from monitor.service.metrics import MetricsServer, StoriesFeed, make_app
-        from monitor.store.exchange import feed_stories
 
         service = self.config.service
         if not service.metrics_port:
             return None
         store, topics = self.app.store, [topic.name for topic in self.config.topics]
         feed = StoriesFeed(
-            lambda topic: feed_stories(store, topic=topic),
+            lambda topic: store.feed_stories(topic=topic),
             topics=topics,
             started=self.app.clock(),
             feed_id=service.feed_id,

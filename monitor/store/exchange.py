@@ -24,7 +24,7 @@ Imported alerts are never sent again by accident:
   who changes their mind later re-queues them with ``monitor alerts retry``.
 
 One writer: this module is the file format only. It reads and writes through ``Store`` methods (whole-table
-reads, ``restore_alert`` and ``feed_stories`` come from ``store.portable``), never an engine of its own, so every
+reads and ``restore_alert`` come from ``store.portable``), never an engine of its own, so every
 failure is a ``StoreError``. Malformed input is an ``ImportFileError`` naming the line.
 """
 
@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
-from monitor.alerts.atom import FeedStory
 from monitor.errors import ImportFileError
 from monitor.records import STORY_PLACEHOLDER, NewArticle, NewStory
 from monitor.store import Store
@@ -346,11 +345,3 @@ def _required_time(value: str) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError(f"time {value!r} has no UTC offset")
     return parsed
-
-
-# -- the Atom feed's read ----------------------------------------------------------------------------------
-
-
-def feed_stories(store: Store, *, topic: str | None = None, limit: int = 50) -> list[FeedStory]:
-    """The Atom feed's stories: ``Store.feed_stories`` (kept here for the callers that import it from here)."""
-    return store.feed_stories(topic=topic, limit=limit)
