@@ -304,7 +304,7 @@ def _published(value: str | None) -> datetime | None:
 DEFAULT_PATH = Path(__file__).resolve().parents[3] / "shared" / "judgement-dev" / "articles.jsonl"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m monitor.judgement.eventmodel", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="fit the model to a labelled set and write it as JSON")
@@ -318,20 +318,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="report on the on-topic articles only (all are still used to train), as the product sees")
     c.add_argument("--without-dev-phrases", action="store_true",
                    help="drop the cue phrases added after reading this set (cues.SEEN_IN_DEV)")
-    args = parser.parse_args(argv)
-    examples = read_examples(args.path)
-    if args.command == "train":
-        save(train(examples), args.output)
-        print(f"{args.output}: trained on {len(examples)} articles")
-        return 0
-    if args.without_dev_phrases:
-        from monitor.judgement.classify import without_cues
-        from monitor.judgement.cues import SEEN_IN_DEV
+    return parser
 
-        with without_cues(SEEN_IN_DEV):
-            held, rules, fit = cross_validate(examples, args.k, args.l2, args.relevant)
-    else:
-        held, rules, fit = cross_validate(examples, args.k, args.l2, args.relevant)
+
+def _cv(examples: Sequence[Example], args: argparse.Namespace) -> tuple[Scores, Scores, Scores]:
+    if not args.without_dev_phrases:
+        return cross_validate(examples, args.k, args.l2, args.relevant)
+    from monitor.judgement.classify import without_cues
+    from monitor.judgement.cues import SEEN_IN_DEV
+
+    with without_cues(SEEN_IN_DEV):
+        return cross_validate(examples, args.k, args.l2, args.relevant)
+
+
+def _print_cv(examples: Sequence[Example], args: argparse.Namespace, held: Scores, rules: Scores, fit: Scores) -> None:
     shown = sum(1 for e in examples if e.relevant or not args.relevant)
     print(f"{len(examples)} articles, {len({e.story for e in examples})} stories, {args.k} folds by story; "
           f"figures for {shown} {'on-topic ' if args.relevant else ''}articles")
@@ -345,6 +345,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(" " * 12 + "".join(f"{ev.value[:6]:>7}" for ev in EVENTS))
     for ev in EVENTS:
         print(f"{ev.value:12}" + "".join(f"{held.confusion[ev.value].get(p.value, 0):7}" for p in EVENTS))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments().parse_args(argv)
+    examples = read_examples(args.path)
+    if args.command == "train":
+        save(train(examples), args.output)
+        print(f"{args.output}: trained on {len(examples)} articles")
+        return 0
+    _print_cv(examples, args, *_cv(examples, args))
     return 0
 
 
