@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from monitor.judgement.cues import CUES, HAS_CJK, PARTNER_NOUNS, Cue, Near, folded
+from monitor.judgement.cues import CUES, HAS_CJK, PARTNER_NOUNS, Cue, LazyPattern, Near, folded
 from monitor.judgement.eventmodel import EventModel, default_model
 from monitor.model import Event
 
@@ -229,7 +229,7 @@ def _fired_in(part: str) -> tuple[list[Cue], list[str]]:
     return [CUES[i] for i in maybe if _found(CUES[i].pattern, part, tokens)], tokens
 
 
-def _found(pattern: re.Pattern[str] | Near, part: str, tokens: list[str]) -> bool:
+def _found(pattern: LazyPattern | Near, part: str, tokens: list[str]) -> bool:
     """``pattern.search(part)``, with the part's folded words already at hand for a ``Near``."""
     if isinstance(pattern, Near):
         return pattern.pair(tokens) is not None
