@@ -42,11 +42,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
+from typing import NamedTuple
 from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
-
-from courlan.clean import TRACKERS_RE
-from courlan.settings import ALLOWED_PARAMS, LANG_PARAMS
-from w3lib.url import canonicalize_url
 
 WEB_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -57,7 +55,23 @@ EDITION_PREFIXES = ("www.", "m.", "amp.")
 _AMBIGUOUS_TRACKERS = frozenset({"ref", "referer", "referrer", "source", "uid", "keyword", "kwd"})
 # Session ids: servers' own names (Java, PHP, classic ASP, ColdFusion), never part of a page's identity.
 _SESSION_IDS = frozenset({"jsessionid", "phpsessid", "aspsessionid", "cfid", "cftoken"})
-_CONTENT_PARAMS = ALLOWED_PARAMS | LANG_PARAMS
+class _Libraries(NamedTuple):
+    trackers: re.Pattern[str]
+    content_params: frozenset[str]
+    canonicalize: Callable[..., str]
+
+
+@functools.cache
+def _courlan() -> _Libraries:
+    """courlan's and w3lib's rules, imported at the first key: courlan alone costs ~125 ms to import, which a crawl
+    whose feeds are all unchanged never needs (it keys no entry)."""
+    from courlan.clean import TRACKERS_RE
+    from courlan.settings import ALLOWED_PARAMS, LANG_PARAMS
+    from w3lib.url import canonicalize_url
+
+    return _Libraries(TRACKERS_RE, frozenset(ALLOWED_PARAMS | LANG_PARAMS), canonicalize_url)
+
+
 # Trackers in every use that courlan's pattern misses: the own names of marketing-automation, web-analytics,
 # ad-click and consent-wall systems and of campaign ids, never a publisher's or a page's.
 _MORE_TRACKERS = frozenset(
@@ -140,12 +154,12 @@ def is_tracking_param(name: str, *, article_path: bool) -> bool:
     if key in _SESSION_IDS:
         return True
     if article_path:
-        return key not in _CONTENT_PARAMS
+        return key not in _courlan().content_params
     if key in _AMBIGUOUS_TRACKERS:
         return False
     if key in _MORE_TRACKERS:
         return True
-    found = TRACKERS_RE.search(key)
+    found = _courlan().trackers.search(key)
     # courlan's pattern also matches inside longer words ("ga" in "gallery"): only a whole name, a name's
     # "_"-separated part or one of its prefix families ("utm_") counts.
     return found is not None and (found.end() == len(key) or key[found.end() - 1] == "_" or key[found.end()] == "_")
@@ -156,7 +170,7 @@ def is_tracking_param(name: str, *, article_path: bool) -> bool:
 
 def _web_key(text: str, parts: SplitResult, *, fold: bool) -> str:
     fragment = parts.fragment if parts.fragment.startswith(("!", "/")) else ""
-    safe = urlsplit(canonicalize_url(text, keep_blank_values=True, keep_fragments=False))
+    safe = urlsplit(_courlan().canonicalize(text, keep_blank_values=True, keep_fragments=False))
     host, port = _host(safe, fold=fold)
     path = safe.path
     cached = _AMP_CACHE.fullmatch(host) and _AMP_CACHE_PATH.match(path)
@@ -252,7 +266,7 @@ def _fragment(fragment: str) -> str:
     """A route fragment, its escapes normalised as the path's are; "" for any other fragment."""
     if not fragment:
         return ""
-    return urlsplit(canonicalize_url(f"http://h/#{fragment}", keep_fragments=True)).fragment
+    return urlsplit(_courlan().canonicalize(f"http://h/#{fragment}", keep_fragments=True)).fragment
 
 
 def _other_scheme(text: str, parts: SplitResult) -> str:
