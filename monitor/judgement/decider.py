@@ -193,20 +193,18 @@ def _specific(story: StoryMemory, f: Probe) -> bool:
 
 def _gate(story: StoryMemory, f: Probe, window: timedelta, *, event: bool) -> str | None:
     """The first difference that makes this other news, in words; None when there is none. (Straight-line
-    checks, each in words in its own function only when it fails: an undated lookup scores ~50 candidates.)"""
+    checks, put in words by ``_other_*`` only when one fails: an undated lookup checks ~50 candidates.)"""
     if event and (story.event is not f.event or f.event is Event.REVIEW) and not _follows(story, f):
-        return _event_gate(story, f)
+        return _other_event(story, f)
     if f.generation and story.generation and _products_matter(story, f):
         if f.generation != story.generation:
-            return _product_gate(story, f)
+            return _other_product(story, f)
         if f.variant is not None and story.variant is not None and f.variant != story.variant:
-            return _variant_gate(story, f)
+            return _other_model(story, f)
     if f.region and story.region and f.region != story.region:
-        return _region_gate(story, f)
-    if f.targets and story.targets and f.event is Event.TEASER:
-        reason = _target_gate(story, f)
-        if reason is not None:
-            return reason
+        return _other_region(story, f)
+    if f.targets and story.targets and f.event is Event.TEASER and (reason := _other_date(story, f)) is not None:
+        return reason
     if f.day is not None and story.first is not None and abs(f.day - story.first) > window.days:
         return f"published outside the {window.days}-day window of the story"
     return None
@@ -221,12 +219,10 @@ def _follows(story: StoryMemory, f: Probe) -> bool:
             and not (f.days.isdisjoint(story.evidence) and f.title_tokens.isdisjoint(story.evidence)))
 
 
-def _event_gate(story: StoryMemory, f: Probe) -> str | None:
-    if story.event is not f.event:
-        return f"other event ({f.event} here, {story.event} there)"
-    if f.event is Event.REVIEW:
+def _other_event(story: StoryMemory, f: Probe) -> str:
+    if f.event is Event.REVIEW and story.event is f.event:
         return "every review is its own story (joined only as a copy)"
-    return None
+    return f"other event ({f.event} here, {story.event} there)"
 
 
 def _products_matter(story: StoryMemory, f: Probe) -> bool:
@@ -234,16 +230,12 @@ def _products_matter(story: StoryMemory, f: Probe) -> bool:
     return f.event is not Event.PARTNERSHIP or story.event is not Event.PARTNERSHIP
 
 
-def _product_gate(story: StoryMemory, f: Probe) -> str | None:
-    if _products_matter(story, f) and f.generation and story.generation and f.generation != story.generation:
-        return f"other product ({f.generation} here, {story.generation} there)"
-    return None
+def _other_product(story: StoryMemory, f: Probe) -> str:
+    return f"other product ({f.generation} here, {story.generation} there)"
 
 
-def _variant_gate(story: StoryMemory, f: Probe) -> str | None:
+def _other_model(story: StoryMemory, f: Probe) -> str:
     """"18 Pro" and "18 Ultra" are launched and teased apart; an article naming several has no variant."""
-    if not _products_matter(story, f) or f.variant is None or story.variant is None or f.variant == story.variant:
-        return None
     return f"other model ({_shown_variant(f)} here, {_shown_variant(story)} there)"
 
 
@@ -251,17 +243,13 @@ def _shown_variant(item: StoryMemory | Probe) -> str:
     return f"{item.generation} {item.variant}".strip() if item.variant else f"plain {item.generation}"
 
 
-def _region_gate(story: StoryMemory, f: Probe) -> str | None:
-    if f.region and story.region and f.region != story.region:
-        return f"other region ({f.region} here, {story.region} there)"
-    return None
+def _other_region(story: StoryMemory, f: Probe) -> str:
+    return f"other region ({f.region} here, {story.region} there)"
 
 
-def _target_gate(story: StoryMemory, f: Probe) -> str | None:
+def _other_date(story: StoryMemory, f: Probe) -> str | None:
     """A teaser of other dates is other news: the date moved, or it is another launch. (A day apart is the same
     date told from another time zone.)"""
-    if f.event is not Event.TEASER or not f.targets or not story.targets:
-        return None
     if any(abs(mine - known) <= 1 for mine in f.targets for known in story.targets):
         return None
     return f"other announced date ({_day_name(f.targets[0])} here, {_day_name(story.targets[0])} there)"

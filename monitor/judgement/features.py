@@ -104,34 +104,37 @@ def story_features(title: str, text: str, event: Event, published: datetime | No
     ``products``: the topic's product vocabulary; without one, an article names no product."""
     lead = text[:LEAD_CHARS]
     named = products.named(title, lead, TITLE_WEIGHT) if products else Named()
+    headline = title or text.split("\n", 1)[0]
+    mentioned = named_days(title + "\n" + lead)  # once: both the days and a teaser's targets read them
     return StoryFeatures(
         models=named.models,
         generation=named.generation,
         variant=named.variant,
-        region=_region(title or text.split("\n", 1)[0]),
+        region=_region(headline),
         event=event,
-        title_tokens=_title_tokens(title or text.split("\n", 1)[0], products.words if products else frozenset()),
-        days=_days(title + "\n" + lead, published),
-        targets=_targets(title, lead, published) if event is Event.TEASER else (),
+        title_tokens=_title_tokens(headline, products.words if products else frozenset()),
+        days=_days(mentioned, published),
+        targets=_targets(title, mentioned, published) if event is Event.TEASER else (),
         published=published.date() if published else None,
     )
 
 
-def _days(text: str, published: datetime | None) -> tuple[tuple[int, int], ...]:
+def _days(mentioned: frozenset[tuple[int, int]], published: datetime | None) -> tuple[tuple[int, int], ...]:
     """The days an article is about: those it names, and the day it was published — a report published on
     May 23 and another that says "announced on 23 May" describe the same day (seeds 001 and 004)."""
-    days = set(named_days(text))
+    days = set(mentioned)
     if published is not None:
         days.add((published.month, published.day))
     return tuple(sorted(days))
 
 
-def _targets(title: str, lead: str, published: datetime | None) -> tuple[tuple[int, int], ...]:
-    """The days a teaser may announce: every day named in title and lead that lies ahead of publication (within
-    ``TARGET_DAYS``); for an undated article, the days its title names."""
+def _targets(title: str, mentioned: frozenset[tuple[int, int]],
+             published: datetime | None) -> tuple[tuple[int, int], ...]:
+    """The days a teaser may announce: every day named in title and lead (``mentioned``) that lies ahead of
+    publication (within ``TARGET_DAYS``); for an undated article, the days its title names."""
     if published is None:
         return tuple(sorted(named_days(title)))
-    return tuple(day for day in sorted(named_days(title + "\n" + lead)) if _ahead(day, published.date()))
+    return tuple(day for day in sorted(mentioned) if _ahead(day, published.date()))
 
 
 def _ahead(day: tuple[int, int], today: date) -> bool:

@@ -35,7 +35,7 @@ _BARE = re.compile(
 )
 BASE = ""  # the variant of a model named without one ("Xiaomi 15")
 SERIES = "*"  # "the Xiaomi 15 series": every variant at once
-_SERIES = r"(?:series|serie|lineup|line-up|family|reihe|série|serie|系列|シリーズ)"
+_SERIES = r"(?:series|serie|lineup|line-up|family|reihe|série|系列|シリーズ)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,8 @@ class Products:
 
     def __init__(self, lines: Sequence[str], aliases: Sequence[Sequence[str]] = ()) -> None:
         canonical = {_fold(member): _fold(group[0]) for group in aliases for member in group}
-        names = {_fold(line): canonical.get(_fold(line), _fold(line)) for line in lines if _fold(line)}
+        folded = [name for name in map(_fold, lines) if name]
+        names = {name: canonical.get(name, name) for name in folded}
         self._canonical = names
         self._pattern = _line_pattern(names) if names else None
         # The words of every line and alias: headline words that say only "this is the topic".
