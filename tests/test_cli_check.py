@@ -79,6 +79,14 @@ def test_config_check_reports_a_query_syntax_error_with_its_position(tmp_path: P
     assert code == 2 and "xiaomi-leica" in output and "position" in output
 
 
+def test_config_check_refuses_an_event_model_that_is_not_one(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {})
+    (tmp_path / "model.json").write_text('{"weights": "none"}', encoding="utf-8")
+    config.write_text(config.read_text() + '\n[judgement]\nevent_model = "model.json"\n')
+    code, _, output = run(config, "config", "check")
+    assert code == 2 and "judgement.event_model" in output and "model.json" in output
+
+
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     config = write_config(tmp_path, {})
     code, _, output = run(config, "db", "upgrade")

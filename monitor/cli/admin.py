@@ -35,7 +35,7 @@ def config_check(ctx: click.Context) -> None:
     from monitor.terminal import plural
 
     cfg = load(ctx)
-    Judge(cfg.topics)  # query syntax errors belong to "is the configuration valid"
+    Judge(cfg.topics, cfg.judgement.event_model)  # a bad query or event model belongs to "is the configuration valid"
     click.echo(json.dumps(describe(cfg), indent=2, ensure_ascii=False))
     counts = ", ".join((plural(len(cfg.sources), "source"), plural(len(cfg.topics), "topic"),
                         plural(len(cfg.channels), "channel")))  # fmt: skip
