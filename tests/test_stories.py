@@ -142,6 +142,27 @@ def test_teasers_of_two_variants_with_two_dates_are_two_stories() -> None:
     assert again == ultra
 
 
+def test_a_teaser_of_another_model_for_the_same_launch_day_joins() -> None:
+    stream = Stream()
+    series = stream.ingest(
+        "Xiaomi 19 with Leica cameras will go official on December 11",
+        "Xiaomi confirmed that the Xiaomi 19 with Leica optics launches on December 11.",
+        published=datetime(2028, 12, 7),
+    )
+    pro = stream.ingest(
+        "Xiaomi 19 Pro launch on December 11: official design teasers",
+        "Xiaomi has posted design teasers of the Xiaomi 19 Pro ahead of its December 11 launch, with Leica cameras.",
+        published=datetime(2028, 12, 8),
+    )
+    assert pro == series  # one launch event, whichever model the headline leads with
+    ultra_later = stream.ingest(
+        "Xiaomi 19 Ultra launch date set for December 28",
+        "Xiaomi confirmed that the Xiaomi 19 Ultra with Leica optics launches on December 28.",
+        published=datetime(2028, 12, 9),
+    )
+    assert ultra_later != series  # another model on another day: another story
+
+
 def test_two_steps_of_one_partnership_are_two_stories_but_its_coverage_joins() -> None:
     stream = Stream()
     lab = stream.ingest(

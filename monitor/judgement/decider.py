@@ -199,7 +199,8 @@ def _gate(story: StoryMemory, f: Probe, window: timedelta, *, event: bool) -> st
     if f.generation and story.generation and _products_matter(story, f):
         if f.generation != story.generation:
             return _other_product(story, f)
-        if f.variant is not None and story.variant is not None and f.variant != story.variant:
+        if (f.variant is not None and story.variant is not None and f.variant != story.variant
+                and not _same_announced_day(story, f)):
             return _other_model(story, f)
     if f.region and story.region and f.region != story.region:
         return _other_region(story, f)
@@ -245,6 +246,13 @@ def _shown_variant(item: StoryMemory | Probe) -> str:
 
 def _other_region(story: StoryMemory, f: Probe) -> str:
     return f"other region ({f.region} here, {story.region} there)"
+
+
+def _same_announced_day(story: StoryMemory, f: Probe) -> bool:
+    """A teaser announcing the day the story's teasers announce: one launch event, whichever model of the series a
+    headline leads with ("13 Pro launches December 11" is coverage of "13 series on December 11"). Teasers of two
+    models for two days stay apart (the date gate)."""
+    return f.event is Event.TEASER and bool(f.targets) and bool(story.targets) and _other_date(story, f) is None
 
 
 def _other_date(story: StoryMemory, f: Probe) -> str | None:
