@@ -251,6 +251,11 @@ def test_unknown_key_without_a_close_match_lists_the_known_keys(tmp_path: Path) 
             "topics[1].alert_on[0]",
             "expected a string, got integer 1",
         ),
+        (
+            MINIMAL + "\n[[topics]]\nname = 'b'\nquery = 'x'\nproduct_lines = ['find', ['galaxy', '']]",
+            "topics[1].product_lines[1]",
+            "expected a word or an array of words",
+        ),
     ],
 )
 def test_wrong_type_is_an_error(tmp_path: Path, text: str, key: str, expected: str) -> None:
@@ -647,6 +652,14 @@ def _example_line(text: str) -> bool:
             "alert_on",
         )
     )
+
+
+def test_a_product_line_group_names_one_line_without_widening_the_query(tmp_path: Path) -> None:
+    topic = load(tmp_path, MINIMAL.replace("query =", 'product_lines = [["galaxy", "samsung"], "note"]\nquery =')
+                 ).topics[0]
+    assert topic.lines == ("galaxy", "samsung", "note")
+    assert ("galaxy", "samsung") in topic.product_aliases
+    assert ("galaxy", "samsung") not in topic.aliases  # the query's words do not expand through it
 
 
 def test_repeated_list_values_are_kept_once_in_order(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 TOPIC = "xiaomi-leica"
 # The shipped topic's product vocabulary, as config.toml declares it (the code knows no brand).
 SHIPPED = load_config(Path(__file__).resolve().parents[1] / "config.toml", env={}).topics[0]
-PRODUCTS = Products(SHIPPED.lines, SHIPPED.aliases)
+PRODUCTS = Products(SHIPPED.lines, SHIPPED.product_aliases)
 
 
 def judged(title: str, text: str, published: datetime | None = None, topic: str = TOPIC) -> Judgement:
@@ -161,6 +161,22 @@ def test_a_teaser_of_another_model_for_the_same_launch_day_joins() -> None:
         published=datetime(2028, 12, 9),
     )
     assert ultra_later != series  # another model on another day: another story
+
+
+def test_a_product_named_by_either_name_of_its_line_is_one_product() -> None:
+    # config.toml groups the line names ("xiaomi", "mi"): "Mi 12S Ultra" and "Xiaomi 12S Ultra" are one phone.
+    stream = Stream()
+    first = stream.ingest(
+        "Mi 12S Ultra launched with a one-inch Leica sensor",
+        "Xiaomi has launched the Mi 12S Ultra in China with a one-inch sensor and Leica optics.",
+        published=datetime(2022, 7, 4),
+    )
+    second = stream.ingest(
+        "Xiaomi 12S Ultra launched: Leica camera, one-inch sensor",
+        "The Xiaomi 12S Ultra is official, with Leica optics and a one-inch sensor.",
+        published=datetime(2022, 7, 5),
+    )
+    assert second == first
 
 
 def test_two_steps_of_one_partnership_are_two_stories_but_its_coverage_joins() -> None:

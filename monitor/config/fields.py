@@ -68,11 +68,6 @@ def rule(
     return {_RULE: Rule(low, high, shortest, longest, parse, read, spider_only)}
 
 
-def trimmed_words(table: Table, name: str) -> tuple[str, ...]:
-    """Words or phrases, each stripped, blank ones dropped."""
-    return tuple(word.strip() for word in table.strings(name) if word.strip())
-
-
 def regular_expressions(table: Table, name: str) -> tuple[str, ...]:
     """Regular expressions, compiled once here so a bad one is refused at load, not at the first crawl."""
     patterns = table.strings(name)

@@ -11,7 +11,7 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Literal, get_args
 
-from monitor.config.fields import regular_expressions, rule, trimmed_words
+from monitor.config.fields import regular_expressions, rule
 from monitor.config.parsers import check_tag_uri, check_timezone, check_web_url, parse_quiet_hours
 from monitor.model import Event
 
@@ -90,7 +90,8 @@ class TopicConfig:
     subjects together (``xiaomi leica``); every rival is a ``NOT`` of the query (the subject rule in
     ``monitor.judgement.match``).
     ``product_lines`` are names that, followed by a model token, name a product ("Mix Fold 4");
-    the subjects' names and aliases are product lines too ("Xiaomi 15 Ultra", "小米15").
+    the subjects' names and aliases are product lines too ("Xiaomi 15 Ultra", "小米15"). A group of lines names
+    one product by either name (``["galaxy", "samsung"]``: "Galaxy S25" and "Samsung S25" are one phone).
     """
 
     name: str
@@ -99,7 +100,7 @@ class TopicConfig:
     channels: tuple[str, ...] = ()
     subjects: tuple[tuple[str, ...], ...] = ()
     rivals: tuple[tuple[str, ...], ...] = ()
-    product_lines: tuple[str, ...] = field(default=(), metadata=rule(read=trimmed_words))
+    product_lines: tuple[tuple[str, ...], ...] = ()
 
     @property
     def aliases(self) -> tuple[tuple[str, ...], ...]:
@@ -109,7 +110,13 @@ class TopicConfig:
     @property
     def lines(self) -> tuple[str, ...]:
         """Product-line names: the configured ones, then every subject name and alias."""
-        return tuple(dict.fromkeys((*self.product_lines, *(w for group in self.subjects for w in group))))
+        return tuple(dict.fromkeys(w for group in (*self.product_lines, *self.subjects) for w in group))
+
+    @property
+    def product_aliases(self) -> tuple[tuple[str, ...], ...]:
+        """The groups whose members name one product line: the query's alias groups and the product-line groups.
+        (Product-line groups stay out of the query: "mi" must not match wherever "xiaomi" may.)"""
+        return (*self.aliases, *(group for group in self.product_lines if len(group) > 1))
 
 
 @dataclass(frozen=True, slots=True)

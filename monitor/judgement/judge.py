@@ -63,7 +63,7 @@ class Judge:
         )
         # A topic's product lines: those it configures and its subjects, else the names its query is about.
         self._products: dict[str, Products] = {
-            t.name: Products((*t.lines, *query.subject_names()), t.aliases)
+            t.name: Products((*t.lines, *query.subject_names()), t.product_aliases)
             for t, (_, query) in zip(topics, self._queries, strict=True)
         }
 
