@@ -36,6 +36,9 @@ class TopicLike(Protocol):
     @property
     def lines(self) -> Sequence[str]: ...
 
+    @property
+    def product_aliases(self) -> Sequence[Sequence[str]]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Judgement:
