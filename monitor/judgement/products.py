@@ -29,8 +29,12 @@ _VARIANT = "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in VARIANTS)
 # One to three digits, one optional letter before and after; not a unit or network name, not a decimal, not part of
 # a longer word ("50MP"), not "1-inch".
 _TOKEN = r"(?:[a-z](?=\d))?\d{1,3}(?:(?![gwkmhx]\b)[a-z])?(?![\w.,]\d|[a-z0-9_]|[-\u2010\u2011]?(?:inch|zoll|mm)\b)"
+# Chinese and Japanese write no space around a model: "旗舰17 Ultra即将登场" names a "17 Ultra".
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+_END = rf"(?![^\W{_CJK}])"  # the end of a variant: not inside a longer word, but CJK may follow at once
 _BARE = re.compile(
-    rf"(?:^|[,/&]\s*|\b(?:the|and|und|et|le|la|das|die|der|or|oder|vs\.?|y|e)\s+)({_TOKEN})\s*({_VARIANT})(?!\w)",
+    rf"(?:^|[,/&]\s*|\b(?:the|and|und|et|le|la|das|die|der|or|oder|vs\.?|y|e)\s+|(?<=[{_CJK}]))"
+    rf"({_TOKEN})\s*({_VARIANT}){_END}",
     re.IGNORECASE | re.MULTILINE,
 )
 BASE = ""  # the variant of a model named without one ("Xiaomi 15")
@@ -78,14 +82,17 @@ class Products:
             return []
         found: list[tuple[str, str]] = []
         lines: Counter[str] = Counter()
+        named_at: set[int] = set()  # where each line-led model's token starts: not read again as a bare one
         for match in self._pattern.finditer(part):
             line = self._canonical[" ".join(match.group("line").split())]
             lines[line] += 1
             variant = SERIES if match.group("series") else _variant(match.group("variant"))
             found.append((f"{line} {match.group('token')}", variant))
+            named_at.add(match.start("token"))
         if lines:  # a bare "15 Ultra" belongs to the line the part names most
             line = lines.most_common(1)[0][0]
-            found += [(f"{line} {token}", _variant(variant)) for token, variant in _BARE.findall(part)]
+            found += [(f"{line} {bare.group(1)}", _variant(bare.group(2))) for bare in _BARE.finditer(part)
+                      if bare.start(1) not in named_at]
         return found
 
 
@@ -109,11 +116,11 @@ def _generic_models(part: str) -> list[tuple[str, str]]:
 
 
 def _line_pattern(names: dict[str, str]) -> re.Pattern[str]:
-    # Longest first, so "mix fold" is tried before "mix"; CJK lines need no space before the token ("小米15").
+    # Longest first, so "mix fold" is tried before "mix". CJK needs no space on either side: "与小米13扁平" names "小米13".
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
     return re.compile(
-        rf"(?<!\w)(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_TOKEN})"
-        rf"(?:[\s-]*(?P<variant>{_VARIANT})(?!\w)|[\s-]*(?P<series>{_SERIES}))?",
+        rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_TOKEN})"
+        rf"(?:[\s-]*(?P<variant>{_VARIANT}){_END}|[\s-]*(?P<series>{_SERIES}))?",
         re.IGNORECASE,
     )
 
