@@ -19,7 +19,7 @@ import pytest
 
 from monitor.ingest.extract import html_to_text
 from monitor.ingest.parse import parse_feed
-from monitor.model import RawDocument
+from monitor.model import Event, RawDocument
 from monitor.quality import LabelError, Labelled, assign_folds, feeds, load, waves
 from monitor.quality.__main__ import main
 from monitor.quality.cv import Evaluation, evaluate, load_hook
@@ -387,3 +387,18 @@ def test_held_out_figures_stay_above_their_floors(evaluation: Evaluation) -> Non
     # Ceilings: each split of a story is one more message in every channel.
     assert f.alerts_per_alerted_story <= 1.45  # 1.31
     assert max(f.alerts_per_channel.values()) <= 46  # 41, for 33 alert-worthy stories
+
+
+def test_the_oracle_diagnostic_gives_the_judge_the_labelled_events_and_then_steps_aside() -> None:
+    from monitor.judgement import classify
+    from monitor.quality.oracle import labelled_events
+
+    launch_text = "Nimbus has launched the Nimbus 9 Ultra today with a periscope camera and a large battery."
+    labelled = [Labelled("a", RawDocument(url="https://example.test/a", title="Nimbus 9 Ultra", text=launch_text,
+                                          source="s", outlet="o"), "", True, "s1", "teaser")]
+    title, published = "Nimbus 9 Ultra launched", None
+    assert classify.classify_event(title, launch_text, published).event is Event.LAUNCH
+    with labelled_events(labelled):
+        assert classify.classify_event(title, "Read more\n" + launch_text, published).event is Event.TEASER
+        assert classify.classify_event(title, "Nimbus 9 Ultra launched today.", published).event is Event.LAUNCH
+    assert classify.classify_event(title, launch_text, published).event is Event.LAUNCH

@@ -36,6 +36,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cv", action="store_true", help="the fit only (same as --folds 1), for quick debugging")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                    help="replays run at once, in worker processes (default: 2, or 1 on a one-core machine)")
+    p.add_argument("--oracle-events", action="store_true",
+                   help="a diagnostic: replay with the labelled events in place of the classifier's (what stories "
+                        "and alerts would be with a perfect event classifier; never the product's figure)")
     p.add_argument("--json", action="store_true", help="one JSON object instead of the text report")
     p.add_argument("--markdown", action="store_true", help="the tables of docs/quality.md instead")
     p.add_argument("-v", "--verbose", action="store_true", help="also every article's outcome")
@@ -90,7 +93,7 @@ def _measure(args: argparse.Namespace, articles: Sequence[Labelled]) -> int:
     from monitor.quality.replay import ReplayError, Settings, user_tables
     from monitor.quality.report import as_json, as_markdown, as_text
 
-    settings = Settings(args.config, args.topic, _seeds(args))
+    settings = Settings(args.config, args.topic, _seeds(args), oracle_events=args.oracle_events)
     try:
         tables = user_tables(args.config, args.topic)
     except ReplayError as exc:
@@ -106,7 +109,7 @@ def _measure(args: argparse.Namespace, articles: Sequence[Labelled]) -> int:
         return 1
     header = {"path": str(args.path), "articles": len(articles), "config": str(args.config),
               "topic": tables.topic.get("name"), "seeds": str(settings.seeds) if settings.seeds else None,
-              "folds": folds, "measured": _when()}
+              "folds": folds, "measured": _when(), "oracle_events": args.oracle_events}
     render = as_json if args.json else as_markdown if args.markdown else as_text
     print(render(evaluation, header, verbose=args.verbose))
     return 0

@@ -27,7 +27,7 @@ import time
 import tomllib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.errors import ReplayError as ReplayError  # raised here; re-exported for the runner
 from monitor.quality import feeds
 from monitor.quality.data import Labelled, waves
+from monitor.quality.oracle import labelled_events
 from monitor.quality.tomlwrite import dumps
 from monitor.quality.world import Outlets, Webhook
 
@@ -52,6 +53,7 @@ class Settings:
     config: Path
     topic: str | None = None  # None: the config's first topic
     seeds: Path | None = None  # None: no seeds imported
+    oracle_events: bool = False  # a diagnostic: the labelled event instead of the classifier's (oracle.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +159,9 @@ def replay(articles: Sequence[Labelled], settings: Settings, overrides: Mapping[
     """Publish ``articles`` in waves to a fresh ``monitor`` and read back what it stored and sent."""
     started = time.perf_counter()
     tables = tables or user_tables(settings.config, settings.topic)
-    with tempfile.TemporaryDirectory(prefix="monitor-quality-") as tmp, Outlets() as outlets, Webhook() as hook:
+    events = labelled_events(articles) if settings.oracle_events else nullcontext()
+    with tempfile.TemporaryDirectory(prefix="monitor-quality-") as tmp, Outlets() as outlets, Webhook() as hook, \
+            events:
         run = _Run(Path(tmp), articles, outlets, hook)
         run.write_config(tables, overrides or {})
         run.import_seeds(settings.seeds)

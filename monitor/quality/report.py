@@ -42,6 +42,10 @@ def _replay_facts(run: Run) -> dict[str, Any]:
     }
 
 
+ORACLE_NOTE = ("DIAGNOSTIC (--oracle-events): every article's event is its label, not the classifier's; "
+               "these are not the product's figures")
+
+
 def as_text(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool) -> str:
     held_out = evaluation.held_out
     columns: list[tuple[str, Figures]] = []
@@ -55,6 +59,7 @@ def as_text(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool) ->
         + (f"{len(evaluation.folds)}-fold cross-validation by story" if evaluation.folds else "fit only"),
         f"learned parts: {evaluation.learned}" + (
             f" (sets [judgement] {', '.join(sorted(evaluation.fit.overrides))})" if evaluation.fit.overrides else ""),
+        *([ORACLE_NOTE] if header.get("oracle_events") else []),
         "",
         *_table(columns),
         "",
@@ -203,7 +208,7 @@ def as_markdown(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool
     names = ["held-out", "fit"] if main else ["fit"]
     lines = [f"Measured {header.get('measured', '')}: {header['articles']} articles, topic `{header['topic']}`, "
              f"{len(evaluation.folds) or 'no'} folds, learned parts: {evaluation.learned}; "
-             f"{evaluation.seconds:.0f} s in all.", "",
+             f"{evaluation.seconds:.0f} s in all." + (f" {ORACLE_NOTE}" if header.get("oracle_events") else ""), "",
              "| measure | " + " | ".join(names) + " | target (held-out) |",
              "|---|" + "---|" * len(names) + "---|"]
     for name, get in _measures(shown):
