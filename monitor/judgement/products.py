@@ -116,7 +116,8 @@ def _generic_models(part: str) -> list[tuple[str, str]]:
 
 
 def _line_pattern(names: dict[str, str]) -> re.Pattern[str]:
-    # Longest first, so "mix fold" is tried before "mix". CJK needs no space on either side: "与小米13扁平" names "小米13".
+    # Longest first, so "mix fold" is tried before "mix". CJK needs no space on either side of a line or model:
+    # "与小米13扁平" names "小米13".
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
     return re.compile(
         rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_TOKEN})"
