@@ -283,3 +283,40 @@ def test_the_end_of_a_partnership_is_no_partnership_news() -> None:
     assert decision.event is not Event.PARTNERSHIP
     started = classify_event("Arden announces a partnership with Kestrel", "Neither company gave a reason.", None)
     assert started.event is Event.PARTNERSHIP
+
+
+# --- dated sentences: the days are found once per article, by position --------------------------------------
+
+
+def _dated_sentences_one_by_one(head: str) -> list[tuple[str, Event, str]]:
+    """The straightforward reading: split the head into sentences and look for a named day in each."""
+    from monitor.judgement.classify import _SENTENCE_END, _dated_sentences, _day_spans
+
+    out = []
+    for sentence in _SENTENCE_END.split(head):
+        if named_days(sentence):
+            out += _dated_sentences(sentence, _day_spans(sentence))
+    return out
+
+
+_SENTENCE_PIECES = _DATE_PIECES + ["confirms", "tipster", "将于", "leaked", "Invitation", "said", "The"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_SENTENCE_PIECES),
+                          st.sampled_from([" ", "", ". ", "! ", "\n", "。", ", ", "|"])), max_size=12))
+def test_dated_sentences_are_those_a_sentence_by_sentence_search_finds(pieces: list[tuple[str, str]]) -> None:
+    from monitor.judgement.classify import _dated_sentences, _day_spans
+
+    head = "".join(piece + glue for piece, glue in pieces)
+    assert _dated_sentences(head, _day_spans(head)) == _dated_sentences_one_by_one(head)
+
+
+def test_a_date_in_another_sentence_than_the_confirmation_is_no_official_date() -> None:
+    from monitor.judgement.classify import evidence
+
+    published = datetime(2027, 2, 20)
+    apart = evidence("Kestrel K7 Ultra", "Kestrel confirms a new phone.\nShops open on March 10.", published)
+    together = evidence("Kestrel K7 Ultra", "Kestrel confirms a new phone on March 10.", published)
+    assert apart.signals["official_date"] == 0.0
+    assert together.signals["official_date"] == 1.0
