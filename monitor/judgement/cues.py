@@ -66,7 +66,7 @@ def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
     """Cues for literal phrases: Latin ones match whole words, case-insensitively; CJK ones anywhere."""
     out = []
     for phrase in phrases:
-        body = re.escape(phrase)
+        body = _SPACE_OR_HYPHEN.sub(r"[\\s-]+", re.escape(phrase))
         keys: tuple[str, ...] = ()
         words: frozenset[str] = frozenset()
         if not HAS_CJK.search(phrase):
@@ -79,6 +79,11 @@ def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
             body = r"(?<!或)(?<!或许)(?<!或許)" + body  # "或将于" is "may be on": a guess, not a date set
         out.append(Cue(event, LazyPattern(body), weight, phrase, keys, words))
     return out
+
+
+# Within a phrase a space and a hyphen are the same join: writers (and headlines rebuilt from addresses) spell
+# "team-up" / "team up", "co-branded" / "co branded", "pre-order" / "pre order" either way.
+_SPACE_OR_HYPHEN = re.compile(r"(?:\\ |\\-)+")
 
 
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
