@@ -320,3 +320,34 @@ def test_a_date_in_another_sentence_than_the_confirmation_is_no_official_date() 
     together = evidence("Kestrel K7 Ultra", "Kestrel confirms a new phone on March 10.", published)
     assert apart.signals["official_date"] == 0.0
     assert together.signals["official_date"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "event"),
+    [
+        # a past tense and a future tense of the same news, in several languages
+        ("Kestrel hat das K7 Ultra vorgestellt", "Das Telefon kostet 999 Euro.", Event.LAUNCH),
+        ("El Kestrel K7 Ultra ya está disponible en España", "Cuesta 999 euros.", Event.LAUNCH),
+        ("Kestrel K7 Ultra makes its debut in Europe", "Shipping starts today.", Event.LAUNCH),
+        ("Kestrel presenterà il K7 Ultra il 10 marzo", "L'evento si terrà a Milano.", Event.TEASER),
+        ("Kestrel lancera le K7 Ultra en Europe", "La marque n'a pas encore donné de prix.", Event.TEASER),
+        ("Kestrel presentará el K7 Ultra en Madrid", "La marca envió las invitaciones.", Event.TEASER),
+        ("Kestrel K7 Ultra is set to arrive with a bigger sensor", "Kestrel is teasing the camera.",
+         Event.TEASER),
+        # leak forms and review forms any product has
+        ("Kestrel K7 Ultra dummy units show the camera bump", "The design is supposedly final.", Event.RUMOR),
+        ("Kestrel K7 Ultra 渲染图曝光", "据称新机采用全新设计。", Event.RUMOR),
+        ("Kestrel K7 Ultra: unser Fazit nach zwei Wochen", "Die Kamera überzeugt.", Event.REVIEW),
+        ("Kestrel K7 Ultra: should you buy it?", "After a month with it, the camera still impresses.",
+         Event.REVIEW),
+    ],
+)
+def test_tense_leak_and_review_forms_of_any_product(title: str, text: str, event: Event) -> None:
+    assert classify_event(title, text, None).event is event
+
+
+def test_a_space_or_a_hyphen_joins_the_words_of_a_cue() -> None:
+    # Headlines rebuilt from a page address lose their hyphens: "team-up" and "team up" are one cue.
+    for title in ("Kestrel and Arden team-up is official", "Kestrel and Arden team up"):
+        assert classify_event(title, "", None).event is Event.PARTNERSHIP, title
+    assert classify_event("Kestrel K7 Ultra pre order", "", None).cues == ('title:"pre-order"',)
