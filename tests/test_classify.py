@@ -351,3 +351,12 @@ def test_a_space_or_a_hyphen_joins_the_words_of_a_cue() -> None:
     for title in ("Kestrel and Arden team-up is official", "Kestrel and Arden team up"):
         assert classify_event(title, "", None).event is Event.PARTNERSHIP, title
     assert classify_event("Kestrel K7 Ultra pre order", "", None).cues == ('title:"pre-order"',)
+
+
+def test_a_product_made_in_cooperation_is_no_partnership_announcement() -> None:
+    made = classify_event("Kestrel confirms it will announce the K7 Ultra in cooperation with Arden on March 10",
+                          "", datetime(2027, 3, 1))
+    assert made.event is Event.TEASER
+    assert 'title:"announces / confirms / signs a partnership"' not in made.cues
+    signed = classify_event("Kestrel announces a cooperation with Arden", "", None)
+    assert signed.event is Event.PARTNERSHIP

@@ -102,10 +102,11 @@ class Near:
     long-standing partnership", "partnership ... extended". Searched like a pattern (``search``), but by looking
     at the words around each noun, which is many times cheaper than a regular expression with gaps."""
 
-    def __init__(self, verbs: Sequence[str], nouns: Sequence[str], gap: int) -> None:
+    def __init__(self, verbs: Sequence[str], nouns: Sequence[str], gap: int, not_after: Sequence[str] = ()) -> None:
         self.verbs = frozenset(folded(v) for v in verbs)
         self.nouns = frozenset(folded(n) for n in nouns)
         self.gap = gap
+        self.not_after = frozenset(folded(w) for w in not_after)  # a noun right after one of these does not count
 
     def search(self, text: str) -> str | None:
         """The words from verb to noun (or noun to verb) of the first pair found, else None."""
@@ -114,7 +115,7 @@ class Near:
     def pair(self, words: list[str]) -> str | None:
         """``search`` on the text's words, folded."""
         for i, word in enumerate(words):
-            if word not in self.nouns:
+            if word not in self.nouns or (i and words[i - 1] in self.not_after):
                 continue
             for j in range(max(0, i - self.gap - 1), min(len(words), i + self.gap + 2)):
                 if j != i and words[j] in self.verbs:
@@ -123,9 +124,9 @@ class Near:
 
 
 def _gap_cue(event: Event, weight: float, label: str, verbs: Sequence[str], nouns: Sequence[str],
-             gap: int = 3) -> list[Cue]:
+             gap: int = 3, not_after: Sequence[str] = ()) -> list[Cue]:
     """A cue for a verb near a noun (``Near``); ``label`` explains it; the nouns are the prefilter keys."""
-    near = Near(verbs, nouns, gap)
+    near = Near(verbs, nouns, gap, not_after)
     return [Cue(event, near, weight, label, tuple(sorted(near.nouns)))]
 
 
@@ -136,6 +137,11 @@ _L, _T, _P, _R, _V = Event.LAUNCH, Event.TEASER, Event.PARTNERSHIP, Event.RUMOR,
 PARTNER_NOUNS = ("partnership", "partnerships", "collaboration", "cooperation", "alliance", "agreement",
                   "ties", "Partnerschaft", "Kooperation", "Zusammenarbeit", "partenariat", "coopération",
                   "collaborazione", "accordo", "asociación", "alianza", "colaboración", "acuerdo")
+
+# "announces the X in cooperation with Y" announces the X: a partner noun after "in" / "en" / "im" says how a
+# product was made ("in Zusammenarbeit mit", "en partenariat avec", "in collaborazione con"), not that a
+# partnership is being announced.
+_MANNER = ("in", "en", "im")
 
 CUES: tuple[Cue, ...] = tuple(
     # --- launch: the product is out, official, on sale -------------------------------------------------------
@@ -276,7 +282,7 @@ CUES: tuple[Cue, ...] = tuple(
                 "unveiled", "angekündigt", "kündigen", "kündigt", "bestätigt", "bestätigen", "geschlossen",
                 "annonce", "annoncent", "annoncé", "confirme", "confirment", "signent", "annunciato", "annunciano",
                 "annuncia", "confermato", "firmato", "anuncian", "anuncia", "anunciado", "confirman", "firman"),
-               PARTNER_NOUNS, gap=5)
+               PARTNER_NOUNS, gap=5, not_after=_MANNER)
     + _cue(_P, 1.5, "partnership", "Partnerschaft", "Kooperation", "Zusammenarbeit", "partenariat",
            "collaborazione", "asociación", "alianza")
     + _cue(_P, 1.0, "collaboration", "cooperation", "collaborate", "co-engineered",
