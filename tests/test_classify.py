@@ -354,9 +354,7 @@ def test_a_space_or_a_hyphen_joins_the_words_of_a_cue() -> None:
 
 
 def test_a_product_made_in_cooperation_is_no_partnership_announcement() -> None:
-    made = classify_event("Kestrel confirms it will announce the K7 Ultra in cooperation with Arden on March 10",
-                          "", datetime(2027, 3, 1))
-    assert made.event is Event.TEASER
-    assert 'title:"announces / confirms / signs a partnership"' not in made.cues
+    made = classify_event("Kestrel unveils the K7 Ultra, made in cooperation with Arden", "", None)
+    assert made.event is Event.LAUNCH
     signed = classify_event("Kestrel announces a cooperation with Arden", "", None)
     assert signed.event is Event.PARTNERSHIP
