@@ -1,8 +1,9 @@
 """Cue phrases: what a person would name as evidence of each event, in English, German, French, Italian, Spanish,
 Chinese (simplified and traditional) and Japanese. Language knowledge only — no brand, product or outlet. Pure.
 
-A ``Cue`` is a literal phrase (Latin phrases match whole words, case-insensitively; CJK ones anywhere) or a
-``Near`` pair (a verb a few words from a noun, either order: "extend … partnership"). Launch verbs do not fire in
+A ``Cue`` is a literal phrase (Latin phrases match whole words, case-insensitively, a space and a hyphen alike;
+CJK ones anywhere) or a ``Near`` pair (a verb a few words from a noun, either order: "extend … partnership"; a
+noun of manner, "in cooperation with", is no object of "announce"). Launch verbs do not fire in
 the future tense, leak words not after "official", review words not on a "hands-on video" of a leak. ``classify``
 scores what fired; ``SEEN_IN_DEV`` lists the phrases taken from misread dev articles, so they can be measured
 without (``python -m monitor.judgement.eventmodel cv --without-dev-phrases``).
