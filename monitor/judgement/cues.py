@@ -264,7 +264,7 @@ CUES: tuple[Cue, ...] = tuple(
            "联合研发", "聯合研發", "共同研发", "共同研發", "签约", "簽約", "达成合作", "達成合作", "深化合作",
            "合作升级", "合作升級", "提携", "業務提携", "協業", "共同開発", "パートナーシップ")
     + _cue(_P, 3.0, "joint venture", "s'allient", "si alleano", "kooperieren")
-    + _cue(_P, 1.0, "jointly", "co-branding", "joint development", "Allianz", "alleanza", "accordo")
+    + _cue(_P, 1.0, "jointly", "co-branding", "joint development", "alleanza", "accordo")
     + _gap_cue(_T, 3.0, "confirms the rumours",
                ("confirm", "confirms", "confirmed", "bestätigt", "bestätigen", "confirme", "confirmé", "conferma",
                 "confermato", "confirma", "confirmado"),
@@ -308,10 +308,10 @@ CUES: tuple[Cue, ...] = tuple(
            "據報道", "可能性", "とみられる", "見込み")
     # Leak forms a person names for any product: renders, dummies, listings, "emerges", "supposedly"
     + _cue(_R, 3.0, "render", "dummy", "dummies", "mockup", "schematics", "alleged", "supposedly", "unverified",
-           "appears online", "appeared online", "pops up", "popped up", "shows up", "Renderbilder",
-           "Renderings", "Gerüchteküche", "fuité", "fuitent", "rendus", "trapela", "filtra", "filtran",
+           "appears online", "appeared online", "pops up", "popped up", "Renderbilder",
+           "Renderings", "Gerüchteküche", "fuité", "fuitent", "trapela", "filtra", "filtran",
            "渲染图", "渲染圖", "据称", "據稱")
-    + _cue(_R, 1.0, "emerges", "emerged", "hints", "hinted", "listing", "listed on", "benchmark", "prototype",
+    + _cue(_R, 1.0, "emerges", "emerged", "shows up", "hints", "hinted", "listing", "listed on", "benchmark", "prototype",
            "offenbar", "möglicherweise", "serait", "sarebbe", "sería", "跑分", "入网", "入網")
     # --- review: someone used the product and judges it -------------------------------------------------------
     + _cue(_V, 4.0, "review", "reviewed", "hands-on", "hands on", "tested", "we tested", "camera test",
