@@ -283,3 +283,78 @@ def test_the_end_of_a_partnership_is_no_partnership_news() -> None:
     assert decision.event is not Event.PARTNERSHIP
     started = classify_event("Arden announces a partnership with Kestrel", "Neither company gave a reason.", None)
     assert started.event is Event.PARTNERSHIP
+
+
+# --- dated sentences: the days are found once per article, by position --------------------------------------
+
+
+def _dated_sentences_one_by_one(head: str) -> list[tuple[str, Event, str]]:
+    """The straightforward reading: split the head into sentences and look for a named day in each."""
+    from monitor.judgement.classify import _SENTENCE_END, _dated_sentences, _day_spans
+
+    out = []
+    for sentence in _SENTENCE_END.split(head):
+        if named_days(sentence):
+            out += _dated_sentences(sentence, _day_spans(sentence))
+    return out
+
+
+_SENTENCE_PIECES = _DATE_PIECES + ["confirms", "tipster", "将于", "leaked", "Invitation", "said", "The"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_SENTENCE_PIECES),
+                          st.sampled_from([" ", "", ". ", "! ", "\n", "。", ", ", "|"])), max_size=12))
+def test_dated_sentences_are_those_a_sentence_by_sentence_search_finds(pieces: list[tuple[str, str]]) -> None:
+    from monitor.judgement.classify import _dated_sentences, _day_spans
+
+    head = "".join(piece + glue for piece, glue in pieces)
+    assert _dated_sentences(head, _day_spans(head)) == _dated_sentences_one_by_one(head)
+
+
+def test_a_date_in_another_sentence_than_the_confirmation_is_no_official_date() -> None:
+    from monitor.judgement.classify import evidence
+
+    published = datetime(2027, 2, 20)
+    apart = evidence("Kestrel K7 Ultra", "Kestrel confirms a new phone.\nShops open on March 10.", published)
+    together = evidence("Kestrel K7 Ultra", "Kestrel confirms a new phone on March 10.", published)
+    assert apart.signals["official_date"] == 0.0
+    assert together.signals["official_date"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "event"),
+    [
+        # a past tense and a future tense of the same news, in several languages
+        ("Kestrel hat das K7 Ultra vorgestellt", "Das Telefon kostet 999 Euro.", Event.LAUNCH),
+        ("El Kestrel K7 Ultra ya está disponible en España", "Cuesta 999 euros.", Event.LAUNCH),
+        ("Kestrel K7 Ultra makes its debut in Europe", "Shipping starts today.", Event.LAUNCH),
+        ("Kestrel presenterà il K7 Ultra il 10 marzo", "L'evento si terrà a Milano.", Event.TEASER),
+        ("Kestrel lancera le K7 Ultra en Europe", "La marque n'a pas encore donné de prix.", Event.TEASER),
+        ("Kestrel presentará el K7 Ultra en Madrid", "La marca envió las invitaciones.", Event.TEASER),
+        ("Kestrel K7 Ultra is set to arrive with a bigger sensor", "Kestrel is teasing the camera.",
+         Event.TEASER),
+        # leak forms and review forms any product has
+        ("Kestrel K7 Ultra dummy units show the camera bump", "The design is supposedly final.", Event.RUMOR),
+        ("Kestrel K7 Ultra 渲染图曝光", "据称新机采用全新设计。", Event.RUMOR),
+        ("Kestrel K7 Ultra: unser Fazit nach zwei Wochen", "Die Kamera überzeugt.", Event.REVIEW),
+        ("Kestrel K7 Ultra: should you buy it?", "After a month with it, the camera still impresses.",
+         Event.REVIEW),
+    ],
+)
+def test_tense_leak_and_review_forms_of_any_product(title: str, text: str, event: Event) -> None:
+    assert classify_event(title, text, None).event is event
+
+
+def test_a_space_or_a_hyphen_joins_the_words_of_a_cue() -> None:
+    # Headlines rebuilt from a page address lose their hyphens: "team-up" and "team up" are one cue.
+    for title in ("Kestrel and Arden team-up is official", "Kestrel and Arden team up"):
+        assert classify_event(title, "", None).event is Event.PARTNERSHIP, title
+    assert classify_event("Kestrel K7 Ultra pre order", "", None).cues == ('title:"pre-order"',)
+
+
+def test_a_product_made_in_cooperation_is_no_partnership_announcement() -> None:
+    made = classify_event("Kestrel unveils the K7 Ultra, made in cooperation with Arden", "", None)
+    assert made.event is Event.LAUNCH
+    signed = classify_event("Kestrel announces a cooperation with Arden", "", None)
+    assert signed.event is Event.PARTNERSHIP

@@ -134,14 +134,23 @@ def test_folds_keep_every_story_whole() -> None:
         assert not others & {examples[i].story for i in fold}
 
 
+@pytest.mark.skipif(not DEV.is_file(), reason="../shared/judgement-dev/articles.jsonl not present")
+def test_the_shipped_model_is_what_training_on_the_labelled_set_gives(tmp_path: Path) -> None:
+    """A change to the cues or the features without a retrained event_model.json fails here (the rules and the
+    shipped weights would disagree about what a cue is worth)."""
+    retrained = tmp_path / "event_model.json"
+    eventmodel.save(eventmodel.train(eventmodel.read_examples(DEV)), retrained)
+    assert retrained.read_bytes() == eventmodel.SHIPPED.read_bytes()
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not DEV.is_file(), reason="../shared/judgement-dev/articles.jsonl not present")
 def test_held_out_figures_by_story_on_the_labelled_set() -> None:
     """5-fold cross-validation by story: every article judged by a model that never saw its story. Floors a bit
-    below what was measured (accuracy 0.805, launch 0.79, teaser 0.89, partnership 0.80, rumour 0.85)."""
+    below what was measured (accuracy 0.814, launch 0.79, teaser 0.89, partnership 0.93, rumour 0.85)."""
     held, _rules, _fit = eventmodel.cross_validate(eventmodel.read_examples(DEV))
-    assert held.accuracy >= 0.76
+    assert held.accuracy >= 0.78
     assert held.recall["launch"] >= 0.74
     assert held.recall["teaser"] >= 0.85
-    assert held.recall["partnership"] >= 0.6
+    assert held.recall["partnership"] >= 0.8
     assert held.recall["rumor"] >= 0.7

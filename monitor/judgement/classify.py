@@ -128,7 +128,8 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
         signals["title_date"] = 1.0
         cues.append((2.0 * TITLE_WEIGHT, f'title:"{dated.group(0)}"', _T))
     head = title + "\n" + lead
-    days = named_days(head)  # once: most articles name no day at all, and the three date signals need one
+    spans = _day_spans(head)  # once: the three date signals and the dated sentences all read them
+    days = frozenset(day for _, _, day in spans)
     ahead = _future_date(days, published)
     if ahead is not None:
         signals["date_ahead"] = 1.0
@@ -142,7 +143,7 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     if ended:
         signals["partnership_end"] = 1.0
         cues.append((3.0, f'end:"{ended}"', Event.OTHER))
-    for name, event, label in _dated_sentences(head) if days else ():
+    for name, event, label in _dated_sentences(head, spans):
         if not signals[name]:
             signals[name] = 1.0
             cues.append((3.0, label, event))
@@ -153,7 +154,6 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
 
 # A sentence ends at a line break, "!", "?", CJK full stops, or ". " before a capital letter (not after a digit:
 # "am 4. Juli" is one sentence).
-_DIGIT = re.compile(r"\d")
 _SENTENCE_END = re.compile(r"[\n!?|。！？]+|(?<!\d)\.\s+(?=[A-Z])")
 
 
@@ -164,15 +164,19 @@ def _leaked_date(fired: Sequence[Cue]) -> str | None:
     return f'"{date_word.label}" with "{leak.label}"' if leak and date_word else None
 
 
-def _dated_sentences(head: str) -> list[tuple[str, Event, str]]:
+def _dated_sentences(head: str, spans: Sequence[tuple[int, int, tuple[int, int]]]) -> list[tuple[str, Event, str]]:
     """Who speaks of a date: ("official_date", teaser, label) for a sentence naming a day next to a teaser
     word ("confirms", "invitation", "将于"), ("leak_date", rumour, label) next to a leak word ("tipster",
-    "leaked"). A date someone leaked is a rumour; a date the maker set is a teaser."""
+    "leaked"). A date someone leaked is a rumour; a date the maker set is a teaser.
+
+    ``spans`` are the head's named days with their positions (``_day_spans``), found once per article: a
+    sentence names a day when one lies wholly inside it (the dates are not searched again sentence by
+    sentence)."""
     out: list[tuple[str, Event, str]] = []
-    for sentence in _SENTENCE_END.split(head):
-        if not _DIGIT.search(sentence) or not named_days(sentence):
+    for start, end in _sentence_bounds(head) if spans else ():
+        if not any(start <= first and last <= end for first, last, _ in spans):
             continue
-        fired = _fired(sentence)
+        fired = _fired(head[start:end])
         teaser = next((c for c in fired if c.event is _T), None)
         leak = next((c for c in fired if c.event is _R and c.weight >= 3.0), None)
         if teaser is not None:
@@ -180,6 +184,15 @@ def _dated_sentences(head: str) -> list[tuple[str, Event, str]]:
         if leak is not None:
             out.append(("leak_date", _R, f'date with "{leak.label}"'))
     return out
+
+
+def _sentence_bounds(head: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence of ``head``: the pieces ``_SENTENCE_END.split`` gives, by position."""
+    start = 0
+    for mark in _SENTENCE_END.finditer(head):
+        yield start, mark.start()
+        start = mark.end()
+    yield start, len(head)
 
 
 def classify_event(title: str, text: str, published: datetime | None,
@@ -313,17 +326,23 @@ def named_days(text: str) -> frozenset[tuple[int, int]]:
     """(month, day) pairs named in the text in English, German, French, Italian, Spanish or Chinese ("July 4",
     "4. Juli", "26 février", "22 febbraio", "2 de marzo", "7 月 4 日"). Language-neutral, so coverage of one date
     lines up across translations (``stories`` uses it for that)."""
-    found: set[tuple[int, int]] = set()
-    for month_word, day in _MONTH_DAY.findall(text):
-        found.add((_month(month_word), int(day)))
-    for day, month_word in _DAY_MONTH.findall(text):
-        found.add((_month(month_word), int(day)))
-    for day, month_word in _ROMANCE_DAY.findall(text):
-        found.add((_ROMANCE_MONTHS[month_word.lower()], int(day)))
+    return frozenset(day for _, _, day in _day_spans(text))
+
+
+def _day_spans(text: str) -> list[tuple[int, int, tuple[int, int]]]:
+    """Each named day with where it is written: (start, end, (month, day)), for ``named_days`` and for the
+    sentences that name one (``_dated_sentences``)."""
+    found: list[tuple[int, int, tuple[int, int]]] = []
+    for match in _MONTH_DAY.finditer(text):
+        found.append((match.start(), match.end(), (_month(match.group(1)), int(match.group(2)))))
+    for match in _DAY_MONTH.finditer(text):
+        found.append((match.start(), match.end(), (_month(match.group(2)), int(match.group(1)))))
+    for match in _ROMANCE_DAY.finditer(text):
+        found.append((match.start(), match.end(), (_ROMANCE_MONTHS[match.group(2).lower()], int(match.group(1)))))
     if "月" in text:
-        for month, day in _CJK_DATE.findall(text):
-            found.add((int(month), int(day)))
-    return frozenset((m, d) for m, d in found if 1 <= m <= 12 and 1 <= d <= 31)
+        for match in _CJK_DATE.finditer(text):
+            found.append((match.start(), match.end(), (int(match.group(1)), int(match.group(2)))))
+    return [(start, end, (m, d)) for start, end, (m, d) in found if 1 <= m <= 12 and 1 <= d <= 31]
 
 
 def _month(word: str) -> int:

@@ -1,8 +1,9 @@
 """Cue phrases: what a person would name as evidence of each event, in English, German, French, Italian, Spanish,
 Chinese (simplified and traditional) and Japanese. Language knowledge only — no brand, product or outlet. Pure.
 
-A ``Cue`` is a literal phrase (Latin phrases match whole words, case-insensitively; CJK ones anywhere) or a
-``Near`` pair (a verb a few words from a noun, either order: "extend … partnership"). Launch verbs do not fire in
+A ``Cue`` is a literal phrase (Latin phrases match whole words, case-insensitively, a space and a hyphen alike;
+CJK ones anywhere) or a ``Near`` pair (a verb a few words from a noun, either order: "extend … partnership"; a
+noun of manner, "in cooperation with", is no object of "announce"). Launch verbs do not fire in
 the future tense, leak words not after "official", review words not on a "hands-on video" of a leak. ``classify``
 scores what fired; ``SEEN_IN_DEV`` lists the phrases taken from misread dev articles, so they can be measured
 without (``python -m monitor.judgement.eventmodel cv --without-dev-phrases``).
@@ -66,7 +67,7 @@ def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
     """Cues for literal phrases: Latin ones match whole words, case-insensitively; CJK ones anywhere."""
     out = []
     for phrase in phrases:
-        body = re.escape(phrase)
+        body = _SPACE_OR_HYPHEN.sub(r"[\\s-]+", re.escape(phrase))
         keys: tuple[str, ...] = ()
         words: frozenset[str] = frozenset()
         if not HAS_CJK.search(phrase):
@@ -79,6 +80,11 @@ def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
             body = r"(?<!或)(?<!或许)(?<!或許)" + body  # "或将于" is "may be on": a guess, not a date set
         out.append(Cue(event, LazyPattern(body), weight, phrase, keys, words))
     return out
+
+
+# Within a phrase a space and a hyphen are the same join: writers (and headlines rebuilt from addresses) spell
+# "team-up" / "team up", "co-branded" / "co branded", "pre-order" / "pre order" either way.
+_SPACE_OR_HYPHEN = re.compile(r"(?:\\ |\\-)+")
 
 
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
@@ -97,10 +103,11 @@ class Near:
     long-standing partnership", "partnership ... extended". Searched like a pattern (``search``), but by looking
     at the words around each noun, which is many times cheaper than a regular expression with gaps."""
 
-    def __init__(self, verbs: Sequence[str], nouns: Sequence[str], gap: int) -> None:
+    def __init__(self, verbs: Sequence[str], nouns: Sequence[str], gap: int, not_after: Sequence[str] = ()) -> None:
         self.verbs = frozenset(folded(v) for v in verbs)
         self.nouns = frozenset(folded(n) for n in nouns)
         self.gap = gap
+        self.not_after = frozenset(folded(w) for w in not_after)  # a noun right after one of these does not count
 
     def search(self, text: str) -> str | None:
         """The words from verb to noun (or noun to verb) of the first pair found, else None."""
@@ -109,7 +116,7 @@ class Near:
     def pair(self, words: list[str]) -> str | None:
         """``search`` on the text's words, folded."""
         for i, word in enumerate(words):
-            if word not in self.nouns:
+            if word not in self.nouns or (i and words[i - 1] in self.not_after):
                 continue
             for j in range(max(0, i - self.gap - 1), min(len(words), i + self.gap + 2)):
                 if j != i and words[j] in self.verbs:
@@ -118,9 +125,9 @@ class Near:
 
 
 def _gap_cue(event: Event, weight: float, label: str, verbs: Sequence[str], nouns: Sequence[str],
-             gap: int = 3) -> list[Cue]:
+             gap: int = 3, not_after: Sequence[str] = ()) -> list[Cue]:
     """A cue for a verb near a noun (``Near``); ``label`` explains it; the nouns are the prefilter keys."""
-    near = Near(verbs, nouns, gap)
+    near = Near(verbs, nouns, gap, not_after)
     return [Cue(event, near, weight, label, tuple(sorted(near.nouns)))]
 
 
@@ -131,6 +138,11 @@ _L, _T, _P, _R, _V = Event.LAUNCH, Event.TEASER, Event.PARTNERSHIP, Event.RUMOR,
 PARTNER_NOUNS = ("partnership", "partnerships", "collaboration", "cooperation", "alliance", "agreement",
                   "ties", "Partnerschaft", "Kooperation", "Zusammenarbeit", "partenariat", "coopération",
                   "collaborazione", "accordo", "asociación", "alianza", "colaboración", "acuerdo")
+
+# "announces the X in cooperation with Y" announces the X: a partner noun after "in" / "en" / "im" says how a
+# product was made ("in Zusammenarbeit mit", "en partenariat avec", "in collaborazione con"), not that a
+# partnership is being announced.
+_MANNER = ("in", "en", "im")
 
 CUES: tuple[Cue, ...] = tuple(
     # --- launch: the product is out, official, on sale -------------------------------------------------------
@@ -176,6 +188,12 @@ CUES: tuple[Cue, ...] = tuple(
            "販売開始", "発売した", "登場した")
     + _cue(_L, 1.0, "售价", "售價", "起售", "上市", "发布", "發布", "發表", "亮相", "価格", "税込", "発売", "発表",
            "登場")
+    # Debut and availability forms (not the Romance present "presenta", "lanza": it also announces a set date)
+    + _cue(_L, 2.0, "makes its debut", "made its debut", "goes global", "hits shelves", "hit shelves",
+           "hits stores", "in stores now", "jetzt erhältlich", "kommt nach Deutschland", "arrive en France",
+           "disponible en France", "est arrivé", "disponibile in Italia", "è arrivato", "è disponibile",
+           "ya está disponible", "ya están disponibles", "está disponible")
+    + _cue(_L, 1.0, "pricing", "rolls out", "rolled out", "ufficialmente", "anunciado", "anunciada")
     # --- teaser: an official date, invitation, countdown or confirmation before the launch --------------------
     + _cue(_T, 5.0, "launch date announced", "launch date set", "launch date confirmed", "launch date revealed",
            "launch date officially", "date announced", "date confirmed", "launch set for", "launch confirmed for",
@@ -219,6 +237,17 @@ CUES: tuple[Cue, ...] = tuple(
            "arriveront", "conferma", "confermato", "confermata", "ufficializza", "in arrivo", "arriverà",
            "prossimamente", "confirma", "confirmado", "confirmada", "llegará", "próximamente",
            "确认", "確認", "宣布", "即将", "即將", "官方", "予定", "近日")
+    # Future tense and near-future words in every language: "is set to", "présentera", "lancerà", "presentará"
+    + _cue(_T, 3.0, "will go on sale", "confirmed for", "event date", "announcement date", "unveiling on",
+           "set to debut", "set to arrive", "to be unveiled", "teasing", "tease", "Präsentation am",
+           "startet am", "sera disponible", "présentera", "présenteront", "lancera", "lanceront", "dévoilera",
+           "dévoileront", "sera officialisé", "date officielle", "presenterà", "presenteranno", "lancerà",
+           "svelerà", "sarà disponibile", "data di uscita", "presentará", "presentarán", "lanzará",
+           "lanzarán", "estará disponible", "fecha de salida", "预告", "預告", "官方渲染图", "官方渲染圖")
+    + _cue(_T, 1.5, "is set to", "are set to", "will arrive", "will be available", "coming to", "tomorrow",
+           "later today", "gears up", "gear up", "prepares to", "preparing to", "to be launched",
+           "to be announced", "to debut", "demnächst", "bientôt", "demain", "domani", "a breve", "pronto",
+           "将在", "將在", "明天", "明日")
     # --- partnership: companies agreeing to work together, or taking an agreement a step further -------------
     + _cue(_P, 3.0, "strategic cooperation", "strategic partnership", "long-term strategic", "team up",
            "teams up", "teamed up", "join forces", "joins forces", "joined forces", "partnership announced",
@@ -234,6 +263,8 @@ CUES: tuple[Cue, ...] = tuple(
            "战略合作", "戰略合作", "战略共创", "戰略共創", "携手", "攜手", "续约", "續約", "联合实验室", "聯合實驗室",
            "联合研发", "聯合研發", "共同研发", "共同研發", "签约", "簽約", "达成合作", "達成合作", "深化合作",
            "合作升级", "合作升級", "提携", "業務提携", "協業", "共同開発", "パートナーシップ")
+    + _cue(_P, 3.0, "joint venture", "s'allient", "si alleano", "kooperieren")
+    + _cue(_P, 1.0, "jointly", "co-branding", "joint development", "alleanza", "accordo")
     + _gap_cue(_T, 3.0, "confirms the rumours",
                ("confirm", "confirms", "confirmed", "bestätigt", "bestätigen", "confirme", "confirmé", "conferma",
                 "confermato", "confirma", "confirmado"),
@@ -252,7 +283,7 @@ CUES: tuple[Cue, ...] = tuple(
                 "unveiled", "angekündigt", "kündigen", "kündigt", "bestätigt", "bestätigen", "geschlossen",
                 "annonce", "annoncent", "annoncé", "confirme", "confirment", "signent", "annunciato", "annunciano",
                 "annuncia", "confermato", "firmato", "anuncian", "anuncia", "anunciado", "confirman", "firman"),
-               PARTNER_NOUNS, gap=5)
+               PARTNER_NOUNS, gap=5, not_after=_MANNER)
     + _cue(_P, 1.5, "partnership", "Partnerschaft", "Kooperation", "Zusammenarbeit", "partenariat",
            "collaborazione", "asociación", "alianza")
     + _cue(_P, 1.0, "collaboration", "cooperation", "collaborate", "co-engineered",
@@ -275,6 +306,13 @@ CUES: tuple[Cue, ...] = tuple(
            "dürfte", "könnte", "vermutlich", "pourrait", "devrait", "aurait", "selon", "potrebbe", "dovrebbe",
            "secondo", "podría", "debería", "según", "据悉", "據悉", "或将", "或將", "有望", "预计", "預計", "据报道",
            "據報道", "可能性", "とみられる", "見込み")
+    # Leak forms a person names for any product: renders, dummies, listings, "emerges", "supposedly"
+    + _cue(_R, 3.0, "render", "dummy", "dummies", "mockup", "schematics", "alleged", "supposedly", "unverified",
+           "appears online", "appeared online", "pops up", "popped up", "Renderbilder",
+           "Renderings", "Gerüchteküche", "fuité", "fuitent", "trapela", "filtra", "filtran",
+           "渲染图", "渲染圖", "据称", "據稱")
+    + _cue(_R, 1.0, "emerges", "emerged", "shows up", "hints", "hinted", "listing", "listed on", "benchmark", "prototype",
+           "offenbar", "möglicherweise", "serait", "sarebbe", "sería", "跑分", "入网", "入網")
     # --- review: someone used the product and judges it -------------------------------------------------------
     + _cue(_V, 4.0, "review", "reviewed", "hands-on", "hands on", "tested", "we tested", "camera test",
            "test:", "verdict", "first impressions", "long-term test", "in-depth", "pros and cons",
@@ -282,6 +320,10 @@ CUES: tuple[Cue, ...] = tuple(
            "notre avis", "essai", "recensione", "in prova", "abbiamo provato", "análisis", "primeras impresiones",
            "toma de contacto", "lo hemos probado", "评测", "評測", "测评", "測評", "上手", "开箱", "開箱",
            "实测", "實測", "レビュー", "実機", "使ってみた", "ハンズオン", "開封")
+    + _cue(_V, 4.0, "should you buy", "worth buying", "put to the test", "after a week with", "after a month with",
+           "daily driver", "unboxing", "Fazit", "getestet", "Kameratest", "Erfahrungsbericht", "testé",
+           "en test", "provato", "testato", "probado", "a fondo", "试用", "試用", "深度体验", "深度體驗")
+    + _cue(_V, 1.0, "impressions", "worth it", "tried", "im Alltag", "giudizio", "opinioni", "opinión")
 )
 # One cue per event and phrase: a word shared by two languages ("disponible", "Leak") is one cue.
 CUES = tuple({(c.event, c.label.lower()): c for c in reversed(CUES)}.values())[::-1]
@@ -294,4 +336,5 @@ SEEN_IN_DEV = frozenset({
     "official release", "se dévoile", "se dévoilent", "Launchtermin", "in vista del lancio",
     "lancio previsto", "live images", "unannounced", "surfaced", "licensing agreement", "joint imaging lab",
     "ahead of launch", "發表會上", "發表會", "confirms the rumours", "announces / confirms / signs a partnership",
+    "emerges", "emerged", "官方渲染图", "官方渲染圖",
 })
