@@ -358,3 +358,18 @@ def test_a_product_made_in_cooperation_is_no_partnership_announcement() -> None:
     assert made.event is Event.LAUNCH
     signed = classify_event("Kestrel announces a cooperation with Arden", "", None)
     assert signed.event is Event.PARTNERSHIP
+
+
+def test_a_launch_headline_makes_a_day_ahead_the_sale_date() -> None:
+    published = datetime(2031, 3, 1)
+    text = ("Nimbus has unveiled the Nimbus 9 and 9 Pro. Pre-orders are open now and sales start on March 14, "
+            "Nimbus confirmed.")
+    assert classify_event("Nimbus 9 series launched: price starts at 699 euros", text, published).event is Event.LAUNCH
+    # The same day ahead under a headline of a launch to come is the date being teased.
+    assert classify_event("Nimbus 9 series: what to expect", text, published).event is Event.TEASER
+
+
+@pytest.mark.parametrize("title", ["Nimbus 9 Ultra design unveiled ahead of its debut",
+                                   "Nimbus 9 Ultra: Design offiziell enthüllt", "星云9 Ultra官宣外观"])
+def test_an_official_design_reveal_is_a_teaser(title: str) -> None:
+    assert classify_event(title, "The maker showed the phone's back and its camera.", None).event is Event.TEASER

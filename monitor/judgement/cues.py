@@ -50,6 +50,18 @@ class LazyPattern:
         return compiled.search(text)
 
 
+# An official design reveal, in every language (added after a dev teaser, "Design Unveiled", read as a launch;
+# listed in SEEN_IN_DEV): a verb of showing near "design", or one of these phrases.
+DESIGN_VERBS = ("unveil", "unveils", "unveiled", "reveal", "reveals", "revealed", "enthüllt", "enthüllen",
+                "dévoile", "dévoilé", "dévoilée", "révèle", "révélé", "svela", "svelato", "svelata", "revela",
+                "revelado", "revelada")
+DESIGN_NOUNS = ("design", "diseño")
+DESIGN_REVEALED = ("official design", "official look", "first official look", "offizielles Design",
+                   "design officiel", "design ufficiale", "diseño oficial", "官宣外观", "外观官宣", "官方外观",
+                   "外观公布", "官宣外觀", "外觀官宣", "官方外觀", "外觀公布", "デザイン公開")
+DESIGN_LABEL = "unveils / reveals the design"
+
+
 # Launch verbs do not report a launch in the future tense or as a plan ("will be released", "plans to unveil",
 # "sera présenté", "wird vorgestellt"); a leak word after "official" is no leak ("official renders"); a review
 # word is no review on "hands-on video" of a leaked unit.
@@ -244,6 +256,8 @@ CUES: tuple[Cue, ...] = tuple(
            "dévoileront", "sera officialisé", "date officielle", "presenterà", "presenteranno", "lancerà",
            "svelerà", "sarà disponibile", "data di uscita", "presentará", "presentarán", "lanzará",
            "lanzarán", "estará disponible", "fecha de salida", "预告", "預告", "官方渲染图", "官方渲染圖")
+    # An official look at the design comes before the launch: "design unveiled" is a teaser, not a launch.
+    + _cue(_T, 3.0, *DESIGN_REVEALED) + _gap_cue(_T, 3.0, DESIGN_LABEL, DESIGN_VERBS, DESIGN_NOUNS, gap=2)
     + _cue(_T, 1.5, "is set to", "are set to", "will arrive", "will be available", "coming to", "tomorrow",
            "later today", "gears up", "gear up", "prepares to", "preparing to", "to be launched",
            "to be announced", "to debut", "demnächst", "bientôt", "demain", "domani", "a breve", "pronto",
@@ -311,8 +325,8 @@ CUES: tuple[Cue, ...] = tuple(
            "appears online", "appeared online", "pops up", "popped up", "Renderbilder",
            "Renderings", "Gerüchteküche", "fuité", "fuitent", "trapela", "filtra", "filtran",
            "渲染图", "渲染圖", "据称", "據稱")
-    + _cue(_R, 1.0, "emerges", "emerged", "shows up", "hints", "hinted", "listing", "listed on", "benchmark", "prototype",
-           "offenbar", "möglicherweise", "serait", "sarebbe", "sería", "跑分", "入网", "入網")
+    + _cue(_R, 1.0, "emerges", "emerged", "shows up", "hints", "hinted", "listing", "listed on", "benchmark",
+           "prototype", "offenbar", "möglicherweise", "serait", "sarebbe", "sería", "跑分", "入网", "入網")
     # --- review: someone used the product and judges it -------------------------------------------------------
     + _cue(_V, 4.0, "review", "reviewed", "hands-on", "hands on", "tested", "we tested", "camera test",
            "test:", "verdict", "first impressions", "long-term test", "in-depth", "pros and cons",
@@ -332,6 +346,7 @@ CUES = tuple({(c.event, c.label.lower()): c for c in reversed(CUES)}.values())[:
 # vocabulary of a language. Figures measured on that set are optimistic for them;
 # ``python -m monitor.judgement.eventmodel cv --without-dev-phrases`` measures the rules without them.
 SEEN_IN_DEV = frozenset({
+    *DESIGN_REVEALED, DESIGN_LABEL,
     "is introducing", "are introducing", "showing today", "shown today", "at its launch event", "with the launch of",
     "official release", "se dévoile", "se dévoilent", "Launchtermin", "in vista del lancio",
     "lancio previsto", "live images", "unannounced", "surfaced", "licensing agreement", "joint imaging lab",
