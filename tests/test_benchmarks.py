@@ -49,3 +49,21 @@ def test_unknown_section_is_a_usage_error(tmp_path: Path) -> None:
 
     assert done.returncode == 2
     assert "nonsense" in done.stderr
+
+
+def test_judging_cost_is_printed_per_article_for_today_and_a_revision(tmp_path: Path) -> None:
+    articles = tmp_path / "articles.jsonl"
+    rows = [{"title": "Xiaomi 15 Ultra launches with Leica optics", "text": "Xiaomi launched the Xiaomi 15 Ultra.",
+             "published": "2025-02-27"}, {"title": "", "text": "Gardening in spring.", "published": None}]
+    articles.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "judge_articles.py"), str(articles), "--against", "HEAD",
+         "--rounds", "1", "--passes", "2"],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "over 2 articles" in done.stdout
+    for label in ("today", "HEAD"):
+        line = next(line for line in done.stdout.splitlines() if line.strip().startswith(f"{label}:"))
+        assert "first pass" in line and line.count("ms/article") == 2
