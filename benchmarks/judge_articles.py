@@ -16,11 +16,11 @@ import json
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
+
+from harness import checkout
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT = REPO.parent / "shared" / "judgement-dev" / "articles.jsonl"
@@ -59,15 +59,6 @@ def child(root: Path, articles: Path, passes: int) -> None:
             judge.judge(doc)
         seconds.append(time.process_time() - started)
     print(json.dumps({"articles": len(docs), "seconds": seconds}))
-
-
-def checkout(revision: str, into: Path) -> Path:
-    """``monitor/`` and ``config.toml`` as they were at ``revision``."""
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", revision, "monitor", "config.toml"],
-                             capture_output=True, check=True).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return into
 
 
 def run(root: Path, articles: Path, passes: int) -> tuple[int, list[float]]:
