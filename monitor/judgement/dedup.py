@@ -163,7 +163,11 @@ def signature(text: str) -> bytes:
     sha1 = hashlib.sha1
     digests = np.frombuffer(b"".join([sha1(s).digest() for s in found]), dtype=_DTYPE)
     hashed = _fmix32(digests[::5])  # the first 4 of each 20-byte digest, little-endian: datasketch's sha1_hash32
-    minima: np.ndarray = (hashed[:, None] * _A + _B).min(axis=0)
+    # Every shingle under every permutation, added to in place: a second array of that size (160 kB for an
+    # article) costs fresh memory pages, more than the addition (measured: ~25 of an article's ~310 us).
+    permuted = np.multiply.outer(hashed, _A)
+    permuted += _B
+    minima: np.ndarray = permuted.min(axis=0)
     return minima.astype(_DTYPE, copy=False).tobytes()
 
 
