@@ -8,11 +8,13 @@ import platform
 import statistics
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +72,17 @@ class FeedServer:
 
 
 # --------------------------------------------------------------------------------------------- config
+
+
+def checkout(revision: str, into: Path) -> Path:
+    """``monitor/`` and ``config.toml`` as they were at git revision ``revision``, under ``into``: a before/after
+    runs that package (put first on ``sys.path``) with today's benchmark code."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", revision, "monitor", "config.toml"],
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
 
 
 def shipped_query() -> str:

@@ -10,9 +10,13 @@ measurements (positive, and the ingest burst stored every new article), and the 
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = REPO / "benchmarks" / "run.py"
@@ -49,3 +53,35 @@ def test_unknown_section_is_a_usage_error(tmp_path: Path) -> None:
 
     assert done.returncode == 2
     assert "nonsense" in done.stderr
+
+
+def test_judging_cost_is_printed_per_article_for_today_and_a_revision(tmp_path: Path) -> None:
+    articles = tmp_path / "articles.jsonl"
+    rows = [{"title": "Xiaomi 15 Ultra launches with Leica optics", "text": "Xiaomi launched the Xiaomi 15 Ultra.",
+             "published": "2025-02-27"}, {"title": "", "text": "Gardening in spring.", "published": None}]
+    articles.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "judge_articles.py"), str(articles), "--against", "HEAD",
+         "--rounds", "1", "--passes", "2"],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "over 2 articles" in done.stdout
+    for label in ("today", "HEAD"):
+        line = next(line for line in done.stdout.splitlines() if line.strip().startswith(f"{label}:"))
+        assert "first pass" in line and line.count("ms/article") == 2
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind (callgrind) is not installed")
+def test_burst_instructions_counts_both_sides_of_the_burst(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "burst_instructions.py"), "3", "2"],
+        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = next(line for line in done.stdout.splitlines() if line.strip().startswith("today:"))
+    assert "(6 stored)" in line  # 3 feeds × 2 new items, all stored, as in the timed burst
+    end_to_end, floor, ratio = (float(n) for n in re.findall(r"(\d+\.\d+)(?: M/article|×)", line))
+    assert end_to_end > 0 and floor > 0 and abs(ratio - end_to_end / floor) < 0.01

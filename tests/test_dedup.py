@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import re
+import unicodedata
 
 import numpy as np
 import pytest
@@ -29,6 +31,20 @@ def test_text_hash_ignores_case_whitespace_and_punctuation() -> None:
     reflowed = ARTICLE.upper().replace(". ", ".\n\n  ").replace(",", " ,")
     assert dedup.text_hash(reflowed) == dedup.text_hash(ARTICLE)
     assert dedup.text_hash(ARTICLE) != dedup.text_hash(OTHER + " " + OTHER)
+
+
+# Letters of several scripts, digits, the typographic punctuation of news text, and characters NFKC or casefold
+# change (ligature, full-width digit, Arabic-Indic digit, long s, dotted capital I, German sharp s).
+SCRIPTS = "Ab9_ -.,;:'\"\n\t\u00a0’“”–—…€éßİſﬁ１٣小米徕卡ガ한"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(SCRIPTS), max_size=60))
+def test_normalised_text_is_its_words_in_any_script(text: str) -> None:
+    """Text hashes and signatures stored by earlier versions stay valid: the normalised text is exactly the
+    folded text's runs of letters and digits, whatever path finds them."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    assert dedup.normalise_text(text) == " ".join(re.findall(r"[^\W_]+", folded))
 
 
 def test_short_blurbs_get_no_hash_so_they_cannot_collide() -> None:

