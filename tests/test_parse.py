@@ -300,6 +300,9 @@ def test_fullest_content_is_kept() -> None:
         ("<p>" + "Wort " * 200 + "</p><a>Weiterlesen</a>", True),
         ("<p>" + "word " * 200 + "[…]</p><p>The post Xiaomi appeared first on The Verge.</p>", True),
         ("<p>" + "word " * 200 + "</p><p>The post Xiaomi appeared first on The Verge.</p>", False),
+        # A whole article whose last line links on is complete; the same article cut with an ellipsis is not.
+        ("<p>" + "word " * 400 + '</p><p>Read more in our <a href="/phones">phones section</a>.</p>', False),
+        ("<p>" + "word " * 400 + "…</p>", True),
     ],
 )
 def test_is_teaser(html: str, teaser: bool) -> None:

@@ -45,12 +45,15 @@ _TAG = re.compile(r"<[^>]*>")
 # possibly followed by WordPress's "The post ... appeared first on ..." footer.
 _WP_FOOTER = re.compile(r"\s*The post .{1,300} appeared first on .{1,200}$", re.I | re.S)
 _FOOTER_REACH = 600
-_TEASER_END = re.compile(
-    r"(\.\.\.|…|\[…\]|\[\.\.\.\]|\(…\)|»|→)\W*$"
-    r"|(read more|continue reading|read the full (story|article)|weiterlesen|mehr lesen|lire la suite"
+_CUT_END = re.compile(r"(\.\.\.|…|\[…\]|\[\.\.\.\]|\(…\)|»|→)\W*$", re.S)
+_READ_MORE_END = re.compile(
+    r"(read more|continue reading|read the full (story|article)|weiterlesen|mehr lesen|lire la suite"
     r"|阅读全文|查看全文|继续阅读|閱讀全文).{0,160}$",
     re.I | re.S,
 )
+# A "read more" link after this much text is the article's footer ("Read more in our phones section"), not a cut:
+# the text already holds all the judgement reads (``features.LEAD_CHARS``), so no page is fetched for it.
+FULL_TEXT_CHARS = 1500
 # What can stand before the root element: comments and processing instructions (skipped whatever they hold),
 # the DOCTYPE, then the root element's start tag.
 _PROLOG = re.compile(r"<!--.*?-->|<\?.*?\?>|(?P<doctype><!DOCTYPE)|(?P<element><[A-Za-z_][\w:.-]*)", re.S | re.I)
@@ -368,11 +371,15 @@ def _fullest(item: Any) -> str:
 
 
 def is_teaser(content_html: str) -> bool:
-    """Short, or cut off with an ellipsis / "read more" link: the article itself must be fetched."""
+    """Short, cut off with an ellipsis, or a short text ending in a "read more" link: the article itself must be
+    fetched."""
     text = _plain(content_html, separator=" ")
     # A footer match is at most ~530 characters (single spaces after _plain), so only the tail is searched.
     text = text[:-_FOOTER_REACH] + _WP_FOOTER.sub("", text[-_FOOTER_REACH:])
-    return len(text) < SUMMARY_ONLY_CHARS or _TEASER_END.search(text[-200:]) is not None
+    tail = text[-200:]
+    if len(text) < SUMMARY_ONLY_CHARS or _CUT_END.search(tail):
+        return True
+    return len(text) < FULL_TEXT_CHARS and _READ_MORE_END.search(tail) is not None
 
 
 def _published(stamp: time.struct_time | None) -> datetime | None:
