@@ -330,7 +330,9 @@ _ROMANCE_MONTHS = {
     "setiembre": 9, "ottobre": 10, "octubre": 10, "novembre": 11, "noviembre": 11, "dicembre": 12,
     "diciembre": 12,
 }
-_ROMANCE_DAY = re.compile(rf"(?<!\d)(\d{{1,2}})\s+(?:de\s+)?({'|'.join(_ROMANCE_MONTHS)})(?!\w)", re.IGNORECASE)
+# (The leading lookahead changes no match; as for _DAY_MONTH, a search rejects most positions at once.)
+_ROMANCE_DAY = re.compile(rf"(?=\d)(?<!\d)(\d{{1,2}})\s+(?:de\s+)?({'|'.join(_ROMANCE_MONTHS)})(?!\w)",
+                          re.IGNORECASE)
 
 
 def named_days(text: str) -> frozenset[tuple[int, int]]:
