@@ -60,32 +60,20 @@ async def _end_to_end(config_path: Path, server, rewrite) -> int:  # type: ignor
 
 def child(phase: str, feeds: int, per_feed: int) -> None:
     """Under callgrind: set up the burst, measure one phase, print how many articles it handled."""
-    from corpus import write_feeds, write_old_feeds
-    from harness import FeedServer, write_config
-    from ingest_burst import parse_and_extract  # imports monitor: only once the revision's package is on the path
+    # Imported here: they import monitor, which must come from the measured revision (already on the path).
+    from ingest_burst import burst_world, parse_and_extract
 
     from monitor.ingest.parse import parse_feed_with_feedparser
 
-    with tempfile.TemporaryDirectory(prefix="bench-burst-ir-") as tmp:
-        root, www = Path(tmp), Path(tmp) / "www"
-        www.mkdir()
-        with FeedServer(www) as server:
-            base = server.url("").rstrip("/")
-            sources = write_old_feeds(www, base, feeds)
-            server.reload()
-            config = write_config(root, sources)
-
-            def rewrite() -> None:
-                write_feeds(www, base, feeds, per_feed, full=True)
-
-            if phase == "e2e":
-                count = asyncio.run(_end_to_end(config, server, rewrite))
-            else:
-                rewrite()
-                parse_and_extract(www, 1, full=True, parse=parse_feed_with_feedparser)  # imports, first use
-                _collect(True)
-                _, count, _ = parse_and_extract(www, feeds, full=True, parse=parse_feed_with_feedparser)
-                _collect(False)
+    with burst_world(feeds, per_feed, full=True) as (config, server, www, publish):
+        if phase == "e2e":
+            count = asyncio.run(_end_to_end(config, server, publish))
+        else:
+            publish()
+            parse_and_extract(www, 1, full=True, parse=parse_feed_with_feedparser)  # imports, first use
+            _collect(True)
+            _, count, _ = parse_and_extract(www, feeds, full=True, parse=parse_feed_with_feedparser)
+            _collect(False)
     import monitor
 
     print(f"ARTICLES {count} FROM {Path(monitor.__file__).parent}")

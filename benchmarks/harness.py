@@ -86,9 +86,12 @@ def checkout(revision: str, into: Path) -> Path:
 
 
 def shipped_query() -> str:
+    """The first topic's query of the config.toml beside the ``monitor`` package imported: a revision's own (from
+    ``checkout``), as an older package cannot read a newer config."""
+    import monitor
     from monitor.config import load_config
 
-    return load_config(REPO / "config.toml", env={}).topics[0].query
+    return load_config(Path(monitor.__file__).resolve().parents[1] / "config.toml", env={}).topics[0].query
 
 
 def write_config(directory: Path, sources: Sequence[tuple[str, str]], *, concurrency: int = 16) -> Path:

@@ -22,7 +22,8 @@ import asyncio
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,7 +125,13 @@ def parse_and_extract(
     return time.perf_counter() - started, count, time.process_time() - cpu
 
 
-def measure(feeds: int, per_feed: int, *, full: bool) -> BurstFigures:
+World = tuple[Path, FeedServer, Path, Callable[[], None]]
+
+
+@contextmanager
+def burst_world(feeds: int, per_feed: int, *, full: bool) -> Iterator[World]:
+    """(config, server, www, publish): ``feeds`` outlets on loopback serving their old entries (what a first,
+    silent poll reads), a config of them, and ``publish`` that writes the burst of ``per_feed`` new entries each."""
     with tempfile.TemporaryDirectory(prefix="bench-burst-") as tmp:
         root, www = Path(tmp), Path(tmp) / "www"
         www.mkdir()
@@ -133,11 +140,12 @@ def measure(feeds: int, per_feed: int, *, full: bool) -> BurstFigures:
             sources = write_old_feeds(www, base, feeds)
             server.reload()
             config = write_config(root, sources)
+            yield config, server, www, lambda: write_feeds(www, base, feeds, per_feed, full=full)
 
-            def rewrite() -> None:
-                write_feeds(www, base, feeds, per_feed, full=full)
 
-            stored, items, wall, cpu = asyncio.run(end_to_end(config, server, rewrite))
+def measure(feeds: int, per_feed: int, *, full: bool) -> BurstFigures:
+    with burst_world(feeds, per_feed, full=full) as (config, server, www, publish):
+        stored, items, wall, cpu = asyncio.run(end_to_end(config, server, publish))
         floor, floor_count, floor_cpu = parse_and_extract(www, feeds, full=full, parse=parse_feed_with_feedparser)
         own, _, own_cpu = parse_and_extract(www, feeds, full=full, parse=parse_feed)
     variant = "full content" if full else "summary only + pages"
