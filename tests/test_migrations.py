@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import inspect
 
@@ -65,6 +68,25 @@ def test_opening_again_keeps_the_data(db_url: str) -> None:
     with Store.open(db_url) as store:
         state = store.source_state("verge")
         assert state is not None and (state.etag, state.polls) == ('"e"', 1)
+
+
+def test_a_connection_switching_a_locked_fresh_file_to_wal_tries_again(tmp_path: Path) -> None:
+    # Another connection holds the fresh file (SQLite fails a switch that would deadlock at once, busy handler or
+    # not; here the switching connection simply has none). Once the lock is gone, the retry switches.
+    path = tmp_path / "fresh.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    switching = sqlite3.connect(path, isolation_level=None, timeout=0)
+    releaser = threading.Timer(0.1, lambda: holder.execute("COMMIT"))
+    releaser.start()
+    try:
+        db._switch_to_wal(switching.cursor())
+        assert switching.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        releaser.join()
+        switching.close()
+        holder.close()
 
 
 def test_workers_opening_a_fresh_database_together_migrate_it_once(db_url: str) -> None:

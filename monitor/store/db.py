@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,11 @@ HEAD_REVISION = "0002"
 #: How long a SQLite writer waits for another writer before failing (ms). A poll cycle's transactions are
 #: milliseconds long; 15 s only matters when a CLI command and the service write at the same moment.
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+#: How often a connection tries to switch a fresh SQLite file to WAL, and the first pause between tries
+#: (``_switch_to_wal``): at most ~1 s in all.
+WAL_ATTEMPTS = 6
+WAL_RETRY_SECONDS = 0.05
 
 #: Execution option naming the BEGIN mode for a SQLite transaction; see ``_sqlite_begin``.
 SQLITE_BEGIN = "monitor_sqlite_begin"
@@ -99,13 +105,31 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         # (seen in test_workers_opening_a_fresh_database_together_migrate_it_once under load).
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         # WAL: readers (CLI status, health checks) never block the writer or each other.
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         # NORMAL is durable against application crashes in WAL mode; only an OS crash can lose the last
         # transactions, which the next poll re-fetches anyway.
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again a few times when the file is locked.
+
+    On a fresh file (still in rollback mode) the switch reads the header under a shared lock, then needs the
+    exclusive one. When two connections switch at once, each holds a shared lock the other must wait out, and
+    SQLite fails one at once, without calling the busy handler, rather than deadlock (seen in
+    test_workers_opening_a_fresh_database_together_migrate_it_once under load). The mode is stored in the file,
+    so once any connection has switched, the retry is a no-op that needs no exclusive lock."""
+    for attempt in range(1, WAL_ATTEMPTS + 1):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_ATTEMPTS:
+                raise
+            time.sleep(WAL_RETRY_SECONDS * attempt)
 
 
 def _sqlite_begin(conn: Any) -> None:
