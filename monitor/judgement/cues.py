@@ -52,14 +52,14 @@ class LazyPattern:
 
 # An official design reveal, in every language (added after a dev teaser, "Design Unveiled", read as a launch;
 # listed in SEEN_IN_DEV): a verb of showing near "design", or one of these phrases.
-DESIGN_VERBS = ("unveil", "unveils", "unveiled", "reveal", "reveals", "revealed", "enthüllt", "enthüllen",
+_DESIGN_VERBS = ("unveil", "unveils", "unveiled", "reveal", "reveals", "revealed", "enthüllt", "enthüllen",
                 "dévoile", "dévoilé", "dévoilée", "révèle", "révélé", "svela", "svelato", "svelata", "revela",
                 "revelado", "revelada")
-DESIGN_NOUNS = ("design", "diseño")
-DESIGN_REVEALED = ("official design", "official look", "first official look", "offizielles Design",
+_DESIGN_NOUNS = ("design", "diseño")
+_DESIGN_REVEALED = ("official design", "official look", "first official look", "offizielles Design",
                    "design officiel", "design ufficiale", "diseño oficial", "官宣外观", "外观官宣", "官方外观",
                    "外观公布", "官宣外觀", "外觀官宣", "官方外觀", "外觀公布", "デザイン公開")
-DESIGN_LABEL = "unveils / reveals the design"
+_DESIGN_LABEL = "unveils / reveals the design"
 
 
 # Launch verbs do not report a launch in the future tense or as a plan ("will be released", "plans to unveil",
@@ -257,7 +257,7 @@ CUES: tuple[Cue, ...] = tuple(
            "svelerà", "sarà disponibile", "data di uscita", "presentará", "presentarán", "lanzará",
            "lanzarán", "estará disponible", "fecha de salida", "预告", "預告", "官方渲染图", "官方渲染圖")
     # An official look at the design comes before the launch: "design unveiled" is a teaser, not a launch.
-    + _cue(_T, 3.0, *DESIGN_REVEALED) + _gap_cue(_T, 3.0, DESIGN_LABEL, DESIGN_VERBS, DESIGN_NOUNS, gap=2)
+    + _cue(_T, 3.0, *_DESIGN_REVEALED) + _gap_cue(_T, 3.0, _DESIGN_LABEL, _DESIGN_VERBS, _DESIGN_NOUNS, gap=2)
     + _cue(_T, 1.5, "is set to", "are set to", "will arrive", "will be available", "coming to", "tomorrow",
            "later today", "gears up", "gear up", "prepares to", "preparing to", "to be launched",
            "to be announced", "to debut", "demnächst", "bientôt", "demain", "domani", "a breve", "pronto",
@@ -346,7 +346,7 @@ CUES = tuple({(c.event, c.label.lower()): c for c in reversed(CUES)}.values())[:
 # vocabulary of a language. Figures measured on that set are optimistic for them;
 # ``python -m monitor.judgement.eventmodel cv --without-dev-phrases`` measures the rules without them.
 SEEN_IN_DEV = frozenset({
-    *DESIGN_REVEALED, DESIGN_LABEL,
+    *_DESIGN_REVEALED, _DESIGN_LABEL,
     "is introducing", "are introducing", "showing today", "shown today", "at its launch event", "with the launch of",
     "official release", "se dévoile", "se dévoilent", "Launchtermin", "in vista del lancio",
     "lancio previsto", "live images", "unannounced", "surfaced", "licensing agreement", "joint imaging lab",

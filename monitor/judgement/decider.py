@@ -200,12 +200,12 @@ def _gate(story: StoryMemory, f: Probe, window: timedelta, *, event: bool) -> st
         if f.generation != story.generation:
             return _other_product(story, f)
         if (f.variant is not None and story.variant is not None and f.variant != story.variant
-                and not _same_announced_day(story, f)):
+                and not (_both_announce(story, f) and _same_announced_day(story, f))):
             return _other_model(story, f)
     if f.region and story.region and f.region != story.region:
         return _other_region(story, f)
-    if f.targets and story.targets and f.event is Event.TEASER and (reason := _other_date(story, f)) is not None:
-        return reason
+    if _both_announce(story, f) and not _same_announced_day(story, f):
+        return _other_date(story, f)
     if f.day is not None and story.first is not None and abs(f.day - story.first) > window.days:
         return f"published outside the {window.days}-day window of the story"
     return None
@@ -248,18 +248,19 @@ def _other_region(story: StoryMemory, f: Probe) -> str:
     return f"other region ({f.region} here, {story.region} there)"
 
 
+def _both_announce(story: StoryMemory, f: Probe) -> bool:
+    """A teaser that names the day it announces, and a story whose teasers named theirs."""
+    return f.event is Event.TEASER and bool(f.targets) and bool(story.targets)
+
+
 def _same_announced_day(story: StoryMemory, f: Probe) -> bool:
-    """A teaser announcing the day the story's teasers announce: one launch event, whichever model of the series a
-    headline leads with ("13 Pro launches December 11" is coverage of "13 series on December 11"). Teasers of two
-    models for two days stay apart (the date gate)."""
-    return f.event is Event.TEASER and bool(f.targets) and bool(story.targets) and _other_date(story, f) is None
+    """One launch event, whichever model of the series a headline leads with ("13 Pro launches December 11" is
+    coverage of "13 series on December 11"); a teaser of other days is other news: the date moved, or it is
+    another launch. (A day apart is the same date told from another time zone.)"""
+    return any(abs(mine - known) <= 1 for mine in f.targets for known in story.targets)
 
 
-def _other_date(story: StoryMemory, f: Probe) -> str | None:
-    """A teaser of other dates is other news: the date moved, or it is another launch. (A day apart is the same
-    date told from another time zone.)"""
-    if any(abs(mine - known) <= 1 for mine in f.targets for known in story.targets):
-        return None
+def _other_date(story: StoryMemory, f: Probe) -> str:
     return f"other announced date ({_day_name(f.targets[0])} here, {_day_name(story.targets[0])} there)"
 
 
