@@ -295,7 +295,7 @@ def _dated_sentences_one_by_one(head: str) -> list[tuple[str, Event, str]]:
     out = []
     for sentence in _SENTENCE_END.split(head):
         if named_days(sentence):
-            out += _dated_sentences(sentence, _day_spans(sentence))
+            out += _dated_sentences(sentence, _day_spans(sentence), None)
     return out
 
 
@@ -309,7 +309,7 @@ def test_dated_sentences_are_those_a_sentence_by_sentence_search_finds(pieces: l
     from monitor.judgement.classify import _dated_sentences, _day_spans
 
     head = "".join(piece + glue for piece, glue in pieces)
-    assert _dated_sentences(head, _day_spans(head)) == _dated_sentences_one_by_one(head)
+    assert _dated_sentences(head, _day_spans(head), None) == _dated_sentences_one_by_one(head)
 
 
 def test_a_date_in_another_sentence_than_the_confirmation_is_no_official_date() -> None:
@@ -320,6 +320,33 @@ def test_a_date_in_another_sentence_than_the_confirmation_is_no_official_date() 
     together = evidence("Kestrel K7 Ultra", "Kestrel confirms a new phone on March 10.", published)
     assert apart.signals["official_date"] == 0.0
     assert together.signals["official_date"] == 1.0
+
+
+def test_a_date_already_past_is_no_teased_date() -> None:
+    """A teaser's date is still to come: "held its launch event on March 28" in an article of March 29 reports
+    the event, in any language; the same sentence a week earlier sets the date."""
+    from monitor.judgement.classify import evidence
+
+    for text in ("Kestrel held its launch event on March 28 and confirms the K7 Ultra.",
+                 "3月28日晚,Kestrel举办发布会,正式发布K7 Ultra。"):
+        after = evidence("", text, datetime(2027, 3, 29))
+        before = evidence("", text, datetime(2027, 3, 21))
+        assert after.signals["official_date"] == 0.0, text
+        assert before.signals["official_date"] == 1.0, text
+    reported = classify_event("", "3月28日晚,Kestrel举办发布会,正式发布K7 Ultra。售价2999元。", datetime(2027, 3, 29))
+    assert reported.event is Event.LAUNCH
+
+
+@pytest.mark.parametrize("text", [
+    "Kestrel has not yet confirmed a launch date for the K7 Ultra, which insiders say is coming.",
+    "Kestrel hat den Termin noch nicht bestätigt; angeblich kommt das K7 Ultra im Mai.",
+    "Kestrel n'a pas confirmé la date; le K7 Ultra serait prévu pour mai.",
+])
+def test_a_negated_confirmation_is_no_teaser_word(text: str) -> None:
+    from monitor.judgement.classify import evidence
+
+    labels = [label for _, label, event in evidence("", text, None).cues if event is Event.TEASER]
+    assert not any("confirm" in label or "bestätigt" in label for label in labels), labels
 
 
 @pytest.mark.parametrize(

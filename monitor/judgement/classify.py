@@ -118,7 +118,7 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     ended: str | None = None
     for where, part, factor in (("title", title, TITLE_WEIGHT), ("lead", lead, 1.0)):
         fired, tokens = _fired_in(part)
-        ended = ended or _PARTNERSHIP_END.pair(tokens)
+        ended = ended or _partnership_end(part, tokens)
         per_part.append({ev: _evidence([c.weight for c in fired if c.event is ev]) for ev in PRIORITY})
         cues.extend((c.weight * factor, f'{where}:"{c.label}"', c.event) for c in fired)
         if where == "title" and (leaked := _leaked_date(fired)):
@@ -140,12 +140,10 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     if recent is not None:
         signals["date_recent"] = 1.0
         cues.append((2.0, f'date:"{recent.isoformat()}" just before', _L))
-    cjk_end = _PARTNERSHIP_END_CJK.search(head) if HAS_CJK.search(head) else None
-    ended = ended or (cjk_end.group(0) if cjk_end else None)
     if ended:
         signals["partnership_end"] = 1.0
         cues.append((3.0, f'end:"{ended}"', Event.OTHER))
-    for name, event, label in _dated_sentences(head, spans):
+    for name, event, label in _dated_sentences(head, spans, published):
         if reported and event is _T:
             continue
         if not signals[name]:
@@ -154,6 +152,12 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     signals["undated"] = 1.0 if published is None else 0.0
     signals["no_title"] = 0.0 if title.strip() else 1.0
     return Evidence(per_part[0], per_part[1], signals, tuple(cues))
+
+
+def _partnership_end(part: str, tokens: list[str]) -> str | None:
+    """The words that say a partnership ends ("partnership has ended", "终止合作") in one part, else None."""
+    cjk_end = _PARTNERSHIP_END_CJK.search(part) if HAS_CJK.search(part) else None
+    return _PARTNERSHIP_END.pair(tokens) or (cjk_end.group(0) if cjk_end else None)
 
 
 def _reports_launch(title: dict[Event, float]) -> bool:
@@ -175,26 +179,36 @@ def _leaked_date(fired: Sequence[Cue]) -> str | None:
     return f'"{date_word.label}" with "{leak.label}"' if leak and date_word else None
 
 
-def _dated_sentences(head: str, spans: Sequence[tuple[int, int, tuple[int, int]]]) -> list[tuple[str, Event, str]]:
+def _dated_sentences(head: str, spans: Sequence[tuple[int, int, tuple[int, int]]],
+                     published: datetime | None) -> list[tuple[str, Event, str]]:
     """Who speaks of a date: ("official_date", teaser, label) for a sentence naming a day next to a teaser
     word ("confirms", "invitation", "将于"), ("leak_date", rumour, label) next to a leak word ("tipster",
-    "leaked"). A date someone leaked is a rumour; a date the maker set is a teaser.
+    "leaked"). A date someone leaked is a rumour; a date the maker set is a teaser. A teaser's date is still
+    to come: a sentence whose days all lie on or before publication reports an event ("held its launch event on
+    March 28"), so it is no official date (``_all_past``).
 
     ``spans`` are the head's named days with their positions (``_day_spans``), found once per article: a
     sentence names a day when one lies wholly inside it (the dates are not searched again sentence by
     sentence)."""
     out: list[tuple[str, Event, str]] = []
     for start, end in _sentence_bounds(head) if spans else ():
-        if not any(start <= first and last <= end for first, last, _ in spans):
+        days = [day for first, last, day in spans if start <= first and last <= end]
+        if not days:
             continue
         fired = _fired(head[start:end])
-        teaser = next((c for c in fired if c.event is _T), None)
+        teaser = None if _all_past(days, published) else next((c for c in fired if c.event is _T), None)
         leak = next((c for c in fired if c.event is _R and c.weight >= 3.0), None)
         if teaser is not None:
             out.append(("official_date", _T, f'date with "{teaser.label}"'))
         if leak is not None:
             out.append(("leak_date", _R, f'date with "{leak.label}"'))
     return out
+
+
+def _all_past(days: Sequence[tuple[int, int]], published: datetime | None) -> bool:
+    """Every one of ``days`` lies on or before publication (none within FUTURE_DATE_DAYS after it); False for an
+    undated article, whose days may lie either side."""
+    return published is not None and all(_ahead(day, published.date()) is None for day in days)
 
 
 def _sentence_bounds(head: str) -> Iterator[tuple[int, int]]:
@@ -368,14 +382,19 @@ def _future_date(days: frozenset[tuple[int, int]], published: datetime | None) -
     if published is None:
         return None
     today = published.date()
-    for month, day in sorted(days):
-        for year in (today.year, today.year + 1):
-            try:
-                candidate = date(year, month, day)
-            except ValueError:
-                continue
-            if today < candidate <= today + timedelta(days=FUTURE_DATE_DAYS):
-                return candidate
+    return next((ahead for day in sorted(days) if (ahead := _ahead(day, today)) is not None), None)
+
+
+def _ahead(day: tuple[int, int], today: date) -> date | None:
+    """The date of (month, day) when it lies after ``today`` and within FUTURE_DATE_DAYS of it, else None."""
+    month, number = day
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = date(year, month, number)
+        except ValueError:
+            continue
+        if today < candidate <= today + timedelta(days=FUTURE_DATE_DAYS):
+            return candidate
     return None
 
 

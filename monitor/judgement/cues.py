@@ -68,8 +68,11 @@ _DESIGN_LABEL = "unveils / reveals the design"
 _NOT_FUTURE = (r"(?<!will be )(?<!to be )(?<!will )(?<!to )(?<!wird )(?<!sera )(?<!seront )(?<!sarà )"
                r"(?<!saranno )(?<!será )(?<!serán )(?<!going to )(?<!set to )(?<!plans to )(?<!expected to )"
                r"(?<!not )(?<!yet to be )")
+# A teaser word under negation is no teaser: "has not yet confirmed", "nicht bestätigt", "pas confirmé".
+_NOT_NEGATED = r"(?<!not )(?<!n't )(?<!not yet )(?<!never )(?<!nicht )(?<!noch nicht )(?<!pas )(?<!non )"
 _AFTER = {
     Event.LAUNCH: (_NOT_FUTURE, r"(?! wird)(?! werden)"),
+    Event.TEASER: (_NOT_NEGATED, ""),
     Event.RUMOR: (r"(?<!official )(?<!officially )(?<!officielles )(?<!officiels )(?<!ufficiali )", ""),
     Event.REVIEW: ("", r"(?!-)(?! video)(?! images)(?! photos)(?! pictures)(?! bild)(?! foto)"),
 }
@@ -209,7 +212,7 @@ CUES: tuple[Cue, ...] = tuple(
     # --- teaser: an official date, invitation, countdown or confirmation before the launch --------------------
     + _cue(_T, 5.0, "launch date announced", "launch date set", "launch date confirmed", "launch date revealed",
            "launch date officially", "date announced", "date confirmed", "launch set for", "launch confirmed for",
-           "save the date", "官宣", "定档", "定檔", "將於", "将于", "举办发布会", "舉辦發布會", "发布会定于",
+           "save the date", "官宣", "定档", "定檔", "將於", "将于", "发布会定于",
            "發布會定於", "発表予定", "発売予定")
     + _cue(_T, 3.0, "launch date", "release date", "will launch on", "will be launched on", "set to launch",
            "launching on", "coming on", "is coming on", "confirmed to launch", "launch confirmed",
@@ -248,7 +251,9 @@ CUES: tuple[Cue, ...] = tuple(
            "confirme", "confirmé", "confirmée", "a confirmé", "confirmation", "prochainement", "arrivera",
            "arriveront", "conferma", "confermato", "confermata", "ufficializza", "in arrivo", "arriverà",
            "prossimamente", "confirma", "confirmado", "confirmada", "llegará", "próximamente",
-           "确认", "確認", "宣布", "即将", "即將", "官方", "予定", "近日")
+           "确认", "確認", "宣布", "即将", "即將", "官方", "予定", "近日",
+           # "holds a launch event" says no tense, as "launch event" does not: the date says which it is
+           "举办发布会", "舉辦發布會")
     # Future tense and near-future words in every language: "is set to", "présentera", "lancerà", "presentará"
     + _cue(_T, 3.0, "will go on sale", "confirmed for", "event date", "announcement date", "unveiling on",
            "set to debut", "set to arrive", "to be unveiled", "teasing", "tease", "Präsentation am",
