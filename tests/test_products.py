@@ -109,3 +109,23 @@ def test_products_named_are_those_of_the_plain_expressions_on_generated_text(
 ) -> None:
     text = "".join(piece + glue for piece, glue in pieces)
     assert FAST.named(text, text) == PLAIN.named(text, text)
+
+
+def test_a_lettered_model_is_one_key_whichever_line_leads_to_it() -> None:
+    """"Huawei P50"-style names: the brand then a lettered model, or a one-letter line then a number."""
+    lines = Products(("nimbus", "p", "galaxy s", "mix fold"), ())
+    keys = {lines.named(title, "").generation for title in ("Nimbus P50 Pro review", "The P50 Pro review",
+                                                             "Nimbus P 50 Pro review")}
+    assert keys == {"p50"}
+    assert lines.named("Galaxy S25 Ultra tested", "").generation == lines.named("Nimbus S25 Ultra", "").generation
+    assert lines.named("Nimbus 15 Ultra", "").generation == "nimbus 15"  # a number alone keeps its line
+    assert lines.named("Mix Fold 4 hands-on", "").generation == "mix fold 4"
+
+
+def test_keys_stored_by_an_earlier_version_read_as_todays() -> None:
+    from monitor.judgement.features import StoryFeatures
+    from monitor.judgement.products import stored_key
+
+    assert [stored_key(k) for k in ("huawei p50", "p 50", "vivo x 100", "xiaomi 15", "mix fold 4", "p50")] == [
+        "p50", "p50", "x100", "xiaomi 15", "mix fold 4", "p50"]
+    assert StoryFeatures.from_json({"generation": "nimbus p50"}).generation == "p50"

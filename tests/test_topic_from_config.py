@@ -117,3 +117,34 @@ def test_a_story_new_in_one_poll_is_told_by_its_first_report(
     assert story["title"] == LAUNCH_A[0]
     [alert] = json_sink.requests
     assert LAUNCH_A[0] in json.dumps(alert.json(), ensure_ascii=False)
+
+
+LETTERED_A = ("Nordlicht N7 Pro launches with Kessler optics",
+              "Nordlicht has launched the N7 Pro. The phone carries a Kessler-tuned triple camera with a one-inch "
+              "sensor. Prices start at 899 euros and sales begin today.")
+LETTERED_B = ("Kessler and Nordlicht unveil the N 7 Pro",
+              "The N 7 Pro is official: Nordlicht unveiled its new flagship with Kessler lenses on stage in Berlin, "
+              "where the company also announced the price and availability.")
+LETTERED_NEXT = ("Nordlicht N8 Pro launches with Kessler optics",
+                 "Nordlicht has launched the N8 Pro, a year after the N7 Pro. The phone carries a Kessler-tuned "
+                 "triple camera. Prices start at 999 euros and sales begin today.")
+
+
+def test_a_model_named_by_its_letter_is_one_product_however_it_is_led_up_to(
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
+) -> None:
+    """A line that is one letter ("N", as "P" or "X" for real makers): "Nordlicht N7 Pro" (the brand, then a
+    lettered model) and "the N 7 Pro" (the line "n", then a number) are one phone and one story; the N8 Pro is
+    another."""
+    feed: list[tuple[str, str, str, str]] = []
+    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
+    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('product_lines = ["aurora"]', 'product_lines = ["aurora", "n"]'), encoding="utf-8")
+    feed += [("a", *LETTERED_A, "Tue, 03 Mar 2026 09:00:00 GMT"), ("b", *LETTERED_B, "Tue, 03 Mar 2026 11:00:00 GMT"),
+             ("d", *LETTERED_NEXT, "Wed, 04 Mar 2026 09:00:00 GMT")]
+    code, lines, output = run(path, "crawl", "--json")
+    assert code == 0, output
+    by_guid = {item["url"].rsplit("/", 1)[-1]: item for item in items(lines)}
+    assert by_guid["a"]["story"] == by_guid["b"]["story"] != by_guid["d"]["story"]
+    assert len(json_sink.requests) == 2

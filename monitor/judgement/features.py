@@ -17,7 +17,7 @@ from typing import Any
 
 from monitor.judgement.classify import named_days
 from monitor.judgement.cues import folded
-from monitor.judgement.products import Named, Products
+from monitor.judgement.products import Named, Products, stored_key
 from monitor.model import Event
 
 LEAD_CHARS = 1500
@@ -59,7 +59,7 @@ class StoryFeatures:
         published = data.get("published")
         return cls(
             models=tuple(data.get("models", ())),
-            generation=data.get("generation"),
+            generation=_stored_generation(data.get("generation")),
             variant=data.get("variant"),
             region=data.get("region"),
             event=Event(data.get("event", Event.OTHER.value)),
@@ -68,6 +68,10 @@ class StoryFeatures:
             targets=tuple((int(m), int(d)) for m, d in data.get("targets", ())),
             published=date.fromisoformat(published) if published else None,
         )
+
+
+def _stored_generation(key: str | None) -> str | None:
+    return stored_key(key) if key else key
 
 
 _REGION_CUES: dict[str, tuple[str, ...]] = {

@@ -10,10 +10,13 @@ and live here:
   "100W", "8K", "2x", "1-inch", "50MP" (ends inside a word), "1.63" (a decimal);
 - variants are the words makers put after a model: Pro, Ultra, Max, Plus, Lite, Mini, Neo, Edge, FE, "+".
 
-A line's alias counts as the line: with the group ("xiaomi", "小米"), "小米15" is ``xiaomi 15``. Once an article has
-named a line, a bare "12S Ultra" / "the 15 Pro" after a list separator or an article word is that line's too
-("Xiaomi 12S, 12S Pro und 12S Ultra"); after another brand ("iPhone 13 Pro") it is not, because the bare form is
-only read after those separators.
+A line's alias counts as the line: with the group ("xiaomi", "小米"), "小米15" is ``xiaomi 15``. A model whose
+name carries its own letter ("P50", "X100", "S25") is one product however the article leads up to it: "Huawei P50",
+"the P50" (line "p") and "P 50" are all ``p50``, "vivo X100" and "X 100" both ``x100`` (``model_key``).
+
+Once an article has named a line, a bare "12S Ultra" / "the 15 Pro" after a list separator or an article word is
+that line's too ("Xiaomi 12S, 12S Pro und 12S Ultra"); after another brand ("iPhone 13 Pro") it is not, because the
+bare form is only read after those separators.
 """
 
 from __future__ import annotations
@@ -90,11 +93,11 @@ class Products:
             line = self._canonical[" ".join(match.group("line").split())]
             lines[line] += 1
             variant = SERIES if match.group("series") else _variant(match.group("variant"))
-            found.append((f"{line} {match.group('token')}", variant))
+            found.append((model_key(line, match.group("token")), variant))
             named_at.add(match.start("token"))
         if lines and _BARE_HINT.search(part):  # a bare "15 Ultra" belongs to the line the part names most
             line = lines.most_common(1)[0][0]
-            found += [(f"{line} {bare.group(1)}", _variant(bare.group(2))) for bare in _BARE.finditer(part)
+            found += [(model_key(line, bare.group(1)), _variant(bare.group(2))) for bare in _BARE.finditer(part)
                       if bare.start(1) not in named_at]
         return found
 
@@ -114,8 +117,29 @@ def _generic_models(part: str) -> list[tuple[str, str]]:
     for match in _GENERIC.finditer(unicodedata.normalize("NFKC", part)):
         line = match.group("line").casefold()
         token = (match.group("token") or match.group("number")).casefold()
-        found.append((f"{line} {token}", _variant((match.group("variant") or match.group("named") or "").casefold())))
+        variant = (match.group("variant") or match.group("named") or "").casefold()
+        found.append((model_key(line, token), _variant(variant)))
     return found
+
+
+def model_key(line: str, token: str) -> str:
+    """The product's key, the same whichever way the article leads up to it (both folded). A model that names
+    itself with a letter is that letter and number, whatever line or brand comes before: "huawei" + "p50" and
+    "p" + "50" are both ``p50``, "vivo x" + "100" is ``x100``. A number alone needs its line: ``xiaomi 15``,
+    ``mix fold 4``."""
+    if token[0].isalpha():
+        return token
+    words = line.split()
+    if len(words[-1]) == 1 and words[-1].isalpha():
+        return words[-1] + token
+    return f"{line} {token}"
+
+
+def stored_key(key: str) -> str:
+    """A product key stored by an earlier version ("huawei p50", "p 50") as ``model_key`` gives it now ("p50"), so
+    that stories stored before an upgrade go on meeting their coverage. Keys already in today's form stay."""
+    line, _, token = key.rpartition(" ")
+    return model_key(line, token) if line and token[:1].isalnum() and any(c.isdigit() for c in token) else key
 
 
 def _line_pattern(names: dict[str, str]) -> re.Pattern[str]:
