@@ -120,6 +120,8 @@ def test_a_lettered_model_is_one_key_whichever_line_leads_to_it() -> None:
     assert lines.named("Galaxy S25 Ultra tested", "").generation == lines.named("Nimbus S25 Ultra", "").generation
     assert lines.named("Nimbus 15 Ultra", "").generation == "nimbus 15"  # a number alone keeps its line
     assert lines.named("Mix Fold 4 hands-on", "").generation == "mix fold 4"
+    # a name the topic does not configure may be a sub-line: the tablet is not the phone
+    assert lines.named("Nimbus Tab S10 Ultra", "").generation == "tab s10" != lines.named("Nimbus S10", "").generation
 
 
 def test_keys_stored_by_an_earlier_version_read_as_todays() -> None:

@@ -118,15 +118,16 @@ def _generic_models(part: str) -> list[tuple[str, str]]:
         line = match.group("line").casefold()
         token = (match.group("token") or match.group("number")).casefold()
         variant = (match.group("variant") or match.group("named") or "").casefold()
-        found.append((model_key(line, token), _variant(variant)))
+        found.append((f"{line} {token}", _variant(variant)))  # an unknown name may be a sub-line: "Tab S10"
     return found
 
 
 def model_key(line: str, token: str) -> str:
-    """The product's key, the same whichever way the article leads up to it (both folded). A model that names
-    itself with a letter is that letter and number, whatever line or brand comes before: "huawei" + "p50" and
-    "p" + "50" are both ``p50``, "vivo x" + "100" is ``x100``. A number alone needs its line: ``xiaomi 15``,
-    ``mix fold 4``."""
+    """The key of a model read after a configured line (both folded), the same whichever way the article leads
+    up to it. A model that names itself with a letter is that letter and number, whatever configured line or
+    brand comes before: "huawei" + "p50" and "p" + "50" are both ``p50``, "vivo x" + "100" is ``x100``. A number
+    alone needs its line: ``xiaomi 15``, ``mix fold 4``. (A name the topic does not configure is kept: in
+    "Galaxy Tab S10" it may be a sub-line, ``tab s10``.)"""
     if token[0].isalpha():
         return token
     words = line.split()
