@@ -218,6 +218,9 @@ def test_named_days_are_those_the_plain_date_patterns_find(pieces: list[tuple[st
          Event.REVIEW),
         ("Kestrel K7 Ultra 実機レビュー", "二週間使ってみた。", Event.REVIEW),
         ("Recensione Kestrel K7 Ultra", "Abbiamo provato a lungo la fotocamera.", Event.REVIEW),
+        # a leaked launch window, and a report's hedge, are rumours too
+        ("Kestrel K8 Pro launch timeline leaked", "The phone arrives before the holidays.", Event.RUMOR),
+        ("Kestrel K8 may launch in February, report says", "The company did not comment.", Event.RUMOR),
     ],
 )
 def test_a_topic_the_rules_never_saw_in_eight_languages(title: str, text: str, event: Event) -> None:

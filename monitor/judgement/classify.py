@@ -95,9 +95,9 @@ SIGNALS = ("title_date", "title_leaked_date", "date_ahead", "date_recent", "offi
            "partnership_end", "undated", "no_title")
 
 # Words that name a date without giving it: a leak word next to one in the headline is a leaked date.
-_DATE_PHRASES = frozenset({"launch date", "release date", "Launch-Datum", "Release-Datum", "Erscheinungsdatum",
-                           "Launch-Termin", "Launchtermin", "Termin", "date de sortie", "date de lancement",
-                           "data di lancio", "data di presentazione", "fecha de lanzamiento",
+_DATE_PHRASES = frozenset({"launch date", "release date", "launch timeline", "Launch-Datum", "Release-Datum",
+                           "Erscheinungsdatum", "Launch-Termin", "Launchtermin", "Termin", "date de sortie",
+                           "date de lancement", "data di lancio", "data di presentazione", "fecha de lanzamiento",
                            "fecha de presentación", "定档", "定檔"})
 
 # The end of a partnership (or its rumoured end) is no partnership news: "partnership has ended", "no longer in

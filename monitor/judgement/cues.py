@@ -265,7 +265,8 @@ CUES: tuple[Cue, ...] = tuple(
     + _cue(_T, 3.0, *_DESIGN_REVEALED) + _gap_cue(_T, 3.0, _DESIGN_LABEL, _DESIGN_VERBS, _DESIGN_NOUNS, gap=2)
     + _cue(_T, 1.5, "is set to", "are set to", "will arrive", "will be available", "coming to", "tomorrow",
            "later today", "gears up", "gear up", "prepares to", "preparing to", "to be launched",
-           "to be announced", "to debut", "demnächst", "bientôt", "demain", "domani", "a breve", "pronto",
+           "to be announced", "to debut", "arriving", "demnächst", "bientôt", "demain", "domani",
+           "a breve", "pronto",
            "将在", "將在", "明天", "明日")
     # --- partnership: companies agreeing to work together, or taking an agreement a step further -------------
     + _cue(_P, 3.0, "strategic cooperation", "strategic partnership", "long-term strategic", "team up",
@@ -321,7 +322,8 @@ CUES: tuple[Cue, ...] = tuple(
            "曝光", "爆料", "传言", "傳言", "传闻", "傳聞", "疑似", "泄露", "洩露", "谍照", "諜照", "网传", "網傳",
            "谣言", "謠言", "消息称", "消息稱", "リーク", "噂", "流出")
     + _cue(_R, 1.0, "could", "might", "expected to", "is expected", "are expected", "suggests", "likely",
-           "according to", "speculation", "speculated", "claims", "claimed", "sources", "soll", "sollen",
+           "according to", "speculation", "speculated", "claims", "claimed", "sources", "report says",
+           "reports say", "a new report", "per a report", "soll", "sollen",
            "dürfte", "könnte", "vermutlich", "pourrait", "devrait", "aurait", "selon", "potrebbe", "dovrebbe",
            "secondo", "podría", "debería", "según", "据悉", "據悉", "或将", "或將", "有望", "预计", "預計", "据报道",
            "據報道", "可能性", "とみられる", "見込み")
