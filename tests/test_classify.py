@@ -403,3 +403,12 @@ def test_a_launch_headline_makes_a_day_ahead_the_sale_date() -> None:
                                    "Nimbus 9 Ultra: Design offiziell enthüllt", "星云9 Ultra官宣外观"])
 def test_an_official_design_reveal_is_a_teaser(title: str) -> None:
     assert classify_event(title, "The maker showed the phone's back and its camera.", None).event is Event.TEASER
+
+
+def test_a_day_only_guessed_at_is_no_announced_day() -> None:
+    from monitor.judgement.classify import guessed_days
+
+    head = ("Kestrel K7 Ultra to launch this month\nOn April 6 Kestrel confirmed the launch. The release date may be "
+            "between April 17-21. Analysts say it could also slip to April 25.")
+    assert guessed_days(head) == {(4, 17), (4, 25)}
+    assert guessed_days("Kestrel K7 Ultra launches on May 5") == frozenset()  # the month is no hedge

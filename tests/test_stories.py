@@ -510,3 +510,16 @@ def test_windows_and_recent_lists_are_what_their_definitions_give_while_stories_
                 else:  # every story of the window, in an order assign does not depend on
                     assert sorted(map(id, window)) == sorted(map(id, walked))
     assert truncated > 100 and len(index._buckets) >= 4  # crowded windows and several buckets were checked
+
+
+def test_a_teaser_targets_the_days_announced_not_those_guessed() -> None:
+    from datetime import datetime
+
+    from monitor.judgement.features import story_features
+    from monitor.model import Event
+
+    features = story_features("Kestrel K7 Ultra to launch this month",
+                              "Kestrel confirmed the launch on April 6. The release date may be between April 17-21.",
+                              Event.TEASER, datetime(2027, 4, 6))
+    assert features.targets == ()
+    assert (4, 17) in features.days  # still a day the article is about

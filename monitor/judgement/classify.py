@@ -211,6 +211,29 @@ def _all_past(days: Sequence[tuple[int, int]], published: datetime | None) -> bo
     return published is not None and all(_ahead(day, published.date()) is None for day in days)
 
 
+# A day someone guesses ("the release date may be between April 17-21", "could launch on March 3") is not a day
+# announced: ``guessed_days``. "may" is read in lower case only, so the month ("on May 5") is no hedge.
+_MAY = re.compile(r"(?<!\w)may(?!\w)")
+
+
+def guessed_days(head: str) -> frozenset[tuple[int, int]]:
+    """The named days of ``head`` that are only ever named in a hedged sentence (a rumour word such as "could",
+    "expected to", "reportedly", "或将", or "may")."""
+    spans = _day_spans(head)
+    if not spans:
+        return frozenset()
+    hedged: set[tuple[int, int]] = set()
+    plain: set[tuple[int, int]] = set()
+    for start, end in _sentence_bounds(head):
+        days = [day for first, last, day in spans if start <= first and last <= end]
+        if not days:
+            continue
+        sentence = head[start:end]
+        guess = _MAY.search(sentence) is not None or any(c.event is _R for c in _fired(sentence))
+        (hedged if guess else plain).update(days)
+    return frozenset(hedged - plain)
+
+
 def _sentence_bounds(head: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence of ``head``: the pieces ``_SENTENCE_END.split`` gives, by position."""
     start = 0

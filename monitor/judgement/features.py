@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from monitor.judgement.classify import named_days
+from monitor.judgement.classify import guessed_days, named_days
 from monitor.judgement.cues import folded
 from monitor.judgement.products import Named, Products, stored_key
 from monitor.model import Event
@@ -118,7 +118,7 @@ def story_features(title: str, text: str, event: Event, published: datetime | No
         event=event,
         title_tokens=_title_tokens(headline, products.words if products else frozenset()),
         days=_days(mentioned, published),
-        targets=_targets(title, mentioned, published) if event is Event.TEASER else (),
+        targets=_targets(title, lead, mentioned, published) if event is Event.TEASER else (),
         published=published.date() if published else None,
     )
 
@@ -132,13 +132,15 @@ def _days(mentioned: frozenset[tuple[int, int]], published: datetime | None) -> 
     return tuple(sorted(days))
 
 
-def _targets(title: str, mentioned: frozenset[tuple[int, int]],
+def _targets(title: str, lead: str, mentioned: frozenset[tuple[int, int]],
              published: datetime | None) -> tuple[tuple[int, int], ...]:
     """The days a teaser may announce: every day named in title and lead (``mentioned``) that lies ahead of
-    publication (within ``TARGET_DAYS``); for an undated article, the days its title names."""
+    publication (within ``TARGET_DAYS``); for an undated article, the days its title names. A day only guessed at
+    ("may be between April 17-21") is announced by no one."""
     if published is None:
-        return tuple(sorted(named_days(title)))
-    return tuple(day for day in sorted(mentioned) if _ahead(day, published.date()))
+        return tuple(sorted(named_days(title) - guessed_days(title)))
+    guessed = guessed_days(title + "\n" + lead)
+    return tuple(day for day in sorted(mentioned) if _ahead(day, published.date()) and day not in guessed)
 
 
 def _ahead(day: tuple[int, int], today: date) -> bool:
