@@ -402,3 +402,17 @@ def test_the_oracle_diagnostic_gives_the_judge_the_labelled_events_and_then_step
         assert classify.classify_event(title, "Read more\n" + launch_text, published).event is Event.TEASER
         assert classify.classify_event(title, "Nimbus 9 Ultra launched today.", published).event is Event.LAUNCH
     assert classify.classify_event(title, launch_text, published).event is Event.LAUNCH
+
+
+def test_another_topic_is_measured_on_the_stories_it_follows() -> None:
+    from monitor.quality.data import relabel_relevance
+
+    articles = [labelled("a", "neg-nimbus-launch", "2024-03-01", relevant=False),
+                labelled("b", "neg-nimbus-leak", "2024-03-02", relevant=False),
+                labelled("c", "acme-launch", "2024-03-03"),
+                labelled("d", "nimbus-review", "2024-03-04")]
+    relabelled = relabel_relevance(articles, ["neg-nimbus-*", "nimbus-*", "!*-leak"])
+    assert [a.relevant for a in relabelled] == [True, False, False, True]
+    assert [(a.story, a.event) for a in relabelled] == [(a.story, a.event) for a in articles]
+    with pytest.raises(LabelError, match="'nimbsu-\\*' matches no labelled story"):
+        relabel_relevance(articles, ["nimbsu-*"])

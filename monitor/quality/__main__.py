@@ -1,5 +1,5 @@
 """``python -m monitor.quality [PATH.jsonl] [--config FILE] [--topic NAME] [--seeds DIR] [--folds K] [--no-cv]
-[--jobs N] [--json] [-v]``.
+[--jobs N] [--relevant-stories GLOBS] [--oracle-events] [--json] [--markdown] [-v]``.
 
 Exit codes: 0 measured; 1 a replay failed (the product or its config did not run); 2 bad usage or input (a
 missing or malformed labelled file, config file or seeds folder), with a message naming it.
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from monitor.quality.data import LabelError, Labelled, load
+from monitor.quality.data import LabelError, Labelled, load, relabel_relevance
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PATH = REPO.parent / "shared" / "judgement-dev" / "articles.jsonl"
@@ -36,6 +36,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cv", action="store_true", help="the fit only (same as --folds 1), for quick debugging")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                    help="replays run at once, in worker processes (default: 2, or 1 on a one-core machine)")
+    p.add_argument("--relevant-stories", default=None, metavar="GLOBS",
+                   help="measure another topic on the same articles: relevant are the articles whose labelled story "
+                        "matches one of these comma-separated globs and none written !GLOB (e.g. "
+                        "'neg-huawei-*,huawei-*'); use with --config of that topic")
     p.add_argument("--oracle-events", action="store_true",
                    help="a diagnostic: replay with the labelled events in place of the classifier's (what stories "
                         "and alerts would be with a perfect event classifier; never the product's figure)")
@@ -53,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         articles = load(args.path)
+        if args.relevant_stories is not None:
+            articles = relabel_relevance(articles, [p.strip() for p in args.relevant_stories.split(",") if p.strip()])
     except LabelError as exc:
         print(f"python -m monitor.quality: {exc}", file=sys.stderr)
         return 2
@@ -109,7 +115,8 @@ def _measure(args: argparse.Namespace, articles: Sequence[Labelled]) -> int:
         return 1
     header = {"path": str(args.path), "articles": len(articles), "config": str(args.config),
               "topic": tables.topic.get("name"), "seeds": str(settings.seeds) if settings.seeds else None,
-              "folds": folds, "measured": _when(), "oracle_events": args.oracle_events}
+              "folds": folds, "measured": _when(), "oracle_events": args.oracle_events,
+              "relevant_stories": args.relevant_stories}
     render = as_json if args.json else as_markdown if args.markdown else as_text
     print(render(evaluation, header, verbose=args.verbose))
     return 0

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,25 @@ def load(path: Path) -> list[Labelled]:
             seen[item.id] = number
             out.append(item)
     return out
+
+
+def relabel_relevance(articles: Sequence[Labelled], patterns: Sequence[str]) -> list[Labelled]:
+    """The articles relevant to another topic than the one labelled: an article is relevant when its story matches
+    one of ``patterns`` (shell globs, e.g. ``neg-huawei-*``) and none of those written ``!glob``. Stories and events
+    stay as labelled (a story is the same real-world event whatever topic follows it). A pattern that matches no
+    story is a ``LabelError``: a typo would otherwise measure a topic with nothing relevant."""
+    wanted = [p for p in patterns if not p.startswith("!")]
+    unwanted = [p[1:] for p in patterns if p.startswith("!")]
+    stories = {a.story for a in articles}
+    for pattern in (*wanted, *unwanted):
+        if not any(fnmatchcase(story, pattern) for story in stories):
+            raise LabelError(f"--relevant-stories: {pattern!r} matches no labelled story")
+
+    def relevant(story: str) -> bool:
+        return (any(fnmatchcase(story, p) for p in wanted)
+                and not any(fnmatchcase(story, p) for p in unwanted))
+
+    return [replace(a, relevant=relevant(a.story)) for a in articles]
 
 
 def _object(line: str, where: str) -> dict[str, Any]:

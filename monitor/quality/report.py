@@ -60,6 +60,8 @@ def as_text(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool) ->
         f"learned parts: {evaluation.learned}" + (
             f" (sets [judgement] {', '.join(sorted(evaluation.fit.overrides))})" if evaluation.fit.overrides else ""),
         *([ORACLE_NOTE] if header.get("oracle_events") else []),
+        *([f"relevant: the articles of the stories {header['relevant_stories']} (--relevant-stories)"]
+          if header.get("relevant_stories") else []),
         "",
         *_table(columns),
         "",
