@@ -416,3 +416,14 @@ def test_another_topic_is_measured_on_the_stories_it_follows() -> None:
     assert [(a.story, a.event) for a in relabelled] == [(a.story, a.event) for a in articles]
     with pytest.raises(LabelError, match="'nimbsu-\\*' matches no labelled story"):
         relabel_relevance(articles, ["nimbsu-*"])
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "docs" / "topics").glob("*.toml")),
+                         ids=lambda p: p.name)
+def test_the_other_topics_docs_measure_are_configs_that_load(path: Path) -> None:
+    """docs/quality.md measures these topics; each is a config file monitor itself accepts."""
+    from monitor.config import load_config
+
+    [topic] = load_config(path).topics
+    assert user_tables(path, None).topic["name"] == topic.name
+    assert topic.subjects and topic.product_lines
