@@ -412,3 +412,12 @@ def test_a_day_only_guessed_at_is_no_announced_day() -> None:
             "between April 17-21. Analysts say it could also slip to April 25.")
     assert guessed_days(head) == {(4, 17), (4, 25)}
     assert guessed_days("Kestrel K7 Ultra launches on May 5") == frozenset()  # the month is no hedge
+
+
+@pytest.mark.parametrize("title", ["Kestrel K7 Ultra drops to its lowest price ever",
+                                   "Kestrel K7 Ultra price drops to 699 euros",
+                                   "Kestrel K7 Ultra: 20% off the launch price",
+                                   "Kestrel K7 Ultra im Angebot: Preis fällt auf 699 Euro",
+                                   "Kestrel K7 Ultra 售价直降 1000 元"])
+def test_a_price_cut_is_no_launch_price(title: str) -> None:
+    assert classify_event(title, "The phone costs less than ever at several shops.", None).event is not Event.LAUNCH

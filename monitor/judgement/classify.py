@@ -88,11 +88,12 @@ class Evidence:
         scores[_R] += 3.0 * signal["leak_date"] + 2.0 * TITLE_WEIGHT * signal["title_leaked_date"]
         scores[_P] -= 3.0 * signal["partnership_end"]
         scores[_L] += 2.0 * signal["date_recent"]
+        scores[_L] -= 3.0 * signal["price_cut"]
         return scores
 
 
 SIGNALS = ("title_date", "title_leaked_date", "date_ahead", "date_recent", "official_date", "leak_date",
-           "partnership_end", "undated", "no_title")
+           "partnership_end", "undated", "no_title", "price_cut")
 
 # Words that name a date without giving it: a leak word next to one in the headline is a leaked date.
 _DATE_PHRASES = frozenset({"launch date", "release date", "launch timeline", "Launch-Datum", "Release-Datum",
@@ -107,6 +108,13 @@ _PARTNERSHIP_END = Near(("ended", "ends", "end", "ending", "longer", "split", "s
                          "rompe", "rompen"), PARTNER_NOUNS, gap=4)
 _PARTNERSHIP_END_CJK = re.compile(
     "终止合作|終止合作|结束合作|結束合作|合作关系即将结束|合作關係即將結束|合作即将画上句号|停止合作")
+
+
+# A price cut, a deal or a sale in the headline is no launch price ("drops to its lowest price ever", "20 % off").
+_PRICE_CUT = re.compile(
+    r"(?<!\w)(?:lowest price|price drops?|price cut|drops to|discount(?:ed)?|deals?|save \S+|\d+\s?% off|"
+    r"on sale for|Rabatt|Preissturz|reduziert|Angebot|soldes|remise|sconto|offerta|oferta|descuento|rebaja)"
+    r"(?!\w)|降价|直降|优惠|折扣|値下げ|セール", re.IGNORECASE)
 
 
 def evidence(title: str, text: str, published: datetime | None) -> Evidence:
@@ -149,6 +157,9 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
         if not signals[name]:
             signals[name] = 1.0
             cues.append((3.0, label, event))
+    if _PRICE_CUT.search(title):
+        signals["price_cut"] = 1.0
+        cues.append((3.0, "title: a price cut or deal", Event.OTHER))
     signals["undated"] = 1.0 if published is None else 0.0
     signals["no_title"] = 0.0 if title.strip() else 1.0
     return Evidence(per_part[0], per_part[1], signals, tuple(cues))
