@@ -421,3 +421,20 @@ def test_a_day_only_guessed_at_is_no_announced_day() -> None:
                                    "Kestrel K7 Ultra 售价直降 1000 元"])
 def test_a_price_cut_is_no_launch_price(title: str) -> None:
     assert classify_event(title, "The phone costs less than ever at several shops.", None).event is not Event.LAUNCH
+
+
+@pytest.mark.parametrize(("title", "lead"), [
+    ("Kestrel K7 Ultra gets a camera update", "The Kestrel K7 Ultra, which launched in February, now focuses faster."),
+    ("Kestrel K7 Ultra sales top a million", "Since it was released in China, the K7 Ultra has sold a million units."),
+    ("Kestrel K5 receives a new system", "Two years after it was launched, the Kestrel K5 gets a new system."),
+])
+def test_a_launch_recalled_is_no_launch_reported(title: str, lead: str) -> None:
+    """Coverage after a launch recalls it in its lead; read as a launch it would start a story and alert again."""
+    assert classify_event(title, lead, datetime(2027, 6, 1)).event is not Event.LAUNCH
+
+
+def test_a_launch_in_the_month_of_publication_is_reported_not_recalled() -> None:
+    lead = "The Kestrel K7 Ultra was launched in June with a one-inch sensor and costs 999 euros."
+    assert classify_event("Kestrel K7 Ultra", lead, datetime(2027, 6, 3)).event is Event.LAUNCH
+    assert classify_event("Kestrel K7 Ultra", "Kestrel K7 Ultra is to be launched in July.",
+                          datetime(2027, 6, 3)).event is Event.TEASER

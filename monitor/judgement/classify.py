@@ -119,7 +119,7 @@ _PRICE_CUT = re.compile(
 
 def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     """Every cue and date signal in the headline and the lead (the first ``LEAD_CHARS`` of the text)."""
-    lead = text[:LEAD_CHARS]
+    lead = _without_recalled_launches(text[:LEAD_CHARS], published)
     per_part: list[dict[Event, float]] = []
     cues: list[tuple[float, str, Event]] = []
     signals = dict.fromkeys(SIGNALS, 0.0)
@@ -163,6 +163,34 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     signals["undated"] = 1.0 if published is None else 0.0
     signals["no_title"] = 0.0 if title.strip() else 1.0
     return Evidence(per_part[0], per_part[1], signals, tuple(cues))
+
+
+# A launch recalled is no launch reported: "the 15 Ultra, which launched in February, now gets an update", "since it
+# was released", "two years after it was launched", "unveiled last year". Coverage after a launch (updates,
+# comparisons, sales figures, deals) recalls it in its lead, and read as a launch it would start a story of its own
+# and alert again, months after the real one.
+_LAUNCH_VERBS = r"(?:launched|unveiled|released|announced|introduced|debuted|presented|arrived|went on sale)"
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+_RECALLED = re.compile(
+    rf"(?<!\w)(?:since|after|when) it\s+(?:(?:was|were|has been|had been|first|originally|officially)\s+)*"
+    rf"{_LAUNCH_VERBS}(?!\w)"
+    rf"|(?<!\w)(?<!be )(?<!to ){_LAUNCH_VERBS}\s+(?:back\s+)?(?:last\s+(?:year|month|week|fall|spring|summer|"
+    rf"autumn|winter)|earlier\s+this\s+year|in\s+(?P<month>{'|'.join(_MONTH_NAMES)}|\d{{4}}))(?!\w)",
+    re.IGNORECASE)
+
+
+def _without_recalled_launches(lead: str, published: datetime | None) -> str:
+    """``lead`` with each recalled launch blanked out (same length: positions of dates stay). "launched in
+    February" is recalled when the article is of another month; an undated article's month says nothing."""
+    def blank(match: re.Match[str]) -> str:
+        month = match.group("month")
+        if month and not month.isdigit() and (published is None
+                                              or _MONTH_NAMES.index(month.lower()) + 1 == published.month):
+            return match.group(0)
+        return " " * len(match.group(0))
+
+    return _RECALLED.sub(blank, lead) if _RECALLED.search(lead) else lead
 
 
 def _partnership_end(part: str, tokens: list[str]) -> str | None:
