@@ -218,6 +218,14 @@ def test_named_days_are_those_the_plain_date_patterns_find(pieces: list[tuple[st
          Event.REVIEW),
         ("Kestrel K7 Ultra 実機レビュー", "二週間使ってみた。", Event.REVIEW),
         ("Recensione Kestrel K7 Ultra", "Abbiamo provato a lungo la fotocamera.", Event.REVIEW),
+        # the Romance present of a headline reports a launch; a conditional is a rumour
+        ("Kestrel dévoile le K7 Ultra", "", Event.LAUNCH),
+        ("Kestrel presenta il K7 Ultra", "", Event.LAUNCH),
+        ("Kestrel lanza el K7 Ultra", "", Event.LAUNCH),
+        ("El Kestrel K8 tendría una batería más grande", "", Event.RUMOR),
+        # a design a leak shows is a leak
+        ("Kestrel K8 design revealed in leaked images", "", Event.RUMOR),
+        ("Kestrel K8 : une fuite révèle son design", "", Event.RUMOR),
         # a leaked launch window, and a report's hedge, are rumours too
         ("Kestrel K8 Pro launch timeline leaked", "The phone arrives before the holidays.", Event.RUMOR),
         ("Kestrel K8 may launch in February, report says", "The company did not comment.", Event.RUMOR),

@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from monitor.judgement.cues import CUES, HAS_CJK, PARTNER_NOUNS, Cue, LazyPattern, Near, folded
+from monitor.judgement.cues import CUES, DESIGN_SHOWN, HAS_CJK, PARTNER_NOUNS, Cue, LazyPattern, Near, folded
 from monitor.judgement.eventmodel import EventModel, default_model
 from monitor.model import Event
 
@@ -126,6 +126,7 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     ended: str | None = None
     for where, part, factor in (("title", title, TITLE_WEIGHT), ("lead", lead, 1.0)):
         fired, tokens = _fired_in(part)
+        fired = _without_leaked_design(fired)
         ended = ended or _partnership_end(part, tokens)
         per_part.append({ev: _evidence([c.weight for c in fired if c.event is ev]) for ev in PRIORITY})
         cues.extend((c.weight * factor, f'{where}:"{c.label}"', c.event) for c in fired)
@@ -191,6 +192,14 @@ def _without_recalled_launches(lead: str, published: datetime | None) -> str:
         return " " * len(match.group(0))
 
     return _RECALLED.sub(blank, lead) if _RECALLED.search(lead) else lead
+
+
+def _without_leaked_design(fired: list[Cue]) -> list[Cue]:
+    """A design shown by a leak is a leak ("leak reveals its design", "design revealed in leaked images"): where a
+    strong leak word fired, showing the design is no teaser."""
+    if any(c.label == DESIGN_SHOWN for c in fired) and any(c.event is _R and c.weight >= 3.0 for c in fired):
+        return [c for c in fired if c.label != DESIGN_SHOWN]
+    return fired
 
 
 def _partnership_end(part: str, tokens: list[str]) -> str | None:

@@ -59,7 +59,7 @@ _DESIGN_NOUNS = ("design", "diseño")
 _DESIGN_REVEALED = ("official design", "official look", "first official look", "offizielles Design",
                    "design officiel", "design ufficiale", "diseño oficial", "官宣外观", "外观官宣", "官方外观",
                    "外观公布", "官宣外觀", "外觀官宣", "官方外觀", "外觀公布", "デザイン公開")
-_DESIGN_LABEL = "unveils / reveals the design"
+_DESIGN_LABEL = DESIGN_SHOWN = "unveils / reveals the design"  # no teaser where a leak shows it (classify)
 
 
 # Launch verbs do not report a launch in the future tense or as a plan ("will be released", "plans to unveil",
@@ -209,6 +209,10 @@ CUES: tuple[Cue, ...] = tuple(
            "disponible en France", "est arrivé", "disponibile in Italia", "è arrivato", "è disponibile",
            "ya está disponible", "ya están disponibles", "está disponible")
     + _cue(_L, 1.0, "pricing", "rolls out", "rolled out", "ufficialmente", "anunciado", "anunciada")
+    # The Romance present of a headline ("Samsung dévoile le …", "presenta il …", "lanza el …") reports a launch
+    # as often as it announces one for a date: weak, so a date in the headline still makes it a teaser.
+    + _cue(_L, 1.0, "dévoile", "dévoilent", "présente", "présentent", "lance", "lancent", "presenta", "presentano",
+           "lancia", "lanciano", "svela", "svelano", "lanza", "lanzan")
     # --- teaser: an official date, invitation, countdown or confirmation before the launch --------------------
     + _cue(_T, 5.0, "launch date announced", "launch date set", "launch date confirmed", "launch date revealed",
            "launch date officially", "date announced", "date confirmed", "launch set for", "launch confirmed for",
@@ -325,7 +329,8 @@ CUES: tuple[Cue, ...] = tuple(
            "according to", "speculation", "speculated", "claims", "claimed", "sources", "report says",
            "reports say", "a new report", "per a report", "soll", "sollen",
            "dürfte", "könnte", "vermutlich", "pourrait", "devrait", "aurait", "selon", "potrebbe", "dovrebbe",
-           "secondo", "podría", "debería", "según", "据悉", "據悉", "或将", "或將", "有望", "预计", "預計", "据报道",
+           "secondo", "podría", "debería", "según", "tendría", "contaría", "llegaría", "avrebbe",
+           "arriverebbe", "据悉", "據悉", "或将", "或將", "有望", "预计", "預計", "据报道",
            "據報道", "可能性", "とみられる", "見込み")
     # Leak forms a person names for any product: renders, dummies, listings, "emerges", "supposedly"
     + _cue(_R, 3.0, "render", "dummy", "dummies", "mockup", "schematics", "alleged", "supposedly", "unverified",
