@@ -427,3 +427,28 @@ def test_the_other_topics_docs_measure_are_configs_that_load(path: Path) -> None
     [topic] = load_config(path).topics
     assert user_tables(path, None).topic["name"] == topic.name
     assert topic.subjects and topic.product_lines
+
+
+def test_probes_count_what_reads_right_and_name_each_miss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from monitor.quality.probes import main as probes
+
+    path = tmp_path / "probes.jsonl"
+    path.write_text("\n".join(json.dumps(p) for p in [
+        {"event": "launch", "title": "Kestrel K7 Ultra launched", "lead": "It costs 999 euros.", "published": ""},
+        {"event": "teaser", "title": "Kestrel K7 Ultra launched", "lead": "", "published": "2027-03-01"},
+    ]) + "\n", encoding="utf-8")
+    assert probes([str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "teaser read as launch" in out and "Kestrel K7 Ultra launched" in out
+    assert "launch: 1 of 1" in out and "teaser: 0 of 1" in out and "all: 1 of 2" in out
+    path.write_text('{"title": "no event"}\n', encoding="utf-8")
+    assert probes([str(path)]) == 2
+    assert f"{path}:1: not a probe" in capsys.readouterr().err
+
+
+def test_the_probes_docs_cite_are_well_formed(capsys: pytest.CaptureFixture[str]) -> None:
+    from monitor.quality.probes import DEFAULT
+    from monitor.quality.probes import main as probes
+
+    assert probes([str(DEFAULT)]) == 0
+    assert "all:" in capsys.readouterr().out
