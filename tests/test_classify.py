@@ -446,3 +446,14 @@ def test_a_launch_in_the_month_of_publication_is_reported_not_recalled() -> None
     assert classify_event("Kestrel K7 Ultra", lead, datetime(2027, 6, 3)).event is Event.LAUNCH
     assert classify_event("Kestrel K7 Ultra", "Kestrel K7 Ultra is to be launched in July.",
                           datetime(2027, 6, 3)).event is Event.TEASER
+
+
+@pytest.mark.parametrize(("title", "lead"), [
+    ("Kestrel unveils a concept phone with detachable lenses", "It was shown at a trade show."),
+    ("", "Kestrel hat ein Konzept-Smartphone vorgestellt. Es hat ein Objektiv zum Wechseln."),
+    ("Kestrel K7 Ultra Concept Edition unveiled", "The concept will not go on sale."),
+])
+def test_a_concept_device_shown_is_no_launch(title: str, lead: str) -> None:
+    assert classify_event(title, lead, None).event is not Event.LAUNCH
+    assert classify_event(title.replace("oncept", "amera") or "Kestrel hat ein Smartphone vorgestellt", "",
+                          None).event is Event.LAUNCH  # the same words without the concept are a launch

@@ -88,12 +88,12 @@ class Evidence:
         scores[_R] += 3.0 * signal["leak_date"] + 2.0 * TITLE_WEIGHT * signal["title_leaked_date"]
         scores[_P] -= 3.0 * signal["partnership_end"]
         scores[_L] += 2.0 * signal["date_recent"]
-        scores[_L] -= 3.0 * signal["price_cut"]
+        scores[_L] -= 3.0 * signal["price_cut"] + 2.0 * TITLE_WEIGHT * signal["concept_device"]
         return scores
 
 
 SIGNALS = ("title_date", "title_leaked_date", "date_ahead", "date_recent", "official_date", "leak_date",
-           "partnership_end", "undated", "no_title", "price_cut")
+           "partnership_end", "undated", "no_title", "price_cut", "concept_device")
 
 # Words that name a date without giving it: a leak word next to one in the headline is a leaked date.
 _DATE_PHRASES = frozenset({"launch date", "release date", "launch timeline", "Launch-Datum", "Release-Datum",
@@ -115,6 +115,14 @@ _PRICE_CUT = re.compile(
     r"(?<!\w)(?:lowest price|price drops?|price cut|drops to|discount(?:ed)?|deals?|save \S+|\d+\s?% off|"
     r"on sale for|Rabatt|Preissturz|reduziert|Angebot|soldes|remise|sconto|offerta|oferta|descuento|rebaja)"
     r"(?!\w)|降价|直降|优惠|折扣|値下げ|セール", re.IGNORECASE)
+
+
+# A concept device shown is no product launched ("concept phone", "Konzept-Smartphone", "Concept Edition", "概念机").
+# Written after reading dev errors (a concept phone read as a launch), like the phrases in cues.SEEN_IN_DEV.
+_CONCEPT_DEVICE = re.compile(
+    r"(?<!\w)(?:concept[\s-]+(?:\w+[\s-]+)?(?:phone|smartphone|device|edition|handset)s?|konzept[\s-]*"
+    r"(?:smartphone|handy|telefon|gerät)|(?:téléphone|smartphone) concept|concept[\s-]phone)(?!\w)|概念机|概念機",
+    re.IGNORECASE)
 
 
 def evidence(title: str, text: str, published: datetime | None) -> Evidence:
@@ -158,6 +166,9 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
         if not signals[name]:
             signals[name] = 1.0
             cues.append((3.0, label, event))
+    if _CONCEPT_DEVICE.search(head):
+        signals["concept_device"] = 1.0
+        cues.append((3.0, "a concept device", Event.OTHER))
     if _PRICE_CUT.search(title):
         signals["price_cut"] = 1.0
         cues.append((3.0, "title: a price cut or deal", Event.OTHER))
