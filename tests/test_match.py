@@ -332,6 +332,15 @@ def test_recalling_leicas_huawei_past_does_not_hide_xiaomi_coverage() -> None:
     assert xiaomi_leica("Xiaomi and Leica team up", text).relevant
 
 
+def test_a_headline_that_leads_with_the_topic_keeps_it_the_subject() -> None:
+    """The body may be mostly about the rival (the deal Leica left); the headline names Xiaomi and Leica first."""
+    text = ("Huawei and Leica worked together for six years. Huawei phones carried Leica lenses; Huawei now builds "
+            "its own imaging brand. Huawei says nothing more. Huawei fans were surprised.")
+    assert xiaomi_leica("Xiaomi announces partnership with Leica, ending the Huawei Leica deal", text).relevant
+    assert not xiaomi_leica("Huawei ends its Leica deal as Xiaomi and Leica team up", text).relevant
+    assert not xiaomi_leica("Leica and its partners", text + " Xiaomi too. Xiaomi.").relevant
+
+
 def test_the_subject_rule_can_be_switched_off() -> None:
     query = compile_query("xiaomi leica", topic="t", subject=False)
     text = "Leica M11 review. " + FILLER + " Xiaomi."

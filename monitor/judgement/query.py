@@ -238,11 +238,24 @@ def _off_subject(
     # Compared with the weakest required concept: rivals compete for one slot (Huawei for Xiaomi's), while a
     # shared concept (Leica, partner of both) can be prominent in the rival's coverage too.
     weakest = min(_prominence(result.spans) for _, result in concepts)
+    headline = _headline_start(concepts, evaluation.doc)
     for concept in excluded:
         rival = evaluation.node(concept, positive=False).spans
+        if headline is not None and not any(headline > start for start, _ in rival):
+            continue  # the headline leads with the topic: a rival it names later is context, not the subject
         if rival and _prominence(rival) >= weakest:
             return f"{_describe(concept)} is the subject: named at least as often and as early as the topic"
     return None
+
+
+def _headline_start(concepts: list[tuple[Node, _Result]], doc: PreparedText) -> int | None:
+    """Where the headline first names the topic, when it names every required concept; else None. ("Xiaomi
+    announces partnership with Leica, ending the Huawei deal" leads with the topic, however much of the text is
+    about Huawei.)"""
+    firsts = [next((start for start, _ in result.spans if start < doc.title_end), None) for _, result in concepts]
+    if any(first is None for first in firsts):
+        return None
+    return min(first for first in firsts if first is not None)
 
 
 def _mentions(spans: list[Span]) -> list[int]:
