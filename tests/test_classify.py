@@ -457,3 +457,14 @@ def test_a_concept_device_shown_is_no_launch(title: str, lead: str) -> None:
     assert classify_event(title, lead, None).event is not Event.LAUNCH
     assert classify_event(title.replace("oncept", "amera") or "Kestrel hat ein Smartphone vorgestellt", "",
                           None).event is Event.LAUNCH  # the same words without the concept are a launch
+
+
+def test_a_date_next_to_a_launch_reported_is_the_launchs() -> None:
+    """"officially unveiled … on December 25, establishing a global launch timeline": the date is the launch's,
+    not one a teaser sets, even when the article carries no date to tell past from future."""
+    from monitor.judgement.classify import evidence
+
+    lead = ("Kestrel officially unveiled the K7 Ultra in China on December 25, establishing a global launch "
+            "timeline for early next year.")
+    assert evidence("", lead, None).signals["official_date"] == 0.0
+    assert evidence("", "Kestrel confirms a global launch timeline: December 25.", None).signals["official_date"] == 1.0

@@ -255,7 +255,8 @@ def _dated_sentences(head: str, spans: Sequence[tuple[int, int, tuple[int, int]]
         if not days:
             continue
         fired = _fired(head[start:end])
-        teaser = None if _all_past(days, published) else next((c for c in fired if c.event is _T), None)
+        reported = _all_past(days, published) or any(c.event is _L and c.weight >= STRONG_LAUNCH for c in fired)
+        teaser = None if reported else next((c for c in fired if c.event is _T), None)
         leak = next((c for c in fired if c.event is _R and c.weight >= 3.0), None)
         if teaser is not None:
             out.append(("official_date", _T, f'date with "{teaser.label}"'))
