@@ -255,7 +255,7 @@ def _dated_sentences(head: str, spans: Sequence[tuple[int, int, tuple[int, int]]
         if not days:
             continue
         fired = _fired(head[start:end])
-        reported = _all_past(days, published) or any(c.event is _L and c.weight >= STRONG_LAUNCH for c in fired)
+        reported = _all_past(days, published) or any(_reports(c) for c in fired)
         teaser = None if reported else next((c for c in fired if c.event is _T), None)
         leak = next((c for c in fired if c.event is _R and c.weight >= 3.0), None)
         if teaser is not None:
@@ -263,6 +263,12 @@ def _dated_sentences(head: str, spans: Sequence[tuple[int, int, tuple[int, int]]
         if leak is not None:
             out.append(("leak_date", _R, f'date with "{leak.label}"'))
     return out
+
+
+def _reports(cue: Cue) -> bool:
+    """A strong launch cue with a tense ("unveiled", "launched", "vorgestellt"): Chinese and Japanese cues have none
+    ("正式发布" is "officially released" and "will officially release" alike), so they report nothing by themselves."""
+    return cue.event is _L and cue.weight >= STRONG_LAUNCH and bool(cue.keys)
 
 
 def _all_past(days: Sequence[tuple[int, int]], published: datetime | None) -> bool:
