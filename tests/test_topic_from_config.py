@@ -39,6 +39,16 @@ def config(tmp_path: Path, feed_url: str, sink: HttpSink) -> Path:
     return path
 
 
+def crawl(path: Path, feed: list[tuple[str, str, str, str]],
+          entries: list[tuple[str, tuple[str, str], str]]) -> dict[str, dict[str, str]]:
+    """Publish ``entries`` (guid, (title, text), date) in the feed, run `monitor crawl --json`, and return its
+    items by guid."""
+    feed += [(guid, *article, date) for guid, article, date in entries]
+    code, lines, output = run(path, "crawl", "--json")
+    assert code == 0, output
+    return {item["url"].rsplit("/", 1)[-1]: item for item in items(lines)}
+
+
 LAUNCH_A = ("Nordlicht Aurora 7 Pro launches with Kessler optics",
             "Nordlicht has launched the Aurora 7 Pro. The phone carries a Kessler-tuned triple camera with a "
             "one-inch sensor. Prices start at 899 euros and sales begin today.")
@@ -61,12 +71,11 @@ def test_a_topic_written_only_in_config_groups_its_own_products(
     feed: list[tuple[str, str, str, str]] = []
     http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
     path = config(tmp_path, http_server.url("/feed"), json_sink)
-    feed += [("a", *LAUNCH_A, "Tue, 03 Mar 2026 09:00:00 GMT"), ("b", *LAUNCH_B, "Tue, 03 Mar 2026 11:00:00 GMT"),
-             ("c", *LAUNCH_CN, "Tue, 03 Mar 2026 12:00:00 GMT"), ("r", *RIVAL, "Tue, 03 Mar 2026 13:00:00 GMT"),
-             ("d", *NEXT_MODEL, "Wed, 04 Mar 2026 09:00:00 GMT")]
-    code, lines, output = run(path, "crawl", "--json")
-    assert code == 0, output
-    by_guid = {item["url"].rsplit("/", 1)[-1]: item for item in items(lines)}
+    by_guid = crawl(path, feed, [("a", LAUNCH_A, "Tue, 03 Mar 2026 09:00:00 GMT"),
+                                 ("b", LAUNCH_B, "Tue, 03 Mar 2026 11:00:00 GMT"),
+                                 ("c", LAUNCH_CN, "Tue, 03 Mar 2026 12:00:00 GMT"),
+                                 ("r", RIVAL, "Tue, 03 Mar 2026 13:00:00 GMT"),
+                                 ("d", NEXT_MODEL, "Wed, 04 Mar 2026 09:00:00 GMT")])
     assert by_guid["r"]["outcome"] == "irrelevant"  # the rival is the subject
     assert {by_guid[g]["event"] for g in "abcd"} == {"launch"}
     # One launch in three outlets and two languages is one story; the next model is another.
@@ -92,11 +101,9 @@ def test_a_topic_of_a_query_alone_still_tells_its_products_apart(
     start, end = text.index("[[topics]]"), text.index("[[sources]]")
     path.write_text(text[:start] + '[[topics]]\nname = "nk"\nquery = "nordlicht kessler"\n'
                     'alert_on = ["launch"]\nchannels = ["hook"]\n' + text[end:], encoding="utf-8")
-    feed += [("a", *LAUNCH_A, "Tue, 03 Mar 2026 09:00:00 GMT"), ("b", *LAUNCH_B, "Tue, 03 Mar 2026 11:00:00 GMT"),
-             ("d", *NEXT_MODEL, "Wed, 04 Mar 2026 09:00:00 GMT")]
-    code, lines, output = run(path, "crawl", "--json")
-    assert code == 0, output
-    by_guid = {item["url"].rsplit("/", 1)[-1]: item for item in items(lines)}
+    by_guid = crawl(path, feed, [("a", LAUNCH_A, "Tue, 03 Mar 2026 09:00:00 GMT"),
+                                 ("b", LAUNCH_B, "Tue, 03 Mar 2026 11:00:00 GMT"),
+                                 ("d", NEXT_MODEL, "Wed, 04 Mar 2026 09:00:00 GMT")])
     assert by_guid["a"]["story"] == by_guid["b"]["story"] != by_guid["d"]["story"]
     assert len(json_sink.requests) == 2
 
@@ -141,10 +148,8 @@ def test_a_model_named_by_its_letter_is_one_product_however_it_is_led_up_to(
     path = config(tmp_path, http_server.url("/feed"), json_sink)
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('product_lines = ["aurora"]', 'product_lines = ["aurora", "n"]'), encoding="utf-8")
-    feed += [("a", *LETTERED_A, "Tue, 03 Mar 2026 09:00:00 GMT"), ("b", *LETTERED_B, "Tue, 03 Mar 2026 11:00:00 GMT"),
-             ("d", *LETTERED_NEXT, "Wed, 04 Mar 2026 09:00:00 GMT")]
-    code, lines, output = run(path, "crawl", "--json")
-    assert code == 0, output
-    by_guid = {item["url"].rsplit("/", 1)[-1]: item for item in items(lines)}
+    by_guid = crawl(path, feed, [("a", LETTERED_A, "Tue, 03 Mar 2026 09:00:00 GMT"),
+                                 ("b", LETTERED_B, "Tue, 03 Mar 2026 11:00:00 GMT"),
+                                 ("d", LETTERED_NEXT, "Wed, 04 Mar 2026 09:00:00 GMT")])
     assert by_guid["a"]["story"] == by_guid["b"]["story"] != by_guid["d"]["story"]
     assert len(json_sink.requests) == 2
