@@ -181,28 +181,44 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
 # was released", "two years after it was launched", "unveiled last year". Coverage after a launch (updates,
 # comparisons, sales figures, deals) recalls it in its lead, and read as a launch it would start a story of its own
 # and alert again, months after the real one.
-_LAUNCH_VERBS = r"(?:launched|unveiled|released|announced|introduced|debuted|presented|arrived|went on sale)"
+_RECALL_VERB = re.compile(r"launched|unveiled|released|announced|introduced|debuted|presented|arrived|went on sale")
+_TEMPORAL = re.compile(r"(?<![^\W\d_])(?:since|after|when)\s+it\s+(?:(?:was|were|has been|had been|first|"
+                       r"originally|officially)\s+)*$")
+_RECALL_TIME = re.compile(
+    r"\s+(?:back\s+)?(?:last\s+(?:year|month|week|fall|spring|summer|autumn|winter)|earlier\s+this\s+year"
+    r"|in\s+(january|february|march|april|may|june|july|august|september|october|november|december|\d{4}))(?!\w)")
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december")
-_RECALLED = re.compile(
-    rf"(?<!\w)(?:since|after|when) it\s+(?:(?:was|were|has been|had been|first|originally|officially)\s+)*"
-    rf"{_LAUNCH_VERBS}(?!\w)"
-    rf"|(?<!\w)(?<!be )(?<!to ){_LAUNCH_VERBS}\s+(?:back\s+)?(?:last\s+(?:year|month|week|fall|spring|summer|"
-    rf"autumn|winter)|earlier\s+this\s+year|in\s+(?P<month>{'|'.join(_MONTH_NAMES)}|\d{{4}}))(?!\w)",
-    re.IGNORECASE)
 
 
 def _without_recalled_launches(lead: str, published: datetime | None) -> str:
-    """``lead`` with each recalled launch blanked out (same length: positions of dates stay). "launched in
-    February" is recalled when the article is of another month; an undated article's month says nothing."""
-    def blank(match: re.Match[str]) -> str:
-        month = match.group("month")
-        if month and not month.isdigit() and (published is None
-                                              or _MONTH_NAMES.index(month.lower()) + 1 == published.month):
-            return match.group(0)
-        return " " * len(match.group(0))
+    """``lead`` with each recalled launch verb blanked out (same length: positions of dates stay). "launched in
+    February" is recalled when the article is of another month; an undated article's month says nothing. (The
+    verbs are found in the folded lead and their context read around each: one expression with the context in
+    lookbehinds tried them at every character.)"""
+    lowered = folded(lead)
+    blanked = lead
+    for match in _RECALL_VERB.finditer(lowered):
+        start, end = match.span()
+        if (start and lowered[start - 1].isalnum()) or (end < len(lowered) and lowered[end].isalnum()):
+            continue  # inside a longer word
+        if _recalled(lowered[max(0, start - 40):start], lowered[end:end + 40], published):
+            blanked = blanked[:start] + " " * (end - start) + blanked[end:]
+    return blanked
 
-    return _RECALLED.sub(blank, lead) if _RECALLED.search(lead) else lead
+
+def _recalled(before: str, after: str, published: datetime | None) -> bool:
+    """"since / after / when it (was) launched", or "launched last year / earlier this year / in <another month or
+    a year>" (not "to be launched in July")."""
+    if _TEMPORAL.search(before):
+        return True
+    time = _RECALL_TIME.match(after)
+    if time is None or before.endswith(("be ", "to ")):
+        return False
+    month = time.group(1)
+    if month is None or month.isdigit():
+        return True
+    return published is not None and _MONTH_NAMES.index(month) + 1 != published.month
 
 
 def _without_leaked_design(fired: list[Cue]) -> list[Cue]:

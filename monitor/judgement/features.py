@@ -139,8 +139,9 @@ def _targets(title: str, lead: str, mentioned: frozenset[tuple[int, int]],
     ("may be between April 17-21") is announced by no one."""
     if published is None:
         return tuple(sorted(named_days(title) - guessed_days(title)))
-    guessed = guessed_days(title + "\n" + lead)
-    return tuple(day for day in sorted(mentioned) if _ahead(day, published.date()) and day not in guessed)
+    ahead = [day for day in sorted(mentioned) if _ahead(day, published.date())]
+    guessed = guessed_days(title + "\n" + lead) if ahead else frozenset()  # read sentence by sentence: only if needed
+    return tuple(day for day in ahead if day not in guessed)
 
 
 def _ahead(day: tuple[int, int], today: date) -> bool:
