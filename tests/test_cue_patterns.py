@@ -1,0 +1,61 @@
+"""A cue's search checks the words around a match after finding it (cheap to compile); it must find exactly what the
+single regular expression with those words as lookarounds finds."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from monitor.judgement.cues import CUES, Cue, LazyPattern
+
+_PHRASES = [cue for cue in CUES if isinstance(cue.pattern, LazyPattern)]
+_PATTERNS = [cue.pattern for cue in _PHRASES]
+_REFERENCE = {id(p): re.compile(p.one_regex(), re.IGNORECASE) for p in _PATTERNS}
+_AROUND = sorted({words for p in _PATTERNS for words in (*p.before, *p.after)})
+_CASES = (str, str.upper, str.title, str.swapcase)
+
+
+def _span(match: re.Match[str] | None) -> tuple[int, int] | None:
+    return match.span() if match else None
+
+
+def _same(pattern: LazyPattern, text: str) -> None:
+    assert _span(pattern.search(text)) == _span(_REFERENCE[id(pattern)].search(text)), (pattern.source, text)
+
+
+def test_each_cue_next_to_each_word_it_may_not_follow_or_precede() -> None:
+    checked = 0
+    for cue in _PHRASES:
+        assert isinstance(cue.pattern, LazyPattern)
+        for words in _AROUND:
+            for text in (f"{words}{cue.label}", f"{cue.label}{words}", f"{words}{cue.label} and {cue.label}",
+                         f"x {words.strip()}  {cue.label}.", f"{cue.label}{words}{cue.label}"):
+                for case in _CASES:
+                    _same(cue.pattern, case(text))
+                    checked += 1
+    assert checked > 50_000
+
+
+def test_the_letters_re_ignorecase_treats_specially_count_as_it_does() -> None:
+    launch = next(c.pattern for c in CUES if c.label == "launched" and isinstance(c.pattern, LazyPattern))
+    for text in ("wıll be launched", "WİLL BE LAUNCHED", "ſet to launched", "\u212aeeps launched", "set to  launched"):
+        _same(launch, text)
+    assert launch.search("wıll be launched") is None  # "ı" is "i" to the expression, so it is the future tense
+    assert launch.search("set to  launched") is not None  # two spaces: not "set to " right before
+
+
+_PIECES = st.sampled_from(sorted({c.label for c in CUES})[:400:7] + _AROUND + ["x", "é", "İ", "ı", "ſ", "发布"])
+_GLUE = st.sampled_from([" ", "", "-", ".", "\n", "_"])
+
+
+@given(st.lists(st.tuples(_PIECES, _GLUE, st.sampled_from(_CASES)), min_size=1, max_size=10),
+       st.sampled_from(_PHRASES))
+def test_a_cue_finds_what_its_single_expression_finds_on_generated_text(
+    pieces: list[tuple[str, str, object]], cue: Cue
+) -> None:
+    text = "".join(case(piece) + glue for piece, glue, case in pieces)  # type: ignore[operator]
+    assert isinstance(cue.pattern, LazyPattern)
+    _same(cue.pattern, text)
+    _same(cue.pattern, text + cue.label)
