@@ -27,20 +27,30 @@ def _words() -> re.Pattern[str]:
     return re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 
 
-def _mark_class() -> str:
-    """A character class of the combining marks (category Mn) of the BMP, plus the ideographic variation
-    selectors as one range. Measured on a 3,000-character article: a class with single astral characters in it
-    made ``re.sub`` take 1.2 ms, this one takes 8 us (CPython keeps a BMP-only class as a bitmap). Astral marks
-    other than the variation selectors (Brahmi, musical notation) do not occur in news text. The kana voicing
-    marks (U+3099/309A) are kept so that NFC puts them back and ガ stays distinct from カ."""
-    marks = (chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Mn" and c not in (0x3099, 0x309A))
-    return "[" + "".join(re.escape(mark) for mark in marks) + "]|[\U000e0100-\U000e01ef]"
+# The combining marks dropped after NFKD: those of the BMP (category Mn) but the kana voicing marks (U+3099/309A),
+# kept so that NFC puts them back and ガ stays distinct from カ, and the ideographic variation selectors; astral marks
+# other than those (Brahmi, musical notation) do not occur in news text. The Latin ones (U+0300-036F, every one a
+# mark) are removed by one expression; the others are found among the text's own characters: a class of every mark
+# of the BMP cost ~95 M instructions (~25 ms) at its first use, the scan of 65,536 characters that lists them.
+_LATIN_MARKS = re.compile("[\u0300-\u036f]+")
+_KANA_VOICING = frozenset("\u3099\u309a")
 
 
-@functools.cache
-def _marks() -> re.Pattern[str]:
-    """Compiled on first use: the scan costs ~30 ms, which ``monitor --help`` should not pay."""
-    return re.compile(_mark_class())
+def _dropped_mark(char: str) -> bool:
+    """Whether ``char`` is a combining mark that folding drops (see ``_LATIN_MARKS``)."""
+    code = ord(char)
+    if code > 0xFFFF:
+        return 0xE0100 <= code <= 0xE01EF
+    return char not in _KANA_VOICING and unicodedata.category(char) == "Mn"
+
+
+def _without_marks(decomposed: str, others: set[str]) -> str:
+    """``decomposed`` without its combining marks; ``others``: its characters outside ASCII and U+0300-036F."""
+    text = _LATIN_MARKS.sub("", decomposed)
+    for char in others:
+        if _dropped_mark(char):
+            text = text.replace(char, "")
+    return text
 
 
 # After NFKD, text in Latin scripts is ASCII except for the marks U+0300-036F (dropped by an ASCII encode) and a
@@ -58,7 +68,7 @@ def normalize(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text).casefold()
     others = set(_NON_LATIN.findall(decomposed))
     if any(char.isalnum() for char in others):  # letters of other scripts: ø, μ, 小
-        return unicodedata.normalize("NFC", _marks().sub("", decomposed))
+        return unicodedata.normalize("NFC", _without_marks(decomposed, others))
     for char in others:  # str.replace: a dict-based str.translate costs ~100 us on non-ASCII text
         decomposed = decomposed.replace(char, "" if unicodedata.combining(char) else " ")
     return decomposed.encode("ascii", "ignore").decode("ascii")
