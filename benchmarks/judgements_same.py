@@ -123,7 +123,11 @@ def main() -> int:
     print(f"{len(ours)} lines ({judgements} judgements, {len(ours) - judgements} evidences) against "
           f"{len(theirs)} at {args.against}: {len(differing)} differ")
     for a, b in differing[: args.show]:
-        print(f"  today: {a[:400]}\n  {args.against}: {b[:400]}")
+        ours_fields, theirs_fields = json.loads(a), json.loads(b)
+        keys = [key for key in ours_fields if ours_fields.get(key) != theirs_fields.get(key)]
+        print(f"  {ours_fields.get('config', 'evidence')} #{ours_fields.get('doc', ours_fields.get('evidence'))}: "
+              + "; ".join(f"{key}: today {ours_fields.get(key)!r}, {args.against} {theirs_fields.get(key)!r}"
+                          for key in keys)[:1200])
     return 0 if not differing and len(ours) == len(theirs) else 1
 
 
