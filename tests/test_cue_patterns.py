@@ -1,5 +1,6 @@
-"""A cue's search checks the words around a match after finding it (cheap to compile); it must find exactly what the
-single regular expression with those words as lookarounds finds."""
+"""A cue is searched case-sensitively in the folded text, and the words around a match are checked after finding it
+(quick to compile, quick to search); it must find exactly what the single case-insensitive regular expression,
+with those words as lookarounds, finds in the text as written."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.judgement.cues import CUES, Cue, LazyPattern
+from monitor.judgement.cues import CUES, Cue, LazyPattern, _is_word, folded
 
 _PHRASES = [cue for cue in CUES if isinstance(cue.pattern, LazyPattern)]
 _PATTERNS = [cue.pattern for cue in _PHRASES]
@@ -59,3 +60,28 @@ def test_a_cue_finds_what_its_single_expression_finds_on_generated_text(
     assert isinstance(cue.pattern, LazyPattern)
     _same(cue.pattern, text)
     _same(cue.pattern, text + cue.label)
+
+
+_EVERY_CHARACTER = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+
+
+def test_folding_equates_the_characters_of_every_phrase_as_re_ignorecase_does() -> None:
+    """For each character of a phrase (or a word around one), the text's characters ``re.IGNORECASE`` takes for
+    it are exactly those that fold to it; and folding keeps every word, space and digit character what it was."""
+    everything_folded = folded(_EVERY_CHARACTER)
+    assert len(everything_folded) == len(_EVERY_CHARACTER)
+    folding_to: dict[str, set[str]] = {}
+    for x, f in zip(_EVERY_CHARACTER, everything_folded, strict=True):
+        folding_to.setdefault(f, set()).add(x)
+    phrases = {c.label for c in _PHRASES} | set(_AROUND)
+    for char in sorted(set("".join(phrases))):
+        assert set(re.findall(re.escape(char), _EVERY_CHARACTER, re.IGNORECASE)) == folding_to[folded(char)], char
+    for kind in (r"\w", r"[\s-]", r"\d"):
+        expression = re.compile(kind)
+        assert [m.start() for m in expression.finditer(_EVERY_CHARACTER)] == [
+            m.start() for m in expression.finditer(everything_folded)], kind
+
+
+def test_a_word_character_is_what_re_calls_one() -> None:
+    words = set(re.findall(r"\w", _EVERY_CHARACTER))
+    assert {x for x in _EVERY_CHARACTER if _is_word(x)} == words

@@ -33,47 +33,71 @@ class Cue:
 
 
 class LazyPattern:
-    """A phrase's case-insensitive regular expression, compiled at its first search, and the words that may not
-    stand right before or after a match (``before`` / ``after``, folded: "will be " before "launched").
+    """A phrase's regular expression, compiled at its first search, searched case-sensitively in the text
+    ``folded``; with ``bounded`` the match must start a word (a Latin phrase), and the words in ``before`` /
+    ``after`` (folded) may not stand right before or after it: "will be " before "launched".
 
-    There are about a thousand cues and the word pre-filter (``classify._fired``) searches a handful per article:
-    compiling them all at import cost ~0.6 s, which a one-off crawl paid in full (measured: ingest burst 2.9 ->
-    6.7 ms CPU per article). The words around a match are checked after it, on the folded text, not as
-    lookbehinds in the expression: seventeen lookbehinds made each launch cue's expression five times as long,
-    and compiling is what a short burst pays most for (``one_regex`` is the single expression it stands for)."""
+    What ``re.IGNORECASE`` would find in the text, at the same positions (``folded`` equates letters as it does,
+    character for character; ``one_regex`` is that expression, for the tests), but cheaper on both counts that
+    matter in a burst: the expression starts with its phrase, so the search skips to where the phrase's first
+    letters occur instead of trying every position (a case-insensitive letter, a word boundary or a lookbehind
+    in front rules that out), and it is short to compile. There are about a thousand cues and the word
+    pre-filter (``classify._fired``) searches a handful per article: compiling them all at import cost ~0.6 s,
+    which a one-off crawl paid in full, and a short burst still compiles a few hundred."""
 
-    __slots__ = ("source", "before", "after", "_compiled")
+    __slots__ = ("source", "bounded", "before", "after", "_compiled")
 
-    def __init__(self, source: str, before: tuple[str, ...] = (), after: tuple[str, ...] = ()) -> None:
+    def __init__(self, source: str, *, bounded: bool = False, before: tuple[str, ...] = (),
+                 after: tuple[str, ...] = ()) -> None:
         self.source = source
+        self.bounded = bounded
         self.before = before
         self.after = after
         self._compiled: re.Pattern[str] | None = None
 
     def search(self, text: str) -> re.Match[str] | None:
-        """The first match with none of ``before`` right before it and none of ``after`` right after it."""
+        """The first match that starts a word (if ``bounded``), with none of ``before`` right before it and none
+        of ``after`` right after it: a match in the folded text, at the same positions as in ``text``."""
         compiled = self._compiled
         if compiled is None:
-            compiled = self._compiled = re.compile(self.source, re.IGNORECASE)
-        match = compiled.search(text)
-        if not (self.before or self.after):
-            return match
-        while match is not None and not self._free(text, match.start(), match.end()):
-            match = compiled.search(text, match.start() + 1)
+            compiled = self._compiled = re.compile(self.source)
+        lowered = _folded_once(text)
+        match = compiled.search(lowered)
+        while match is not None and not self._free(lowered, match.start(), match.end()):
+            match = compiled.search(lowered, match.start() + 1)
         return match
 
-    def _free(self, text: str, start: int, end: int) -> bool:
-        """Whether none of ``before`` ends at ``start`` and none of ``after`` begins at ``end`` (``folded``
-        compares letters as ``re.IGNORECASE`` does, character for character)."""
-        if self.before and folded(text[max(0, start - _CONTEXT_CHARS):start]).endswith(self.before):
+    def _free(self, lowered: str, start: int, end: int) -> bool:
+        """Whether a match from ``start`` to ``end`` of the folded text stands where the cue counts."""
+        if self.bounded and start and _is_word(lowered[start - 1]):
             return False
-        return not (self.after and folded(text[end:end + _CONTEXT_CHARS]).startswith(self.after))
+        if self.before and lowered.endswith(self.before, 0, start):
+            return False
+        return not (self.after and lowered.startswith(self.after, end))
 
     def one_regex(self) -> str:
-        """The same search as one regular expression, the words around as lookarounds (for tests: slower)."""
+        """The same search as one case-insensitive expression on the text as written (slower: for tests)."""
         before = "".join(f"(?<!{re.escape(words)})" for words in self.before)
         after = "".join(f"(?!{re.escape(words)})" for words in self.after)
-        return f"{before}(?:{self.source}){after}"
+        start = r"(?<!\w)" if self.bounded else ""
+        return f"{before}{start}(?:{self.source}){after}"
+
+
+def _is_word(char: str) -> bool:
+    """``re``'s ``\\w`` for one character."""
+    return char.isalnum() or char == "_"
+
+
+_last_folded: tuple[str, str] = ("", "")
+
+
+def _folded_once(text: str) -> str:
+    """``folded(text)``, computed once for the cues searched one after another in the same part of an article."""
+    global _last_folded
+    last = _last_folded
+    if last[0] is not text:  # the same object: the reference kept here means no other string can have its id
+        last = _last_folded = (text, folded(text))
+    return last[1]
 
 
 # An official design reveal, in every language (added after a dev teaser, "Design Unveiled", read as a launch;
@@ -102,27 +126,26 @@ _AFTER: dict[Event, tuple[tuple[str, ...], tuple[str, ...]]] = {  # (not right b
     Event.REVIEW: ((), ("-", " video", " images", " photos", " pictures", " bild", " foto")),
 }
 _GUESSED = ("或", "或许", "或許")  # "或将于" is "may be on": a guess, not a date set
-_CONTEXT_CHARS = max(len(words) for words in (*_NOT_FUTURE, *(w for ws in _AFTER.values() for w in ws[0] + ws[1]),
-                                                *_GUESSED))
 
 
 def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
     """Cues for literal phrases: Latin ones match whole words, case-insensitively; CJK ones anywhere."""
     out = []
     for phrase in phrases:
-        body = _SPACE_OR_HYPHEN.sub(r"[\\s-]+", re.escape(phrase))
+        body = _SPACE_OR_HYPHEN.sub(r"[\\s-]+", re.escape(folded(phrase)))
         keys: tuple[str, ...] = ()
         words: frozenset[str] = frozenset()
         before: tuple[str, ...] = ()
         after: tuple[str, ...] = ()
         if not HAS_CJK.search(phrase):
             before, after = _AFTER.get(event, ((), ()))
-            body = rf"(?<!\w){body}(?!\w)"
+            body = rf"{body}(?!\w)"
             keys = (max(_WORD.findall(phrase.lower()), key=len),)
             words = frozenset(_WORD.findall(folded(phrase)))
         elif event is Event.TEASER:
             before = _GUESSED
-        out.append(Cue(event, LazyPattern(body, before, after), weight, phrase, keys, words))
+        pattern = LazyPattern(body, bounded=bool(keys), before=before, after=after)
+        out.append(Cue(event, pattern, weight, phrase, keys, words))
     return out
 
 
