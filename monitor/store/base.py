@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    func,
     literal_column,
     null,
     or_,
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.records import SourceState
 from monitor.store import db
-from monitor.store.schema import Alert, Article, Source, Story
+from monitor.store.schema import Alert, Article, Source, Story, UTCDateTime
 
 
 def now_utc() -> datetime:
@@ -79,6 +80,37 @@ class _Statements:
         )
         self.set_article_story = (
             update(articles).where(articles.c.id == bindparam("b_id")).values(story_id=bindparam("b_story_id"))
+        )
+        # A known story gains an article: one more, seen now, perhaps a new outlet.
+        self.attach_to_story = (
+            update(stories)
+            .where(stories.c.id == bindparam("b_id"))
+            .values(
+                article_count=stories.c.article_count + literal_column("1"),
+                last_seen=bindparam("b_last_seen"),
+                outlets=bindparam("b_outlets"),
+            )
+        )
+        # A page of the story memory (``Store.story_memory``), without and with its ``since`` bound.
+        memory = (
+            select(
+                Article.id,
+                Article.story_id,
+                Article.topic,
+                Article.event,
+                Article.features,
+                Article.signature,
+                Article.published,
+                Story.first_published,
+            )
+            .outerjoin(Story, Story.id == Article.story_id)
+            .where(Article.relevant.is_(True), Article.signature.is_not(None), Article.id > bindparam("after_id"))
+            .order_by(Article.id)
+            .limit(bindparam("page"))
+        )
+        self.memory_page = memory
+        self.memory_page_since = memory.where(
+            func.coalesce(Article.published, Article.fetched_at) >= bindparam("since", type_=UTCDateTime())
         )
         sources = cast(Table, Source.__table__)
         self.sources = sources

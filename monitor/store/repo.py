@@ -24,10 +24,8 @@ from typing import IO, Any
 from sqlalchemy import (
     Connection,
     Engine,
-    Select,
     func,
     select,
-    update,
 )
 
 from monitor.errors import StoreError
@@ -267,15 +265,8 @@ class Store(SourcesMixin, OutboxMixin, PortableRows, StoreBase):
 
     def _attach(self, s: Connection, story: Any, article: NewArticle) -> int:
         outlets = story.outlets if article.outlet in story.outlets else [*story.outlets, article.outlet]
-        s.execute(
-            update(Story)
-            .where(Story.id == story.id)
-            .values(
-                article_count=Story.article_count + 1,
-                last_seen=max(story.last_seen, article.fetched_at),
-                outlets=outlets,
-            )
-        )
+        last_seen = max(story.last_seen, article.fetched_at)
+        s.execute(self._sql.attach_to_story, {"b_id": story.id, "b_last_seen": last_seen, "b_outlets": outlets})
         return int(story.id)
 
     def articles(
@@ -332,9 +323,11 @@ class Store(SourcesMixin, OutboxMixin, PortableRows, StoreBase):
         worker catch up with what other workers stored since its last look.
         """
         last = after_article_id
+        query = self._sql.memory_page if since is None else self._sql.memory_page_since
+        bound: dict[str, Any] = {"page": MEMORY_PAGE} if since is None else {"page": MEMORY_PAGE, "since": since}
         while True:
             with self._core("read story memory", write=False) as c:
-                page = list(c.execute(_memory_query(since, last)))
+                page = list(c.execute(query, {**bound, "after_id": last}))
             yield from (_memory_row(row) for row in page)
             if len(page) < MEMORY_PAGE:
                 return
@@ -392,28 +385,6 @@ def _article_values(article: NewArticle, story_id: int | None) -> dict[str, Any]
         "signature": article.signature,
         "join_reason": article.join_reason,
     }
-
-
-def _memory_query(since: datetime | None, after_id: int) -> Select[Any]:
-    query = (
-        select(
-            Article.id,
-            Article.story_id,
-            Article.topic,
-            Article.event,
-            Article.features,
-            Article.signature,
-            Article.published,
-            Story.first_published,
-        )
-        .outerjoin(Story, Story.id == Article.story_id)
-        .where(Article.relevant.is_(True), Article.signature.is_not(None), Article.id > after_id)
-        .order_by(Article.id)
-        .limit(MEMORY_PAGE)
-    )
-    if since is not None:
-        query = query.where(func.coalesce(Article.published, Article.fetched_at) >= since)
-    return query
 
 
 def _memory_row(row: Any) -> StoryMemoryRow:
