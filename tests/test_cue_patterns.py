@@ -85,3 +85,8 @@ def test_folding_equates_the_characters_of_every_phrase_as_re_ignorecase_does() 
 def test_a_word_character_is_what_re_calls_one() -> None:
     words = set(re.findall(r"\w", _EVERY_CHARACTER))
     assert {x for x in _EVERY_CHARACTER if _is_word(x)} == words
+
+
+def test_folding_translates_the_three_letters_lower_does_not_wherever_they_stand() -> None:
+    for text in ("Bıg İstanbul ſale", "plain ascii", "ſ", "é İ", "日本 ı"):
+        assert folded(text) == text.replace("İ", "i").replace("ı", "i").replace("ſ", "s").lower()
