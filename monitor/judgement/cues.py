@@ -33,43 +33,57 @@ class Cue:
 
 
 class LazyPattern:
-    """A phrase's regular expression, compiled at its first search, searched case-sensitively in the text
-    ``folded``; with ``bounded`` the match must start a word (a Latin phrase), and the words in ``before`` /
-    ``after`` (folded) may not stand right before or after it: "will be " before "launched".
+    """Where a phrase occurs in a text as a cue: searched case-sensitively in the text ``folded``; with
+    ``bounded`` the phrase must be whole words (a Latin phrase), and the words in ``before`` / ``after`` (folded)
+    may not stand right before or after it: "will be " before "launched".
 
-    What ``re.IGNORECASE`` would find in the text, at the same positions (``folded`` equates letters as it does,
-    character for character; ``one_regex`` is that expression, for the tests), but cheaper on both counts that
-    matter in a burst: the expression starts with its phrase, so the search skips to where the phrase's first
-    letters occur instead of trying every position (a case-insensitive letter, a word boundary or a lookbehind
-    in front rules that out), and it is short to compile. There are about a thousand cues and the word
-    pre-filter (``classify._fired``) searches a handful per article: compiling them all at import cost ~0.6 s,
-    which a one-off crawl paid in full, and a short burst still compiles a few hundred."""
+    What the case-insensitive expression ``one_regex`` finds in the text as written, at the same positions
+    (``folded`` equates letters as ``re.IGNORECASE`` does, character for character), but cheaper on both counts
+    that matter in a burst. A phrase of one word (or a CJK phrase) is found with ``str.find``, never compiled; a
+    phrase of several words, whose words a space or a hyphen may join, with its expression ``source``, compiled at
+    its first search: it starts with the phrase, so a search skips to the phrase's first letters instead of trying
+    every position (a case-insensitive letter, a word boundary or a lookbehind in front rules that out). There are
+    about a thousand cues and the word pre-filter (``classify._fired``) searches a handful per article: compiling
+    them all at import cost ~0.6 s, which a one-off crawl paid in full, and a short burst still compiled a few
+    hundred."""
 
-    __slots__ = ("source", "bounded", "before", "after", "_compiled")
+    __slots__ = ("source", "literal", "bounded", "before", "after", "_compiled")
 
-    def __init__(self, source: str, *, bounded: bool = False, before: tuple[str, ...] = (),
-                 after: tuple[str, ...] = ()) -> None:
+    def __init__(self, source: str, *, literal: str | None = None, bounded: bool = False,
+                 before: tuple[str, ...] = (), after: tuple[str, ...] = ()) -> None:
         self.source = source
+        self.literal = literal  # the folded phrase, when ``source`` is nothing more than it (and word boundaries)
         self.bounded = bounded
         self.before = before
         self.after = after
         self._compiled: re.Pattern[str] | None = None
 
-    def search(self, text: str) -> re.Match[str] | None:
-        """The first match that starts a word (if ``bounded``), with none of ``before`` right before it and none
-        of ``after`` right after it: a match in the folded text, at the same positions as in ``text``."""
+    def search(self, text: str) -> tuple[int, int] | None:
+        """(start, end) of the first occurrence that counts (see ``_counts``), else None."""
+        lowered = _folded_once(text)
+        at = 0
+        while (span := self._next(lowered, at)) is not None:
+            if self._counts(lowered, *span):
+                return span
+            at = span[0] + 1
+        return None
+
+    def _next(self, lowered: str, at: int) -> tuple[int, int] | None:
+        """The next occurrence of the phrase in the folded text from ``at``, whatever stands around it."""
+        if self.literal is not None:
+            start = lowered.find(self.literal, at)
+            return None if start < 0 else (start, start + len(self.literal))
         compiled = self._compiled
         if compiled is None:
             compiled = self._compiled = re.compile(self.source)
-        lowered = _folded_once(text)
-        match = compiled.search(lowered)
-        while match is not None and not self._free(lowered, match.start(), match.end()):
-            match = compiled.search(lowered, match.start() + 1)
-        return match
+        match = compiled.search(lowered, at)
+        return None if match is None else match.span()
 
-    def _free(self, lowered: str, start: int, end: int) -> bool:
-        """Whether a match from ``start`` to ``end`` of the folded text stands where the cue counts."""
-        if self.bounded and start and _is_word(lowered[start - 1]):
+    def _counts(self, lowered: str, start: int, end: int) -> bool:
+        """Whether the phrase from ``start`` to ``end`` of the folded text counts: whole words (if ``bounded``),
+        none of ``before`` right before it, none of ``after`` right after it."""
+        if self.bounded and ((start and _is_word(lowered[start - 1])) or
+                             (end < len(lowered) and _is_word(lowered[end]))):
             return False
         if self.before and lowered.endswith(self.before, 0, start):
             return False
@@ -132,7 +146,9 @@ def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
     """Cues for literal phrases: Latin ones match whole words, case-insensitively; CJK ones anywhere."""
     out = []
     for phrase in phrases:
-        body = _SPACE_OR_HYPHEN.sub(r"[\\s-]+", re.escape(folded(phrase)))
+        lowered = folded(phrase)
+        body = _SPACE_OR_HYPHEN.sub(r"[\\s-]+", re.escape(lowered))
+        literal = None if " " in lowered or "-" in lowered else lowered  # a space or hyphen joins words either way
         keys: tuple[str, ...] = ()
         words: frozenset[str] = frozenset()
         before: tuple[str, ...] = ()
@@ -141,10 +157,10 @@ def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
             before, after = _AFTER.get(event, ((), ()))
             body = rf"{body}(?!\w)"
             keys = (max(_WORD.findall(phrase.lower()), key=len),)
-            words = frozenset(_WORD.findall(folded(phrase)))
+            words = frozenset(_WORD.findall(lowered))
         elif event is Event.TEASER:
             before = _GUESSED
-        pattern = LazyPattern(body, bounded=bool(keys), before=before, after=after)
+        pattern = LazyPattern(body, literal=literal, bounded=bool(keys), before=before, after=after)
         out.append(Cue(event, pattern, weight, phrase, keys, words))
     return out
 
