@@ -36,9 +36,11 @@ _PIECES = ["July", "jul", "JUNE", "4", "12", "2nd", "21st", "of", "am", "4.", "J
            "gennaio", "MARZO", "Septiembre", "dicembre", "١٢", "_", "a1", "3rd", "ER", "Jan"]
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(_PIECES), st.sampled_from([" ", "", ".", "  ", "\n", ", ", "-"])),
-                max_size=12))
+_GLUE = [" ", "", ".", "  ", "\n", ", ", "-", ". ", "\u00a0", "\t"]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_PIECES), st.sampled_from(_GLUE)), max_size=12))
 def test_generated_dates_are_found_as_classify_finds_them(pieces: list[tuple[str, str]]) -> None:
     text = "".join(piece + glue for piece, glue in pieces)
     assert day_spans(text) == classify._day_spans(text)
@@ -57,6 +59,7 @@ def test_folding_equates_the_month_words_letters_as_re_ignorecase_does() -> None
         assert set(re.findall(re.escape(char), every, re.IGNORECASE)) == folding_to[char], char
 
 
-def test_a_decimal_digit_is_what_re_calls_one() -> None:
+def test_a_decimal_digit_and_a_space_are_what_re_calls_them() -> None:
     every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
     assert {x for x in every if x.isdecimal()} == set(re.findall(r"\d", every))
+    assert {x for x in every if x.isspace()} == set(re.findall(r"\s", every))

@@ -144,8 +144,7 @@ def named_days(text: str) -> frozenset[tuple[int, int]]:
 def day_spans(text: str) -> list[tuple[int, int, tuple[int, int]]]:
     """``classify._day_spans``: each named day with where it is written, (start, end, (month, day))."""
     lowered = folded(text)
-    found = [(m.start(), m.end(), (_month(m.group(1)), int(m.group(2))))
-             for m in _starting(_MONTH_DAY, lowered, _is_word)]
+    found = [(m.start(), m.end(), (_month(m.group(1)), int(m.group(2)))) for m in _months_before_days(lowered)]
     found += [(m.start(), m.end(), (_month(m.group(2)), int(m.group(1))))
               for m in _starting(_DAY_MONTH, lowered, str.isdecimal)]
     found += [(m.start(), m.end(), (_ROMANCE_MONTHS[m.group(2)], int(m.group(1))))
@@ -166,6 +165,27 @@ def _starting(pattern: re.Pattern[str], text: str, joined: Callable[[str], bool]
             continue
         yield match
         at = match.end()
+
+
+def _months_before_days(text: str) -> Iterator[re.Match[str]]:
+    """``_MONTH_DAY``'s matches ("July 4", "Dez. 4"), tried only where one can start: a month word is a whole word
+    right before the spaces (and a full stop) ahead of a digit, so each space before a digit gives one place to
+    try, the start of the word before it. The same matches as a search (they cannot overlap), for a fraction of
+    its cost: a search tries each of the many letters a month word can start with."""
+    for gap in _SPACE_DIGIT.finditer(text):
+        end = gap.start()
+        while end and text[end - 1].isspace():
+            end -= 1
+        if end and text[end - 1] == ".":
+            end -= 1
+        start = end
+        while start and _is_word(text[start - 1]):
+            start -= 1
+        if start < end and (match := _MONTH_DAY.match(text, start)) is not None:
+            yield match
+
+
+_SPACE_DIGIT = re.compile(r"\s\d")
 
 
 def _is_word(char: str) -> bool:
