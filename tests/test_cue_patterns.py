@@ -39,6 +39,19 @@ def test_each_cue_next_to_each_word_it_may_not_follow_or_precede() -> None:
     assert checked > 50_000
 
 
+def test_the_words_of_a_phrase_joined_by_any_run_of_spaces_and_hyphens_or_by_nothing() -> None:
+    checked = 0
+    for cue in _PHRASES:
+        assert isinstance(cue.pattern, LazyPattern)
+        for join in ("-", "  ", " - ", "\u00a0", "\n\t", "", "_", "--x"):
+            written = re.sub(r"[ -]+", join, cue.label)
+            for text in (written, f"x {written}s", f"({written}) and {cue.label}", f"{written}-{written}"):
+                for case in _CASES:
+                    _same(cue.pattern, case(text))
+                    checked += 1
+    assert checked > 20_000
+
+
 def test_the_letters_re_ignorecase_treats_specially_count_as_it_does() -> None:
     launch = next(c.pattern for c in CUES if c.label == "launched" and isinstance(c.pattern, LazyPattern))
     for text in ("wıll be launched", "WİLL BE LAUNCHED", "ſet to launched", "\u212aeeps launched", "set to  launched"):

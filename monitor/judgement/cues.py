@@ -33,56 +33,39 @@ class Cue:
 
 
 class LazyPattern:
-    """Where a phrase occurs in a text as a cue: searched case-sensitively in the text ``folded``; with
-    ``bounded`` the phrase must be whole words (a Latin phrase), and the words in ``before`` / ``after`` (folded)
-    may not stand right before or after it: "will be " before "launched".
+    """Where a phrase occurs in a text as a cue: its ``words`` (folded), joined by spaces or hyphens, looked for
+    case-sensitively in the text ``folded``; with ``bounded`` the phrase must be whole words (a Latin phrase), and
+    the words in ``before`` / ``after`` (folded) may not stand right before or after it: "will be " before
+    "launched".
 
-    What the case-insensitive expression ``one_regex`` finds in the text as written, at the same positions
-    (``folded`` equates letters as ``re.IGNORECASE`` does, character for character), but cheaper on both counts
-    that matter in a burst. A phrase of one word (or a CJK phrase) is found with ``str.find``, never compiled; a
-    phrase of several words, whose words a space or a hyphen may join, with its expression ``source``, compiled at
-    its first search: it starts with the phrase, so a search skips to the phrase's first letters instead of trying
-    every position (a case-insensitive letter, a word boundary or a lookbehind in front rules that out). There are
-    about a thousand cues and the word pre-filter (``classify._fired``) searches a handful per article: compiling
-    them all at import cost ~0.6 s, which a one-off crawl paid in full, and a short burst still compiled a few
-    hundred."""
+    What the case-insensitive expression ``one_regex`` (built from ``source``) finds in the text as written, at
+    the same positions (``folded`` equates letters as ``re.IGNORECASE`` does, character for character), without
+    a regular expression: the first word is found with ``str.find``, the others are read after it. Compiling
+    the expressions was what a short burst paid most for: all of them at import cost ~0.6 s, which a one-off
+    crawl paid in full, and lazily (hence the name) a 50×5 burst still compiled ~280 with the tense lookbehinds
+    in them (~1.2 M instructions per article)."""
 
-    __slots__ = ("source", "literal", "bounded", "before", "after", "_compiled")
+    __slots__ = ("source", "words", "bounded", "before", "after")
 
-    def __init__(self, source: str, *, literal: str | None = None, bounded: bool = False,
+    def __init__(self, source: str, words: tuple[str, ...], *, bounded: bool = False,
                  before: tuple[str, ...] = (), after: tuple[str, ...] = ()) -> None:
         self.source = source
-        self.literal = literal  # the folded phrase, when ``source`` is nothing more than it (and word boundaries)
+        self.words = words  # the folded phrase split at its spaces and hyphens
         self.bounded = bounded
         self.before = before
         self.after = after
-        self._compiled: re.Pattern[str] | None = None
 
     def search(self, text: str) -> tuple[int, int] | None:
         """(start, end) of the first occurrence that counts (see ``_counts``), else None."""
         lowered = _folded_once(text)
-        literal = self.literal
-        if literal is not None:  # the common case, without a call per occurrence
-            start = lowered.find(literal)
-            while start >= 0:
-                if self._counts(lowered, start, start + len(literal)):
-                    return start, start + len(literal)
-                start = lowered.find(literal, start + 1)
-            return None
-        at = 0
-        while (span := self._next(lowered, at)) is not None:
-            if self._counts(lowered, *span):
-                return span
-            at = span[0] + 1
+        first, rest = self.words[0], self.words[1:]
+        start = lowered.find(first)
+        while start >= 0:
+            end = _joined(lowered, start + len(first), rest) if rest else start + len(first)
+            if end is not None and self._counts(lowered, start, end):
+                return start, end
+            start = lowered.find(first, start + 1)
         return None
-
-    def _next(self, lowered: str, at: int) -> tuple[int, int] | None:
-        """The next match of ``source`` in the folded text from ``at``, whatever stands around it."""
-        compiled = self._compiled
-        if compiled is None:
-            compiled = self._compiled = re.compile(self.source)
-        match = compiled.search(lowered, at)
-        return None if match is None else match.span()
 
     def _counts(self, lowered: str, start: int, end: int) -> bool:
         """Whether the phrase from ``start`` to ``end`` of the folded text counts: whole words (if ``bounded``),
@@ -100,6 +83,19 @@ class LazyPattern:
         after = "".join(f"(?!{re.escape(words)})" for words in self.after)
         start = r"(?<!\w)" if self.bounded else ""
         return f"{before}{start}(?:{self.source}){after}"
+
+
+def _joined(lowered: str, at: int, words: tuple[str, ...]) -> int | None:
+    """Where ``words`` end when they follow ``at`` in ``lowered``, each after a run of spaces or hyphens (the
+    expression's ``[\\s-]+``: a word starts with neither, so the run is all of them); None when they do not."""
+    for word in words:
+        joined = at
+        while at < len(lowered) and (lowered[at] == "-" or lowered[at].isspace()):
+            at += 1
+        if at == joined or not lowered.startswith(word, at):
+            return None
+        at += len(word)
+    return at
 
 
 def _is_word(char: str) -> bool:
@@ -153,7 +149,7 @@ def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
     for phrase in phrases:
         lowered = folded(phrase)
         body = _SPACE_OR_HYPHEN.sub(r"[\\s-]+", re.escape(lowered))
-        literal = None if " " in lowered or "-" in lowered else lowered  # a space or hyphen joins words either way
+        joined = tuple(_JOIN.split(lowered))  # a space or a hyphen joins words either way
         keys: tuple[str, ...] = ()
         words: frozenset[str] = frozenset()
         before: tuple[str, ...] = ()
@@ -165,7 +161,7 @@ def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
             words = frozenset(_WORD.findall(lowered))
         elif event is Event.TEASER:
             before = _GUESSED
-        pattern = LazyPattern(body, literal=literal, bounded=bool(keys), before=before, after=after)
+        pattern = LazyPattern(body, joined, bounded=bool(keys), before=before, after=after)
         out.append(Cue(event, pattern, weight, phrase, keys, words))
     return out
 
@@ -173,6 +169,7 @@ def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
 # Within a phrase a space and a hyphen are the same join: writers (and headlines rebuilt from addresses) spell
 # "team-up" / "team up", "co-branded" / "co branded", "pre-order" / "pre order" either way.
 _SPACE_OR_HYPHEN = re.compile(r"(?:\\ |\\-)+")
+_JOIN = re.compile(r"[ -]+")
 
 
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
