@@ -301,12 +301,12 @@ def test_the_end_of_a_partnership_is_no_partnership_news() -> None:
 
 def _dated_sentences_one_by_one(head: str) -> list[tuple[str, Event, str]]:
     """The straightforward reading: split the head into sentences and look for a named day in each."""
-    from monitor.judgement.classify import _SENTENCE_END, _dated_sentences, _day_spans
+    from monitor.judgement.classify import _SENTENCE_END, _dated_sentences, day_spans
 
     out = []
     for sentence in _SENTENCE_END.split(head):
         if named_days(sentence):
-            out += _dated_sentences(sentence, _day_spans(sentence), None)
+            out += _dated_sentences(sentence, day_spans(sentence), None)
     return out
 
 
@@ -317,10 +317,10 @@ _SENTENCE_PIECES = _DATE_PIECES + ["confirms", "tipster", "将于", "leaked", "I
 @given(st.lists(st.tuples(st.sampled_from(_SENTENCE_PIECES),
                           st.sampled_from([" ", "", ". ", "! ", "\n", "。", ", ", "|"])), max_size=12))
 def test_dated_sentences_are_those_a_sentence_by_sentence_search_finds(pieces: list[tuple[str, str]]) -> None:
-    from monitor.judgement.classify import _dated_sentences, _day_spans
+    from monitor.judgement.classify import _dated_sentences, day_spans
 
     head = "".join(piece + glue for piece, glue in pieces)
-    assert _dated_sentences(head, _day_spans(head), None) == _dated_sentences_one_by_one(head)
+    assert _dated_sentences(head, day_spans(head), None) == _dated_sentences_one_by_one(head)
 
 
 def test_a_date_in_another_sentence_than_the_confirmation_is_no_official_date() -> None:

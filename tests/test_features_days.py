@@ -1,5 +1,5 @@
-"""Story features find named days with classify's month words in the folded text, by expressions a search can skip
-through; they must find what ``classify`` finds, at the same positions."""
+"""Named days are found with the month words in the folded text, by expressions a search can skip through
+(``classify.day_spans``); they must find what the plain case-insensitive expressions find, at the same positions."""
 
 from __future__ import annotations
 
@@ -11,22 +11,38 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.judgement import classify
-from monitor.judgement.classify import _MONTH_WORD, _ROMANCE_MONTHS
+from monitor.judgement.classify import _CJK_DATE, _MONTH_WORD, _ROMANCE_MONTHS, _month, day_spans
 from monitor.judgement.cues import folded
-from monitor.judgement.features import LEAD_CHARS, day_spans
+from monitor.judgement.features import LEAD_CHARS
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "judgement-dev" / "articles.jsonl"
 
+# The plain forms: a lookbehind in front, searched case-insensitively in the text as written.
+_PLAIN_MONTH_DAY = re.compile(rf"(?<!\w){_MONTH_WORD}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d)", re.IGNORECASE)
+_PLAIN_DAY_MONTH = re.compile(rf"(?<!\d)(\d{{1,2}})(?:\.|er|st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}(?!\w)",
+                              re.IGNORECASE)
+_PLAIN_ROMANCE_DAY = re.compile(rf"(?<!\d)(\d{{1,2}})\s+(?:de\s+)?({'|'.join(_ROMANCE_MONTHS)})(?!\w)",
+                                re.IGNORECASE)
+
+
+def plain_day_spans(text: str) -> list[tuple[int, int, tuple[int, int]]]:
+    found = [(m.start(), m.end(), (_month(m.group(1)), int(m.group(2)))) for m in _PLAIN_MONTH_DAY.finditer(text)]
+    found += [(m.start(), m.end(), (_month(m.group(2)), int(m.group(1)))) for m in _PLAIN_DAY_MONTH.finditer(text)]
+    found += [(m.start(), m.end(), (_ROMANCE_MONTHS[folded(m.group(2))], int(m.group(1))))
+              for m in _PLAIN_ROMANCE_DAY.finditer(text)]
+    if "月" in text:
+        found += [(m.start(), m.end(), (int(m.group(1)), int(m.group(2)))) for m in _CJK_DATE.finditer(text)]
+    return [(start, end, (m, d)) for start, end, (m, d) in found if 1 <= m <= 12 and 1 <= d <= 31]
+
 
 @pytest.mark.skipif(not DEV.is_file(), reason="../shared/judgement-dev/articles.jsonl not present")
-def test_the_days_of_every_development_head_are_classifys() -> None:
+def test_the_days_of_every_development_head_are_the_plain_expressions() -> None:
     rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
     heads = [(row["title"] or "") + "\n" + (row["text"] or "")[:LEAD_CHARS] for row in rows]
     found = 0
     for head in heads + [h.upper() for h in heads] + [h.swapcase() for h in heads]:
         spans = day_spans(head)
-        assert spans == classify._day_spans(head), head[:200]
+        assert spans == plain_day_spans(head), head[:200]
         found += len(spans)
     assert found > 300  # the heads do name days
 
@@ -41,9 +57,9 @@ _GLUE = [" ", "", ".", "  ", "\n", ", ", "-", ". ", "\u00a0", "\t"]
 
 @settings(max_examples=800, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(_PIECES), st.sampled_from(_GLUE)), max_size=12))
-def test_generated_dates_are_found_as_classify_finds_them(pieces: list[tuple[str, str]]) -> None:
+def test_generated_dates_are_found_as_the_plain_expressions_find_them(pieces: list[tuple[str, str]]) -> None:
     text = "".join(piece + glue for piece, glue in pieces)
-    assert day_spans(text) == classify._day_spans(text)
+    assert day_spans(text) == plain_day_spans(text)
 
 
 def test_folding_equates_the_month_words_letters_as_re_ignorecase_does() -> None:

@@ -33,7 +33,7 @@ figures are optimistic for those (and for the cues of the first version, written
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -146,7 +146,7 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
         signals["title_date"] = 1.0
         cues.append((2.0 * TITLE_WEIGHT, f'title:"{dated.group(0)}"', _T))
     head = title + "\n" + lead
-    spans = _day_spans(head)  # once: the three date signals and the dated sentences all read them
+    spans = day_spans(head)  # once: the three date signals and the dated sentences all read them
     days = frozenset(day for _, _, day in spans)
     reported = _reports_launch(per_part[0]) and not dated
     ahead = None if reported else _future_date(days, published)
@@ -262,7 +262,7 @@ def _dated_sentences(head: str, spans: Sequence[tuple[int, int, tuple[int, int]]
     to come: a sentence whose days all lie on or before publication reports an event ("held its launch event on
     March 28"), so it is no official date (``_all_past``).
 
-    ``spans`` are the head's named days with their positions (``_day_spans``), found once per article: a
+    ``spans`` are the head's named days with their positions (``day_spans``), found once per article: a
     sentence names a day when one lies wholly inside it (the dates are not searched again sentence by
     sentence)."""
     out: list[tuple[str, Event, str]] = []
@@ -298,10 +298,11 @@ def _all_past(days: Sequence[tuple[int, int]], published: datetime | None) -> bo
 _MAY = re.compile(r"(?<!\w)may(?!\w)")
 
 
-def guessed_days(head: str) -> frozenset[tuple[int, int]]:
+def guessed_days(head: str, spans: Sequence[tuple[int, int, tuple[int, int]]] | None = None,
+                 ) -> frozenset[tuple[int, int]]:
     """The named days of ``head`` that are only ever named in a hedged sentence (a rumour word such as "could",
-    "expected to", "reportedly", "或将", or "may")."""
-    spans = _day_spans(head)
+    "expected to", "reportedly", "或将", or "may"). ``spans``: the head's ``day_spans``, when already at hand."""
+    spans = day_spans(head) if spans is None else spans
     if not spans:
         return frozenset()
     hedged: set[tuple[int, int]] = set()
@@ -430,12 +431,6 @@ _MONTHS = {
 _MONTH_WORD = r"(janvier|januar|jan(?:uary)?|février|fevrier|februar|feb(?:ruary)?|märz|mars|mar(?:ch)?|avril|" \
     r"apr(?:il)?|mai|may|juin|juni|jun(?:e)?|juillet|juli|jul(?:y)?|août|august|aug|septembre|sept(?:ember)?|" \
     r"sep|oktober|octobre|okt|oct(?:ober)?|novembre|nov(?:ember)?|dezember|décembre|dez|dec(?:ember)?)"
-# The leading lookaheads change no match: they let a search reject most positions at their first character (every
-# month word starts with one of those letters), which halves the time named_days takes.
-_MONTH_DAY = re.compile(rf"(?=[jfmasond])(?<!\w){_MONTH_WORD}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d)",
-                        re.IGNORECASE)
-_DAY_MONTH = re.compile(rf"(?=\d)(?<!\d)(\d{{1,2}})(?:\.|er|st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}(?!\w)",
-                        re.IGNORECASE)
 # "on July 4" / "am 2. März" / "le 26 février" in a headline: a date being announced.
 _TITLE_DATE = re.compile(rf"(?<!\w)(?:on|for|am|le|until)\s+(?:{_MONTH_WORD}\.?\s+\d{{1,2}}|\d{{1,2}}\.?(?:er)?\s+"
                          rf"{_MONTH_WORD})(?!\w)", re.IGNORECASE)
@@ -449,32 +444,71 @@ _ROMANCE_MONTHS = {
     "setiembre": 9, "ottobre": 10, "octubre": 10, "novembre": 11, "noviembre": 11, "dicembre": 12,
     "diciembre": 12,
 }
-# (The leading lookahead changes no match; as for _DAY_MONTH, a search rejects most positions at once.)
-_ROMANCE_DAY = re.compile(rf"(?=\d)(?<!\d)(\d{{1,2}})\s+(?:de\s+)?({'|'.join(_ROMANCE_MONTHS)})(?!\w)",
-                          re.IGNORECASE)
+# The three forms of a day, searched case-sensitively in the folded text (``folded`` equates letters as
+# re.IGNORECASE does, character for character) by expressions that start with what they match first, a digit or a
+# month word: the character before is checked on each match (``_starting``, ``_months_before_days``) rather than by
+# a lookbehind, which made a case-insensitive search try every position (1.6 M instructions for a headline and 1,500
+# characters, now ~0.75 M). ``tests/test_features_days.py`` compares them with the plain case-insensitive forms.
+_MONTH_DAY = re.compile(rf"{_MONTH_WORD}\.?\s+(\d\d?)(?:st|nd|rd|th)?(?!\d)")  # (\d\d? matches as \d{{1,2}} does)
+_DAY_MONTH = re.compile(rf"(\d\d?)(?:\.|er|st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}(?!\w)")
+_ROMANCE_DAY = re.compile(rf"(\d\d?)\s+(?:de\s+)?({'|'.join(_ROMANCE_MONTHS)})(?!\w)")
+_SPACE_DIGIT = re.compile(r"\s\d")
 
 
 def named_days(text: str) -> frozenset[tuple[int, int]]:
     """(month, day) pairs named in the text in English, German, French, Italian, Spanish or Chinese ("July 4",
     "4. Juli", "26 février", "22 febbraio", "2 de marzo", "7 月 4 日"). Language-neutral, so coverage of one date
     lines up across translations (``stories`` uses it for that)."""
-    return frozenset(day for _, _, day in _day_spans(text))
+    return frozenset(day for _, _, day in day_spans(text))
 
 
-def _day_spans(text: str) -> list[tuple[int, int, tuple[int, int]]]:
+def day_spans(text: str) -> list[tuple[int, int, tuple[int, int]]]:
     """Each named day with where it is written: (start, end, (month, day)), for ``named_days`` and for the
-    sentences that name one (``_dated_sentences``)."""
-    found: list[tuple[int, int, tuple[int, int]]] = []
-    for match in _MONTH_DAY.finditer(text):
-        found.append((match.start(), match.end(), (_month(match.group(1)), int(match.group(2)))))
-    for match in _DAY_MONTH.finditer(text):
-        found.append((match.start(), match.end(), (_month(match.group(2)), int(match.group(1)))))
-    for match in _ROMANCE_DAY.finditer(text):
-        found.append((match.start(), match.end(), (_ROMANCE_MONTHS[match.group(2).lower()], int(match.group(1)))))
+    sentences that name one (``_dated_sentences``, ``guessed_days``)."""
+    lowered = folded(text)
+    found = [(m.start(), m.end(), (_month(m.group(1)), int(m.group(2)))) for m in _months_before_days(lowered)]
+    found += [(m.start(), m.end(), (_month(m.group(2)), int(m.group(1))))
+              for m in _starting(_DAY_MONTH, lowered, str.isdecimal)]
+    found += [(m.start(), m.end(), (_ROMANCE_MONTHS[m.group(2)], int(m.group(1))))
+              for m in _starting(_ROMANCE_DAY, lowered, str.isdecimal)]
     if "月" in text:
-        for match in _CJK_DATE.finditer(text):
-            found.append((match.start(), match.end(), (int(match.group(1)), int(match.group(2)))))
+        found += [(m.start(), m.end(), (int(m.group(1)), int(m.group(2)))) for m in _CJK_DATE.finditer(text)]
     return [(start, end, (m, d)) for start, end, (m, d) in found if 1 <= m <= 12 and 1 <= d <= 31]
+
+
+def _starting(pattern: re.Pattern[str], text: str, joined: Callable[[str], bool]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for matches that do not start right after a character ``joined`` holds for (as
+    the lookbehind ``(?<!\\w)`` or ``(?<!\\d)`` in front of the pattern would have it)."""
+    at = 0
+    while (match := pattern.search(text, at)) is not None:
+        start = match.start()
+        if start and joined(text[start - 1]):
+            at = start + 1
+            continue
+        yield match
+        at = match.end()
+
+
+def _months_before_days(text: str) -> Iterator[re.Match[str]]:
+    """``_MONTH_DAY``'s matches ("July 4", "Dez. 4"), tried only where one can start: a month word is a whole word
+    right before the spaces (and a full stop) ahead of a digit, so each space before a digit gives one place to
+    try, the start of the word before it. The same matches as a search (they cannot overlap), for a fraction of
+    its cost: a search tries each of the many letters a month word can start with."""
+    for gap in _SPACE_DIGIT.finditer(text):
+        end = gap.start()
+        while end and text[end - 1].isspace():
+            end -= 1
+        if end and text[end - 1] == ".":
+            end -= 1
+        start = end
+        while start and _is_word(text[start - 1]):
+            start -= 1
+        if start < end and (match := _MONTH_DAY.match(text, start)) is not None:
+            yield match
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _month(word: str) -> int:

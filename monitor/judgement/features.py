@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from monitor.judgement.classify import _CJK_DATE, _MONTH_WORD, _ROMANCE_MONTHS, _month, guessed_days
+from monitor.judgement.classify import day_spans, guessed_days
 from monitor.judgement.cues import folded
 from monitor.judgement.products import Named, Products, stored_key
 from monitor.model import Event
@@ -109,7 +109,8 @@ def story_features(title: str, text: str, event: Event, published: datetime | No
     lead = text[:LEAD_CHARS]
     named = products.named(title, lead, TITLE_WEIGHT) if products else Named()
     headline = title or text.split("\n", 1)[0]
-    mentioned = named_days(title + "\n" + lead)  # once: both the days and a teaser's targets read them
+    head = title + "\n" + lead
+    spans = day_spans(head)  # once: the days, and a teaser's targets and the guessed ones, read them
     return StoryFeatures(
         models=named.models,
         generation=named.generation,
@@ -117,79 +118,10 @@ def story_features(title: str, text: str, event: Event, published: datetime | No
         region=_region(headline),
         event=event,
         title_tokens=_title_tokens(headline, products.words if products else frozenset()),
-        days=_days(mentioned, published),
-        targets=_targets(title, lead, mentioned, published) if event is Event.TEASER else (),
+        days=_days(frozenset(day for _, _, day in spans), published),
+        targets=_targets(title, head, spans, published) if event is Event.TEASER else (),
         published=published.date() if published else None,
     )
-
-
-# --- named days, found quickly ---------------------------------------------------------------------------------
-# ``classify.named_days`` with classify's own month words, searched case-sensitively in the folded text (``folded``
-# equates letters as re.IGNORECASE does, character for character) by expressions that start with what they match
-# first: a month word's letter or a digit, to which the search skips. Classify's start with a lookbehind (no
-# letter or digit right before), which makes a case-insensitive search try a match at every position: ~1,000
-# instructions per character for the three, 1.6 M for an article's headline and first 1,500 characters. Here the
-# character before is checked on each match instead. The same days at the same positions (tests compare with
-# ``classify._day_spans``); the date rules stay in classify, which could call ``day_spans`` in its ``_day_spans``.
-_MONTH_DAY = re.compile(rf"{_MONTH_WORD}\.?\s+(\d\d?)(?:st|nd|rd|th)?(?!\d)")  # (\d\d? matches as \d{1,2} does)
-_DAY_MONTH = re.compile(rf"(\d\d?)(?:\.|er|st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}(?!\w)")
-_ROMANCE_DAY = re.compile(rf"(\d\d?)\s+(?:de\s+)?({'|'.join(_ROMANCE_MONTHS)})(?!\w)")
-
-
-def named_days(text: str) -> frozenset[tuple[int, int]]:
-    """``classify.named_days``: the (month, day) pairs named in the text."""
-    return frozenset(day for _, _, day in day_spans(text))
-
-
-def day_spans(text: str) -> list[tuple[int, int, tuple[int, int]]]:
-    """``classify._day_spans``: each named day with where it is written, (start, end, (month, day))."""
-    lowered = folded(text)
-    found = [(m.start(), m.end(), (_month(m.group(1)), int(m.group(2)))) for m in _months_before_days(lowered)]
-    found += [(m.start(), m.end(), (_month(m.group(2)), int(m.group(1))))
-              for m in _starting(_DAY_MONTH, lowered, str.isdecimal)]
-    found += [(m.start(), m.end(), (_ROMANCE_MONTHS[m.group(2)], int(m.group(1))))
-              for m in _starting(_ROMANCE_DAY, lowered, str.isdecimal)]
-    if "月" in text:
-        found += [(m.start(), m.end(), (int(m.group(1)), int(m.group(2)))) for m in _CJK_DATE.finditer(text)]
-    return [(start, end, (m, d)) for start, end, (m, d) in found if 1 <= m <= 12 and 1 <= d <= 31]
-
-
-def _starting(pattern: re.Pattern[str], text: str, joined: Callable[[str], bool]) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(text)`` for matches that do not start right after a character ``joined`` holds for (as
-    the lookbehind ``(?<!\\w)`` or ``(?<!\\d)`` in front of the pattern would have it)."""
-    at = 0
-    while (match := pattern.search(text, at)) is not None:
-        start = match.start()
-        if start and joined(text[start - 1]):
-            at = start + 1
-            continue
-        yield match
-        at = match.end()
-
-
-def _months_before_days(text: str) -> Iterator[re.Match[str]]:
-    """``_MONTH_DAY``'s matches ("July 4", "Dez. 4"), tried only where one can start: a month word is a whole word
-    right before the spaces (and a full stop) ahead of a digit, so each space before a digit gives one place to
-    try, the start of the word before it. The same matches as a search (they cannot overlap), for a fraction of
-    its cost: a search tries each of the many letters a month word can start with."""
-    for gap in _SPACE_DIGIT.finditer(text):
-        end = gap.start()
-        while end and text[end - 1].isspace():
-            end -= 1
-        if end and text[end - 1] == ".":
-            end -= 1
-        start = end
-        while start and _is_word(text[start - 1]):
-            start -= 1
-        if start < end and (match := _MONTH_DAY.match(text, start)) is not None:
-            yield match
-
-
-_SPACE_DIGIT = re.compile(r"\s\d")
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
 
 
 def _days(mentioned: frozenset[tuple[int, int]], published: datetime | None) -> tuple[tuple[int, int], ...]:
@@ -201,15 +133,16 @@ def _days(mentioned: frozenset[tuple[int, int]], published: datetime | None) -> 
     return tuple(sorted(days))
 
 
-def _targets(title: str, lead: str, mentioned: frozenset[tuple[int, int]],
+def _targets(title: str, head: str, spans: list[tuple[int, int, tuple[int, int]]],
              published: datetime | None) -> tuple[tuple[int, int], ...]:
-    """The days a teaser may announce: every day named in title and lead (``mentioned``) that lies ahead of
-    publication (within ``TARGET_DAYS``); for an undated article, the days its title names. A day only guessed at
-    ("may be between April 17-21") is announced by no one."""
+    """The days a teaser may announce: every day named in ``head`` (title and lead, whose ``day_spans`` are
+    ``spans``) that lies ahead of publication (within ``TARGET_DAYS``); for an undated article, the days its title
+    names. A day only guessed at ("may be between April 17-21") is announced by no one."""
     if published is None:
-        return tuple(sorted(named_days(title) - guessed_days(title)))
-    ahead = [day for day in sorted(mentioned) if _ahead(day, published.date())]
-    guessed = guessed_days(title + "\n" + lead) if ahead else frozenset()  # read sentence by sentence: only if needed
+        in_title = [span for span in spans if span[1] <= len(title)]
+        return tuple(sorted({day for _, _, day in in_title} - guessed_days(title, in_title)))
+    ahead = sorted({day for _, _, day in spans if _ahead(day, published.date())})
+    guessed = guessed_days(head, spans) if ahead else frozenset()  # read sentence by sentence: only if needed
     return tuple(day for day in ahead if day not in guessed)
 
 
