@@ -377,16 +377,16 @@ def test_held_out_figures_stay_above_their_floors(evaluation: Evaluation) -> Non
     assert held_out is not None
     f = figures(held_out)
     assert f.articles == 220
-    assert f.relevance_precision >= 0.97  # measured 1.000 at 8874044 (docs/quality.md)
-    assert f.relevance_recall >= 0.95  # 0.970
-    assert f.story_f1 >= 0.85  # 0.880
-    assert f.event_accuracy >= 0.82  # 0.843
-    assert f.event_recall["launch"] >= 0.88  # 0.912
-    assert f.event_recall["teaser"] >= 0.89  # 0.916
+    assert f.relevance_precision >= 0.97  # measured 1.000 at bd539aa (docs/quality.md)
+    assert f.relevance_recall >= 0.96  # 0.976
+    assert f.story_f1 >= 0.87  # 0.888
+    assert f.event_accuracy >= 0.84  # 0.861
+    assert f.event_recall["launch"] >= 0.91  # 0.941
+    assert f.event_recall["teaser"] >= 0.90  # 0.916
     assert len(f.missed) <= 1  # 1 alert-worthy story of 33 left without an alert
     # Ceilings: each split of a story is one more message in every channel.
-    assert f.alerts_per_alerted_story <= 1.30  # 1.16
-    assert max(f.alerts_per_channel.values()) <= 40  # 36, for 33 alert-worthy stories
+    assert f.alerts_per_alerted_story <= 1.25  # 1.12
+    assert max(f.alerts_per_channel.values()) <= 38  # 35, for 33 alert-worthy stories
 
 
 def test_the_oracle_diagnostic_gives_the_judge_the_labelled_events_and_then_steps_aside() -> None:
