@@ -37,6 +37,13 @@ SHINGLE_WORDS = 3
 CJK_SHINGLE_CHARS = 3
 MIN_HASH_WORDS = 40  # fewer words than this is a blurb, not an article: no exact-text identity
 
+try:
+    # CPython's own SHA-1, not OpenSSL's: a shingle is a few dozen bytes, and OpenSSL's per-object set-up and
+    # clean-up cost more than the hashing (an article's ~340 shingles: 1.6 -> 0.9 M instructions). Same digests.
+    from _sha1 import sha1 as _sha1
+except ImportError:  # a CPython built without its own hashes
+    _sha1 = hashlib.sha1
+
 _DTYPE = np.dtype("<u4")
 _EMPTY = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=_DTYPE)  # what MinHash holds before any update
 _EMPTY_BYTES = _EMPTY.tobytes()
@@ -92,16 +99,21 @@ def _split_cjk(token: str) -> list[str]:
 
 
 @lru_cache(maxsize=2)
-def _normalised_words(text: str) -> tuple[str, tuple[str, ...]]:
-    """``normalise_text`` and its ``_words``, kept for the last two texts: the pipeline asks for a document's
-    ``text_hash`` and then its ``signature``, and normalising is a third of what both cost."""
+def _normalised_words(text: str) -> tuple[str, tuple[str, ...], bool]:
+    """``normalise_text``, its ``_words`` and whether they are CJK text (shingled by character), kept for the
+    last two texts: the pipeline asks for a document's ``text_hash`` and then its ``signature``, and normalising
+    is a third of what both cost. Normalised text in ASCII (most of it: typographic punctuation is gone by then)
+    holds no CJK character, which spares two searches of the whole text for one."""
     normalised = normalise_text(text)
-    return normalised, tuple(_words(normalised))
+    if normalised.isascii():
+        return normalised, tuple(normalised.split()), False
+    words = tuple(_words(normalised))
+    return normalised, words, _CJK.search(normalised) is not None and any(_CJK.match(w) for w in words)
 
 
 def text_hash(text: str) -> str | None:
     """sha256 hex of the normalised text, or None when the text is too short to identify an article."""
-    normalised, words = _normalised_words(text)
+    normalised, words, _ = _normalised_words(text)
     if len(words) < MIN_HASH_WORDS:
         return None
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
@@ -123,8 +135,7 @@ def _encoded_shingles(text: str) -> set[bytes]:
 
 def _shingle_words(text: str) -> tuple[tuple[str, ...], int]:
     """The text's words and the shingle size for them: characters for CJK text, else words."""
-    normalised, words = _normalised_words(text)
-    cjk = _CJK.search(normalised) is not None and any(_CJK.match(w) for w in words)
+    _, words, cjk = _normalised_words(text)
     return words, CJK_SHINGLE_CHARS if cjk else SHINGLE_WORDS
 
 
@@ -160,8 +171,7 @@ def signature(text: str) -> bytes:
     found = _encoded_shingles(text)
     if not found:
         return _EMPTY.tobytes()
-    sha1 = hashlib.sha1
-    digests = np.frombuffer(b"".join([sha1(s).digest() for s in found]), dtype=_DTYPE)
+    digests = np.frombuffer(b"".join([_sha1(s).digest() for s in found]), dtype=_DTYPE)
     hashed = _fmix32(digests[::5])  # the first 4 of each 20-byte digest, little-endian: datasketch's sha1_hash32
     # Every shingle under every permutation, added to in place: a second array of that size (160 kB for an
     # article) costs fresh memory pages, more than the addition (measured: ~25 of an article's ~310 us).
