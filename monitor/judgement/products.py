@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 VARIANTS = ("pro max", "pro+", "pro plus", "pro", "ultra", "max", "plus", "lite", "mini", "neo", "edge", "fe", "+")
@@ -95,11 +95,43 @@ class Products:
             variant = SERIES if match.group("series") else _variant(match.group("variant"))
             found.append((model_key(line, match.group("token")), variant))
             named_at.add(match.start("token"))
-        if lines and _BARE_HINT.search(part):  # a bare "15 Ultra" belongs to the line the part names most
+        if lines:  # a bare "15 Ultra" belongs to the line the part names most
             line = lines.most_common(1)[0][0]
-            found += [(model_key(line, bare.group(1)), _variant(bare.group(2))) for bare in _BARE.finditer(part)
+            found += [(model_key(line, bare.group(1)), _variant(bare.group(2))) for bare in bare_matches(part)
                       if bare.start(1) not in named_at]
         return found
+
+
+def bare_matches(part: str) -> Iterator[re.Match[str]]:
+    r"""``_BARE.finditer(part)``: the same matches, but ``_BARE`` is tried only at the few positions in front of
+    each place that ``_BARE_HINT`` finds. ``_BARE`` tries its separators and article words at every position of the
+    text (~1.8 M instructions for an article's head); what every match holds (a digit, a letter, a variant) is
+    found by a scan that skips to the digits, and most of those are line-led models ("Xiaomi 15 Ultra"), no match.
+
+    Why none is missed: a match starting at or after ``pos`` holds a hint at or after its start, so at or after
+    the first hint ``h`` from ``pos``; its model token starts at most 3 characters before its hint, and in front of
+    the token there is at most a separator or article word (4 characters at most) and spaces (``_earliest_start``).
+    So the first match at or after ``pos`` starts between there and ``h``, or after ``h``. ``match`` at a position
+    sees the text before it as ``finditer`` does (``^``, ````, lookbehinds)."""
+    pos = 0
+    while pos <= len(part) and (hint := _BARE_HINT.search(part, pos)) is not None:
+        end = hint.start() + 1
+        for start in range(max(pos, _earliest_start(part, hint.start())), end):
+            if match := _BARE.match(part, start):
+                yield match
+                end = match.end()
+                break
+        pos = end
+
+
+def _earliest_start(part: str, hint: int) -> int:
+    """Where a ``_BARE`` match whose hint is at ``hint`` or after can start at the earliest (see ``bare_matches``):
+    a token within 4 characters before the hint, the spaces before it, and a word of up to 4 characters (a margin
+    of one more each)."""
+    at = max(hint - 5, 0)
+    while at > 0 and part[at - 1].isspace():
+        at -= 1
+    return max(at - 5, 0)
 
 
 # Without a configured line in the text, a product is still a capitalised name followed by a model token that mixes
