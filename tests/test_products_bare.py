@@ -1,4 +1,4 @@
-"""The bare-model search that skips to its hints finds exactly what ``_BARE.finditer`` finds."""
+"""The searches that skip to where a match can start find exactly what the plain ``finditer`` finds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.judgement.products import _BARE, _fold, bare_matches
+from monitor.judgement.products import _BARE, Products, _fold, bare_matches
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "judgement-dev" / "articles.jsonl"
 
@@ -47,3 +47,32 @@ def test_bare_models_are_those_of_the_plain_search_on_the_development_set() -> N
             assert _spans(bare_matches(part)) == expected
             found += len(expected)
     assert found > 100  # they do name bare models
+
+
+# Lines (with the letters re.IGNORECASE equates with theirs: "ı" and "İ" with "i", "ſ" with "s", the Kelvin sign
+# with "k"), model tokens, variants, series words and CJK.
+_LINE_PIECES = ["xiaomi", "XIAOMI", "xıaomı", "xİaomi", "mi", "mı", "mix", "mix fold", "mix  flip", "mix\nflip",
+                "leica", "leıca", "ſ", "\u212a", "小米", "シャオミ", "15", "12s", "x8", "5g", "pro", "ultra", "+",
+                "series", "系列", "'s", "’s", "new", "-", "a", "ami", ",", "\xa0"]
+_LINES = Products(("xiaomi", "leica", "mi", "mix fold", "mix flip", "kilo", "ſt"), (("xiaomi", "小米", "シャオミ"),))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_LINE_PIECES), st.sampled_from([" ", "", "  "])), max_size=12))
+def test_line_models_are_those_of_the_plain_search_on_generated_text(pieces: list[tuple[str, str]]) -> None:
+    text = _fold("".join(piece + glue for piece, glue in pieces))
+    assert _LINES._pattern is not None
+    assert _spans(_LINES._line_matches(_LINES._pattern, text)) == _spans(_LINES._pattern.finditer(text))
+
+
+@pytest.mark.skipif(not DEV.is_file(), reason="../shared/judgement-dev/articles.jsonl not present")
+def test_line_models_are_those_of_the_plain_search_on_the_development_set() -> None:
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [_fold(text) for row in rows for text in (row["title"] or "", row["text"] or "")]
+    assert _LINES._pattern is not None
+    found = 0
+    for text in texts + [text.upper() for text in texts]:
+        expected = _spans(_LINES._pattern.finditer(text))
+        assert _spans(_LINES._line_matches(_LINES._pattern, text)) == expected
+        found += len(expected)
+    assert found > 200

@@ -27,6 +27,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from monitor.judgement.cues import folded
+
 VARIANTS = ("pro max", "pro+", "pro plus", "pro", "ultra", "max", "plus", "lite", "mini", "neo", "edge", "fe", "+")
 _VARIANT = "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in VARIANTS)
 # One to three digits, one optional letter before and after; not a unit or network name, not a decimal, not part of
@@ -66,6 +68,7 @@ class Products:
         names = {name: canonical.get(name, name) for name in folded}
         self._canonical = names
         self._pattern = _line_pattern(names) if names else None
+        self._first_words = tuple(sorted({name.split(" ")[0] for name in names}))  # where a line match can start
         # The words of every line and alias: headline words that say only "this is the topic".
         self.words = frozenset(word for name in (*names, *canonical) for word in name.split())
 
@@ -89,7 +92,7 @@ class Products:
         found: list[tuple[str, str]] = []
         lines: Counter[str] = Counter()
         named_at: set[int] = set()  # where each line-led model's token starts: not read again as a bare one
-        for match in self._pattern.finditer(part):
+        for match in self._line_matches(self._pattern, part):
             line = self._canonical[" ".join(match.group("line").split())]
             lines[line] += 1
             variant = SERIES if match.group("series") else _variant(match.group("variant"))
@@ -100,6 +103,24 @@ class Products:
             found += [(model_key(line, bare.group(1)), _variant(bare.group(2))) for bare in bare_matches(part)
                       if bare.start(1) not in named_at]
         return found
+
+    def _line_matches(self, pattern: re.Pattern[str], part: str) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(part)`` (``pattern``: this topic's line pattern): the same matches, but the pattern is
+        tried only where the first word of a line stands in ``folded(part)``. A match starts with a line's first
+        word, compared as ``re.IGNORECASE`` compares letters, so ``folded`` (the same length as ``part``) holds
+        that word where it starts; the search tried every position (~0.45 M instructions for a title and lead)."""
+        lowered = folded(part)
+        starts: set[int] = set()
+        for word in self._first_words:
+            at = lowered.find(word)
+            while at >= 0:
+                starts.add(at)
+                at = lowered.find(word, at + 1)
+        pos = 0
+        for start in sorted(starts):
+            if start >= pos and (match := pattern.match(part, start)):
+                yield match
+                pos = match.end()
 
 
 def bare_matches(part: str) -> Iterator[re.Match[str]]:
@@ -112,7 +133,7 @@ def bare_matches(part: str) -> Iterator[re.Match[str]]:
     the first hint ``h`` from ``pos``; its model token starts at most 3 characters before its hint, and in front of
     the token there is at most a separator or article word (4 characters at most) and spaces (``_earliest_start``).
     So the first match at or after ``pos`` starts between there and ``h``, or after ``h``. ``match`` at a position
-    sees the text before it as ``finditer`` does (``^``, ````, lookbehinds)."""
+    sees the text before it as ``finditer`` does (``^``, ``\b``, lookbehinds)."""
     pos = 0
     while pos <= len(part) and (hint := _BARE_HINT.search(part, pos)) is not None:
         end = hint.start() + 1
