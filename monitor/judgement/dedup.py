@@ -54,8 +54,11 @@ def normalise_text(text: str) -> str:
     Two copies of one article that differ only in whitespace, curly quotes or full-width digits normalise
     to the same string.
     """
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(_word_runs(folded))
+    return " ".join(_word_runs(_casefolded(text)))
+
+
+def _casefolded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def _word_runs(folded: str) -> list[str]:
@@ -97,9 +100,10 @@ def _normalised_words(text: str) -> tuple[str, tuple[str, ...], bool]:
     last two texts: the pipeline asks for a document's ``text_hash`` and then its ``signature``, and normalising
     is a third of what both cost. Normalised text in ASCII (most of it: typographic punctuation is gone by then)
     holds no CJK character, which spares two searches of the whole text for one."""
-    normalised = normalise_text(text)
+    runs = _word_runs(_casefolded(text))
+    normalised = " ".join(runs)  # normalise_text
     if normalised.isascii():
-        return normalised, tuple(normalised.split()), False
+        return normalised, tuple(runs), False  # the runs are its words: no space inside, none empty
     words = tuple(_words(normalised))
     return normalised, words, _CJK.search(normalised) is not None and any(_CJK.match(w) for w in words)
 
