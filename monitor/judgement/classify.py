@@ -187,8 +187,6 @@ _TEMPORAL = re.compile(r"(?<![^\W\d_])(?:since|after|when)\s+it\s+(?:(?:was|were
 _RECALL_TIME = re.compile(
     r"\s+(?:back\s+)?(?:last\s+(?:year|month|week|fall|spring|summer|autumn|winter)|earlier\s+this\s+year"
     r"|in\s+(january|february|march|april|may|june|july|august|september|october|november|december|\d{4}))(?!\w)")
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-                "november", "december")
 
 
 def _without_recalled_launches(lead: str, published: datetime | None) -> str:
@@ -218,7 +216,7 @@ def _recalled(before: str, after: str, published: datetime | None) -> bool:
     month = time.group(1)
     if month is None or month.isdigit():
         return True
-    return published is not None and _MONTH_NAMES.index(month) + 1 != published.month
+    return published is not None and _month(month) != published.month
 
 
 def _without_leaked_design(fired: list[Cue]) -> list[Cue]:
@@ -290,7 +288,7 @@ def _reports(cue: Cue) -> bool:
 def _all_past(days: Sequence[tuple[int, int]], published: datetime | None) -> bool:
     """Every one of ``days`` lies on or before publication (none within FUTURE_DATE_DAYS after it); False for an
     undated article, whose days may lie either side."""
-    return published is not None and all(_ahead(day, published.date()) is None for day in days)
+    return published is not None and all(day_ahead(day, published.date()) is None for day in days)
 
 
 # A day someone guesses ("the release date may be between April 17-21", "could launch on March 3") is not a day
@@ -521,11 +519,12 @@ def _future_date(days: frozenset[tuple[int, int]], published: datetime | None) -
     if published is None:
         return None
     today = published.date()
-    return next((ahead for day in sorted(days) if (ahead := _ahead(day, today)) is not None), None)
+    return next((ahead for day in sorted(days) if (ahead := day_ahead(day, today)) is not None), None)
 
 
-def _ahead(day: tuple[int, int], today: date) -> date | None:
-    """The date of (month, day) when it lies after ``today`` and within FUTURE_DATE_DAYS of it, else None."""
+def day_ahead(day: tuple[int, int], today: date) -> date | None:
+    """The date of (month, day) when it lies after ``today`` and within FUTURE_DATE_DAYS of it, else None: the
+    one reading of "a day ahead" that the teaser signals and a teaser's announced days (``features``) share."""
     month, number = day
     for year in (today.year, today.year + 1):
         try:

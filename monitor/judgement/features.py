@@ -12,16 +12,15 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from monitor.judgement.classify import day_spans, guessed_days
+from monitor.judgement.classify import day_ahead, day_spans, guessed_days
 from monitor.judgement.cues import folded
 from monitor.judgement.products import Named, Products, stored_key
 from monitor.model import Event
 
 LEAD_CHARS = 1500
-TARGET_DAYS = timedelta(days=75)  # a day named this far ahead of publication can be the day a teaser announces
 TITLE_WEIGHT = 3
 
 
@@ -136,25 +135,14 @@ def _days(mentioned: frozenset[tuple[int, int]], published: datetime | None) -> 
 def _targets(title: str, head: str, spans: list[tuple[int, int, tuple[int, int]]],
              published: datetime | None) -> tuple[tuple[int, int], ...]:
     """The days a teaser may announce: every day named in ``head`` (title and lead, whose ``day_spans`` are
-    ``spans``) that lies ahead of publication (within ``TARGET_DAYS``); for an undated article, the days its title
-    names. A day only guessed at ("may be between April 17-21") is announced by no one."""
+    ``spans``) that lies ahead of publication (``classify.day_ahead``); for an undated article, the days its
+    title names. A day only guessed at ("may be between April 17-21") is announced by no one."""
     if published is None:
         in_title = [span for span in spans if span[1] <= len(title)]
         return tuple(sorted({day for _, _, day in in_title} - guessed_days(title, in_title)))
-    ahead = sorted({day for _, _, day in spans if _ahead(day, published.date())})
+    ahead = sorted({day for _, _, day in spans if day_ahead(day, published.date()) is not None})
     guessed = guessed_days(head, spans) if ahead else frozenset()  # read sentence by sentence: only if needed
     return tuple(day for day in ahead if day not in guessed)
-
-
-def _ahead(day: tuple[int, int], today: date) -> bool:
-    for year in (today.year, today.year + 1):
-        try:
-            candidate = date(year, *day)
-        except ValueError:
-            continue
-        if today < candidate <= today + TARGET_DAYS:
-            return True
-    return False
 
 
 def _norm(text: str) -> str:
