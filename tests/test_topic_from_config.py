@@ -126,15 +126,14 @@ def test_a_story_new_in_one_poll_is_told_by_its_first_report(
     assert LAUNCH_A[0] in json.dumps(alert.json(), ensure_ascii=False)
 
 
-LETTERED_A = ("Nordlicht N7 Pro launches with Kessler optics",
-              "Nordlicht has launched the N7 Pro. The phone carries a Kessler-tuned triple camera with a one-inch "
-              "sensor. Prices start at 899 euros and sales begin today.")
-LETTERED_B = ("Kessler and Nordlicht unveil the N 7 Pro",
-              "The N 7 Pro is official: Nordlicht unveiled its new flagship with Kessler lenses on stage in Berlin, "
-              "where the company also announced the price and availability.")
-LETTERED_NEXT = ("Nordlicht N8 Pro launches with Kessler optics",
-                 "Nordlicht has launched the N8 Pro, a year after the N7 Pro. The phone carries a Kessler-tuned "
-                 "triple camera. Prices start at 999 euros and sales begin today.")
+def _lettered(article: tuple[str, str], model: str) -> tuple[str, str]:
+    """The same article about a phone named by a letter: "Aurora 7" written as ``model`` ("N7", "N 7")."""
+    title, text = article
+    return title.replace("Aurora 7", model), text.replace("Aurora 7", model)
+
+
+LETTERED_A, LETTERED_B = _lettered(LAUNCH_A, "N7"), _lettered(LAUNCH_B, "N 7")
+LETTERED_NEXT = _lettered((NEXT_MODEL[0].replace("Aurora 8", "N8"), NEXT_MODEL[1].replace("Aurora 8", "N8")), "N7")
 
 
 def test_a_model_named_by_its_letter_is_one_product_however_it_is_led_up_to(
