@@ -9,9 +9,9 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.judgement.cues import CUES, Cue, LazyPattern, _is_word, folded
+from monitor.judgement.cues import CUES, Cue, PhrasePattern, folded, is_word_char
 
-_PHRASES = [cue for cue in CUES if isinstance(cue.pattern, LazyPattern)]
+_PHRASES = [cue for cue in CUES if isinstance(cue.pattern, PhrasePattern)]
 _PATTERNS = [cue.pattern for cue in _PHRASES]
 _REFERENCE = {id(p): re.compile(p.one_regex(), re.IGNORECASE) for p in _PATTERNS}
 _AROUND = sorted({words for p in _PATTERNS for words in (*p.before, *p.after)})
@@ -22,14 +22,14 @@ def _span(match: re.Match[str] | None) -> tuple[int, int] | None:
     return match.span() if match else None
 
 
-def _same(pattern: LazyPattern, text: str) -> None:
+def _same(pattern: PhrasePattern, text: str) -> None:
     assert pattern.search(text) == _span(_REFERENCE[id(pattern)].search(text)), (pattern.source, text)
 
 
 def test_each_cue_next_to_each_word_it_may_not_follow_or_precede() -> None:
     checked = 0
     for cue in _PHRASES:
-        assert isinstance(cue.pattern, LazyPattern)
+        assert isinstance(cue.pattern, PhrasePattern)
         for words in _AROUND:
             for text in (f"{words}{cue.label}", f"{cue.label}{words}", f"{words}{cue.label} and {cue.label}",
                          f"x {words.strip()}  {cue.label}.", f"{cue.label}{words}{cue.label}"):
@@ -42,7 +42,7 @@ def test_each_cue_next_to_each_word_it_may_not_follow_or_precede() -> None:
 def test_the_words_of_a_phrase_joined_by_any_run_of_spaces_and_hyphens_or_by_nothing() -> None:
     checked = 0
     for cue in _PHRASES:
-        assert isinstance(cue.pattern, LazyPattern)
+        assert isinstance(cue.pattern, PhrasePattern)
         for join in ("-", "  ", " - ", "\u00a0", "\n\t", "", "_", "--x"):
             written = re.sub(r"[ -]+", join, cue.label)
             for text in (written, f"x {written}s", f"({written}) and {cue.label}", f"{written}-{written}"):
@@ -53,7 +53,7 @@ def test_the_words_of_a_phrase_joined_by_any_run_of_spaces_and_hyphens_or_by_not
 
 
 def test_the_letters_re_ignorecase_treats_specially_count_as_it_does() -> None:
-    launch = next(c.pattern for c in CUES if c.label == "launched" and isinstance(c.pattern, LazyPattern))
+    launch = next(c.pattern for c in CUES if c.label == "launched" and isinstance(c.pattern, PhrasePattern))
     for text in ("wıll be launched", "WİLL BE LAUNCHED", "ſet to launched", "\u212aeeps launched", "set to  launched"):
         _same(launch, text)
     assert launch.search("wıll be launched") is None  # "ı" is "i" to the expression, so it is the future tense
@@ -70,7 +70,7 @@ def test_a_cue_finds_what_its_single_expression_finds_on_generated_text(
     pieces: list[tuple[str, str, object]], cue: Cue
 ) -> None:
     text = "".join(case(piece) + glue for piece, glue, case in pieces)  # type: ignore[operator]
-    assert isinstance(cue.pattern, LazyPattern)
+    assert isinstance(cue.pattern, PhrasePattern)
     _same(cue.pattern, text)
     _same(cue.pattern, text + cue.label)
 
@@ -97,7 +97,7 @@ def test_folding_equates_the_characters_of_every_phrase_as_re_ignorecase_does() 
 
 def test_a_word_character_is_what_re_calls_one() -> None:
     words = set(re.findall(r"\w", _EVERY_CHARACTER))
-    assert {x for x in _EVERY_CHARACTER if _is_word(x)} == words
+    assert {x for x in _EVERY_CHARACTER if is_word_char(x)} == words
 
 
 def test_folding_translates_the_three_letters_lower_does_not_wherever_they_stand() -> None:

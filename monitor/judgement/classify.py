@@ -21,6 +21,9 @@ The rules (``evidence``):
   a rumour, "X confirms March 10 launch" a teaser); a named day just before publication marks a launch.
 - The end of a partnership ("has ended", "no longer in partnership", "终止合作") counts against partnership
   news.
+- What reads like a launch but is none: a launch recalled in the lead ("which launched in February", "since it
+  was released"), a price cut or deal in the headline, a concept device shown; a design a leak shows is a leak.
+  A teaser's date is still to come, and a date beside a launch reported (with a tense) is the launch's.
 - The cues that fired are returned as readable strings such as ``title:"launches"``, strongest first, so a
   surprising decision can be explained.
 
@@ -38,7 +41,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from monitor.judgement.cues import CUES, DESIGN_SHOWN, HAS_CJK, PARTNER_NOUNS, Cue, LazyPattern, Near, folded
+from monitor.judgement.cues import (
+    CUES,
+    DESIGN_SHOWN,
+    HAS_CJK,
+    PARTNER_NOUNS,
+    Cue,
+    Near,
+    PhrasePattern,
+    folded,
+    is_word_char,
+)
 from monitor.judgement.eventmodel import EventModel, default_model
 from monitor.model import Event
 
@@ -371,7 +384,7 @@ def _fired_in(part: str) -> tuple[list[Cue], list[str]]:
     return [CUES[i] for i in maybe if _found(CUES[i].pattern, part, tokens)], tokens
 
 
-def _found(pattern: LazyPattern | Near, part: str, tokens: list[str]) -> bool:
+def _found(pattern: PhrasePattern | Near, part: str, tokens: list[str]) -> bool:
     """``pattern.search(part)``, with the part's folded words already at hand for a ``Near``."""
     if isinstance(pattern, Near):
         return pattern.pair(tokens) is not None
@@ -499,14 +512,10 @@ def _months_before_days(text: str) -> Iterator[re.Match[str]]:
         if end and text[end - 1] == ".":
             end -= 1
         start = end
-        while start and _is_word(text[start - 1]):
+        while start and is_word_char(text[start - 1]):
             start -= 1
         if start < end and (match := _MONTH_DAY.match(text, start)) is not None:
             yield match
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
 
 
 def _month(word: str) -> int:

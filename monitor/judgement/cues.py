@@ -25,14 +25,14 @@ class Cue:
     cues are searched."""
 
     event: Event
-    pattern: LazyPattern | Near
+    pattern: PhrasePattern | Near
     weight: float
     label: str
     keys: tuple[str, ...] = ()
     words: frozenset[str] = frozenset()  # every word of a Latin phrase: all must occur for it to match
 
 
-class LazyPattern:
+class PhrasePattern:
     """Where a phrase occurs in a text as a cue: its ``words`` (folded), joined by spaces or hyphens, looked for
     case-sensitively in the text ``folded``; with ``bounded`` the phrase must be whole words (a Latin phrase), and
     the words in ``before`` / ``after`` (folded) may not stand right before or after it: "will be " before
@@ -42,8 +42,8 @@ class LazyPattern:
     the same positions (``folded`` equates letters as ``re.IGNORECASE`` does, character for character), without
     a regular expression: the first word is found with ``str.find``, the others are read after it. Compiling
     the expressions was what a short burst paid most for: all of them at import cost ~0.6 s, which a one-off
-    crawl paid in full, and lazily (hence the name) a 50×5 burst still compiled ~280 with the tense lookbehinds
-    in them (~1.2 M instructions per article)."""
+    crawl paid in full, and compiled lazily a 50×5 burst still compiled ~280 with the tense lookbehinds in them
+    (~1.2 M instructions per article)."""
 
     __slots__ = ("source", "words", "bounded", "before", "after")
 
@@ -70,8 +70,8 @@ class LazyPattern:
     def _counts(self, lowered: str, start: int, end: int) -> bool:
         """Whether the phrase from ``start`` to ``end`` of the folded text counts: whole words (if ``bounded``),
         none of ``before`` right before it, none of ``after`` right after it."""
-        if self.bounded and ((start and _is_word(lowered[start - 1])) or
-                             (end < len(lowered) and _is_word(lowered[end]))):
+        if self.bounded and ((start and is_word_char(lowered[start - 1])) or
+                             (end < len(lowered) and is_word_char(lowered[end]))):
             return False
         if self.before and lowered.endswith(self.before, 0, start):
             return False
@@ -98,7 +98,7 @@ def _joined(lowered: str, at: int, words: tuple[str, ...]) -> int | None:
     return at
 
 
-def _is_word(char: str) -> bool:
+def is_word_char(char: str) -> bool:
     """``re``'s ``\\w`` for one character."""
     return char.isalnum() or char == "_"
 
@@ -124,7 +124,7 @@ _DESIGN_NOUNS = ("design", "diseño")
 _DESIGN_REVEALED = ("official design", "official look", "first official look", "offizielles Design",
                    "design officiel", "design ufficiale", "diseño oficial", "官宣外观", "外观官宣", "官方外观",
                    "外观公布", "官宣外觀", "外觀官宣", "官方外觀", "外觀公布", "デザイン公開")
-_DESIGN_LABEL = DESIGN_SHOWN = "unveils / reveals the design"  # no teaser where a leak shows it (classify)
+DESIGN_SHOWN = "unveils / reveals the design"  # no teaser where a leak shows it (classify)
 
 
 # Launch verbs do not report a launch in the future tense or as a plan ("will be released", "plans to unveil",
@@ -161,7 +161,7 @@ def _cue(event: Event, weight: float, *phrases: str) -> list[Cue]:
             words = frozenset(_WORD.findall(lowered))
         elif event is Event.TEASER:
             before = _GUESSED
-        pattern = LazyPattern(body, joined, bounded=bool(keys), before=before, after=after)
+        pattern = PhrasePattern(body, joined, bounded=bool(keys), before=before, after=after)
         out.append(Cue(event, pattern, weight, phrase, keys, words))
     return out
 
@@ -345,7 +345,7 @@ CUES: tuple[Cue, ...] = tuple(
            "svelerà", "sarà disponibile", "data di uscita", "presentará", "presentarán", "lanzará",
            "lanzarán", "estará disponible", "fecha de salida", "预告", "預告", "官方渲染图", "官方渲染圖")
     # An official look at the design comes before the launch: "design unveiled" is a teaser, not a launch.
-    + _cue(_T, 3.0, *_DESIGN_REVEALED) + _gap_cue(_T, 3.0, _DESIGN_LABEL, _DESIGN_VERBS, _DESIGN_NOUNS, gap=2)
+    + _cue(_T, 3.0, *_DESIGN_REVEALED) + _gap_cue(_T, 3.0, DESIGN_SHOWN, _DESIGN_VERBS, _DESIGN_NOUNS, gap=2)
     + _cue(_T, 1.5, "is set to", "are set to", "will arrive", "will be available", "coming to", "tomorrow",
            "later today", "gears up", "gear up", "prepares to", "preparing to", "to be launched",
            "to be announced", "to debut", "arriving", "demnächst", "bientôt", "demain", "domani",
@@ -437,7 +437,7 @@ CUES = tuple({(c.event, c.label.lower()): c for c in reversed(CUES)}.values())[:
 # vocabulary of a language. Figures measured on that set are optimistic for them;
 # ``python -m monitor.judgement.eventmodel cv --without-dev-phrases`` measures the rules without them.
 SEEN_IN_DEV = frozenset({
-    *_DESIGN_REVEALED, _DESIGN_LABEL,
+    *_DESIGN_REVEALED, DESIGN_SHOWN,
     "is introducing", "are introducing", "showing today", "shown today", "at its launch event", "with the launch of",
     "official release", "se dévoile", "se dévoilent", "Launchtermin", "in vista del lancio",
     "lancio previsto", "live images", "unannounced", "surfaced", "licensing agreement", "joint imaging lab",
