@@ -152,3 +152,30 @@ def test_a_model_named_by_its_letter_is_one_product_however_it_is_led_up_to(
                                  ("d", LETTERED_NEXT, "Wed, 04 Mar 2026 09:00:00 GMT")])
     assert by_guid["a"]["story"] == by_guid["b"]["story"] != by_guid["d"]["story"]
     assert len(json_sink.requests) == 2
+
+
+_FILLER = ("The display is brighter than last year's and the battery is larger. The frame is aluminium, the back "
+           "is glass, and the phone is a little thinner. Charging is faster over a cable and without one. ") * 3
+PARTNER_ONCE = ("Nordlicht Aurora 9 Pro renders leak ahead of its debut",
+                "Renders of the Nordlicht Aurora 9 Pro leaked on social media today, showing a round camera "
+                "island. " + _FILLER + "As before, the cameras are tuned with Kessler.")
+PARTNER_PRODUCT = ("Kessler K3 camera review: the best compact of the year",
+                   "The Kessler K3 is a compact camera with a fixed 28 mm lens and a full-frame sensor. " + _FILLER
+                   + "Kessler also tunes the cameras of Nordlicht phones.")
+
+
+def test_a_partner_named_once_counts_when_the_article_is_about_the_topics_product(
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
+) -> None:
+    """Coverage of a co-engineered phone often names the partner once, deep in the text: with the topic's own
+    product in the headline it is the topic's news. A review of the partner's camera that names the brand once in
+    passing is not, and neither is news whose subject is the rival."""
+    feed: list[tuple[str, str, str, str]] = []
+    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
+    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    by_guid = crawl(path, feed, [("leak", PARTNER_ONCE, "Tue, 03 Mar 2026 09:00:00 GMT"),
+                                 ("camera", PARTNER_PRODUCT, "Tue, 03 Mar 2026 10:00:00 GMT"),
+                                 ("r", RIVAL, "Tue, 03 Mar 2026 13:00:00 GMT")])
+    assert by_guid["leak"]["outcome"] != "irrelevant"
+    assert by_guid["leak"]["event"] == "rumor"
+    assert by_guid["camera"]["outcome"] == by_guid["r"]["outcome"] == "irrelevant"

@@ -29,7 +29,9 @@ relevant when every *required concept* matches and is central, and no *excluded 
 - a concept is central when it is mentioned in the title or the lead (the first ~400 characters of the text),
   or mentioned at least twice. One mention deep in the body is "in passing": a Leica M11 review that notes
   Leica's Xiaomi deal once is not Xiaomi–Leica coverage. Matches less than ``MENTION_GAP`` words apart are one
-  mention ("Xiaomi 14 with Leica" mentions ``(leica OR "xiaomi 14")`` once);
+  mention ("Xiaomi 14 with Leica" mentions ``(leica OR "xiaomi 14")`` once). A concept named only in passing
+  is reported as such (``Match.in_passing``): ``Judge`` still accepts the document when its title or lead names
+  one of the topic's own products;
 - excluded concepts are the operands of top-level NOTs, each one a rival subject. A rival excludes the document
   when it is at least as prominent as any required concept: mentioned more often, or as often and no later.
   (Any, not the strongest: Leica is the partner of Huawei and of Xiaomi, so a Huawei story can be full of Leica;

@@ -86,6 +86,14 @@ class Products:
         variant = _leader(variants[generation]) if generation else None
         return Named(tuple(sorted(keys)), generation, None if variant == SERIES else variant)
 
+    def first_named(self, *parts: str) -> str | None:
+        """The first product of these lines (a line with a model token, not the generic
+        fallback) that ``parts`` name, as its key; None when they name none."""
+        for part in parts:
+            for key, _ in self._models(_fold(part)):
+                return key
+        return None
+
     def _models(self, part: str) -> list[tuple[str, str]]:
         if self._pattern is None:
             return []

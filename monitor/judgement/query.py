@@ -121,6 +121,9 @@ class Match:
     relevant: bool
     terms: tuple[str, ...]
     reason: str = ""
+    # Not relevant only because a required concept is mentioned once, deep in the text: the caller may still
+    # accept it when the article is about one of the topic's products (``Judge``: the partner in passing).
+    in_passing: bool = False
 
 
 @dataclass(slots=True)
@@ -215,6 +218,11 @@ class Query:
                     found.setdefault(words.casefold(), None)
         return tuple(found)
 
+    def maker_names(self) -> tuple[str, ...]:
+        """``subject_names`` of the first required concept alone: the maker whose products the topic follows
+        (``xiaomi`` in ``xiaomi leica``, ``oppo`` and ``oneplus`` in ``(oppo OR oneplus) hasselblad``)."""
+        return Query(self.topic, self.source, self.root, required=self.required[:1]).subject_names()
+
     def evaluate_prepared(self, prepared: PreparedText) -> Match:
         evaluation = _Evaluation(prepared)
         if not self.subject:
@@ -224,17 +232,20 @@ class Query:
         concepts = [(concept, evaluation.node(concept)) for concept in self.required]
         if not all(result.matched for _, result in concepts):
             return Match(False, tuple(evaluation.found), "query does not match")
-        reason = _off_subject(concepts, self.excluded, evaluation)
-        return Match(reason is None, tuple(evaluation.found), reason or "query matches and is the subject")
+        rival = _rival_subject(concepts, self.excluded, evaluation)
+        found = tuple(evaluation.found)
+        if rival is not None:
+            return Match(False, found, rival)
+        for concept, result in concepts:
+            if not _central(result.spans, evaluation.doc):
+                return Match(False, found, f"{_describe(concept)} is only mentioned in passing", in_passing=True)
+        return Match(True, found, "query matches and is the subject")
 
 
-def _off_subject(
+def _rival_subject(
     concepts: list[tuple[Node, _Result]], excluded: tuple[Node, ...], evaluation: _Evaluation
 ) -> str | None:
-    """Why the matched concepts are not the article's subject, or None when they are."""
-    for concept, result in concepts:
-        if not _central(result.spans, evaluation.doc):
-            return f"{_describe(concept)} is only mentioned in passing"
+    """Why a rival, not the topic, is the article's subject; None when none is."""
     # Compared with the weakest required concept: rivals compete for one slot (Huawei for Xiaomi's), while a
     # shared concept (Leica, partner of both) can be prominent in the rival's coverage too.
     weakest = min(_prominence(result.spans) for _, result in concepts)

@@ -136,6 +136,11 @@ def prepare(title: str, text: str) -> PreparedText:
     return PreparedText(tokens, len(title_tokens), lead_end, frozenset(tokens))
 
 
+def lead(body: str) -> str:
+    """The lead as ``prepare`` cuts it: about the first ``LEAD_CHARS`` characters, ending between words."""
+    return body[:_lead_cut(body)]
+
+
 def _lead_cut(body: str) -> int:
     """The end of the lead: the first character at or after LEAD_CHARS that is not part of a word."""
     for cut in range(LEAD_CHARS, min(len(body), LEAD_CHARS + 64)):
