@@ -179,3 +179,37 @@ def test_a_partner_named_once_counts_when_the_article_is_about_the_topics_produc
     assert by_guid["leak"]["outcome"] != "irrelevant"
     assert by_guid["leak"]["event"] == "rumor"
     assert by_guid["camera"]["outcome"] == by_guid["r"]["outcome"] == "irrelevant"
+
+
+TEASER_WITH_PARTNER = ("Nordlicht Aurora 9 Pro launch date set for March 20",
+                       "Nordlicht confirmed today that the Aurora 9 Pro, with a camera co-engineered with Kessler, "
+                       "will launch on March 20 in Berlin.")
+WITHOUT_PARTNER = ("Nordlicht Aurora 9 Pro price and colours revealed ahead of launch",
+                   "Nordlicht has shared the price of the Aurora 9 Pro: 999 euros in three colours, with orders "
+                   "opening on March 20.")
+COLOURS = ("Nordlicht Aurora 9 Pro comes in three colours",
+           "The Aurora 9 Pro will come in black, silver and green, Nordlicht said in a post on Monday.")
+OTHER_PHONE = ("Nordlicht Aurora 5 Lite launches with a bigger battery",
+               "Nordlicht has launched the Aurora 5 Lite, a budget phone with a 6,000 mAh battery, from 249 euros.")
+
+
+def test_coverage_that_never_names_the_partner_counts_once_its_product_is_known_as_the_topics(
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
+) -> None:
+    """Much coverage of a co-engineered phone never names the partner. Once stored coverage of the Aurora 9
+    named Kessler, a later article about the Aurora 9 alone is the topic's news, in a later crawl (the index
+    rebuilt from the store) as in the same one; the maker's other phones, never seen with Kessler, are not."""
+    feed: list[tuple[str, str, str, str]] = []
+    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
+    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    first = crawl(path, feed, [("price-first", WITHOUT_PARTNER, "Mon, 02 Mar 2026 08:00:00 GMT"),
+                               ("teaser", TEASER_WITH_PARTNER, "Mon, 02 Mar 2026 09:00:00 GMT"),
+                               ("colours", COLOURS, "Mon, 02 Mar 2026 09:30:00 GMT"),
+                               ("lite", OTHER_PHONE, "Mon, 02 Mar 2026 10:00:00 GMT")])
+    assert first["teaser"]["outcome"] == "new"
+    assert first["colours"]["outcome"] != "irrelevant"
+    assert first["price-first"]["outcome"] == "irrelevant"  # published before any article named the partner
+    assert first["lite"]["outcome"] == "irrelevant"
+    later = crawl(path, feed, [("price", WITHOUT_PARTNER[:1] + (WITHOUT_PARTNER[1] + " Pre-orders come with a "
+                                                                  "case.",), "Tue, 03 Mar 2026 09:00:00 GMT")])
+    assert later["price"]["outcome"] != "irrelevant"

@@ -7,7 +7,7 @@ run would do).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -52,6 +52,8 @@ class Judgement:
     cues: tuple[str, ...]  # why this event, e.g. ('title:"launches"',)
     features: StoryFeatures
     signature: bytes  # MinHash of the text; irrelevant documents get one too (near-duplicate memory)
+    # Irrelevant, but about this (topic, product) with the topic's partner unnamed: ``Judge.confirm``.
+    unconfirmed: tuple[str, str] | None = None
 
 
 class Judge:
@@ -95,40 +97,63 @@ class Judge:
         # Imported at the first judgement, not with this module: they bring numpy and a few hundred regexes
         # (~0.2 s), which a crawl whose feeds are all unchanged never needs. Later calls find them loaded.
         from monitor.judgement import dedup
-        from monitor.judgement.classify import classify_event
-        from monitor.judgement.features import StoryFeatures, story_features
+        from monitor.judgement.features import StoryFeatures
 
         title, text = doc.title or "", doc.text or ""
         signature = dedup.signature(text or title)
-        topic, terms = self._topic(title, text)
+        topic, terms, unconfirmed = self._topic(title, text)
         if topic is None:
             features = StoryFeatures(published=doc.published.date() if doc.published else None)
-            return Judgement(False, None, terms, Event.OTHER, (), features, signature)
+            return Judgement(False, None, terms, Event.OTHER, (), features, signature, unconfirmed)
+        return self._relevant(doc, topic, terms, signature)
+
+    def confirm(self, doc: RawDocument, judgement: Judgement, known: Callable[[str, str], bool]) -> Judgement:
+        """``judgement``, or the document judged relevant to its ``unconfirmed`` topic when ``known(topic,
+        product)`` says that product is the topic's: coverage of a co-engineered phone often never names the
+        partner ("Xiaomi 15 series is coming on October 29"), and what tells it from the maker's other phones is
+        that stored coverage of the same product named the partner. ``known`` is ``StoryIndex.knows_product``."""
+        if judgement.relevant or judgement.unconfirmed is None or not known(*judgement.unconfirmed):
+            return judgement
+        return self._relevant(doc, judgement.unconfirmed[0], judgement.terms, judgement.signature)
+
+    def _relevant(self, doc: RawDocument, topic: str, terms: tuple[str, ...], signature: bytes) -> Judgement:
+        from monitor.judgement.classify import classify_event
+        from monitor.judgement.features import story_features
+
+        title, text = doc.title or "", doc.text or ""
         decision = classify_event(title, text, doc.published, self._event_model)
         features = story_features(title, text, decision.event, doc.published, self._products[topic])
         return Judgement(True, topic, terms, decision.event, decision.cues, features, signature)
 
-    def _topic(self, title: str, text: str) -> tuple[str | None, tuple[str, ...]]:
-        """First matching topic in config order; for an irrelevant document, the terms of the first query.
+    def _topic(self, title: str, text: str) -> tuple[str | None, tuple[str, ...], tuple[str, str] | None]:
+        """First matching topic in config order, its terms, and None; for an irrelevant document: None, the terms
+        of the first query, and the first (topic, product) it might be unconfirmed coverage of (``confirm``).
         The document is tokenised once for all of them: tokenising is two thirds of what matching one topic costs.
 
         A partner named once, deep in the text, is still the subject when the headline or lead names one of the
         topic's own products ("OnePlus 12 renders leak", Hasselblad in the fifth paragraph): an article about a
         co-engineered phone often names the partner once. Without that product it is a passing mention (a Leica
         M11 review that recalls Leica's Xiaomi deal). Measured with topics written only in config: a subjects-only
-        Xiaomi–Leica topic's recall on ../shared/judgement-dev rose from 0.75 to 0.90, precision unchanged
-        (docs/quality.md)."""
+        Xiaomi–Leica topic's recall on ../shared/judgement-dev rose from 0.75 to 0.89, precision unchanged
+        (docs/quality.md). A partner not named at all leaves the product unconfirmed (``confirm``)."""
         from monitor.judgement.text import lead, prepare
 
         prepared = prepare(title, text)
         first_terms: tuple[str, ...] | None = None
+        unconfirmed: tuple[str, str] | None = None
         for name, query in self._queries:
             match = query.evaluate_prepared(prepared)
-            if match.relevant or (match.in_passing and self._own_products[name].first_named(title, lead(text))):
-                return name, tuple(match.terms)
+            if match.relevant:
+                return name, tuple(match.terms), None
+            if match.in_passing or (match.partner_missing and unconfirmed is None):
+                product = self._own_products[name].primary(title, lead(text))
+                if product is not None and match.in_passing:
+                    return name, tuple(match.terms), None
+                if product is not None:
+                    unconfirmed = (name, product)
             if first_terms is None:
                 first_terms = tuple(match.terms)
-        return None, first_terms or ()
+        return None, first_terms or (), unconfirmed
 
 
 def _maker_lines(topic: TopicLike, query: Query) -> tuple[str, ...]:

@@ -86,13 +86,14 @@ class Products:
         variant = _leader(variants[generation]) if generation else None
         return Named(tuple(sorted(keys)), generation, None if variant == SERIES else variant)
 
-    def first_named(self, *parts: str) -> str | None:
-        """The first product of these lines (a line with a model token, not the generic
-        fallback) that ``parts`` name, as its key; None when they name none."""
-        for part in parts:
-            for key, _ in self._models(_fold(part)):
-                return key
-        return None
+    def primary(self, title: str, lead: str, title_weight: int = 3) -> str | None:
+        """The generation ``title`` and ``lead`` name most among these lines' products (the title counts
+        ``title_weight`` times), without ``named``'s fallback to any capitalised name; None when they name none."""
+        generations: Counter[str] = Counter()
+        for part, weight in ((title, title_weight), (lead, 1)):
+            for found, _ in self._models(_fold(part)):
+                generations[found] += weight
+        return _leader(generations)
 
     def _models(self, part: str) -> list[tuple[str, str]]:
         if self._pattern is None:

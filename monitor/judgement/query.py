@@ -124,6 +124,9 @@ class Match:
     # Not relevant only because a required concept is mentioned once, deep in the text: the caller may still
     # accept it when the article is about one of the topic's products (``Judge``: the partner in passing).
     in_passing: bool = False
+    # Not relevant because a required concept other than the first (the maker) is absent, while the maker is
+    # central and no rival is the subject: ``Judge`` accepts it when it names a product known to be the topic's.
+    partner_missing: bool = False
 
 
 @dataclass(slots=True)
@@ -231,7 +234,8 @@ class Query:
         # With the subject rule, top-level NOTs are judged by prominence below, not as plain absence.
         concepts = [(concept, evaluation.node(concept)) for concept in self.required]
         if not all(result.matched for _, result in concepts):
-            return Match(False, tuple(evaluation.found), "query does not match")
+            return Match(False, tuple(evaluation.found), "query does not match",
+                         partner_missing=_maker_is_subject(concepts, self.excluded, evaluation))
         rival = _rival_subject(concepts, self.excluded, evaluation)
         found = tuple(evaluation.found)
         if rival is not None:
@@ -240,6 +244,15 @@ class Query:
             if not _central(result.spans, evaluation.doc):
                 return Match(False, found, f"{_describe(concept)} is only mentioned in passing", in_passing=True)
         return Match(True, found, "query matches and is the subject")
+
+
+def _maker_is_subject(
+    concepts: list[tuple[Node, _Result]], excluded: tuple[Node, ...], evaluation: _Evaluation
+) -> bool:
+    """Whether the first required concept (the maker) matches, is central and outweighs every rival."""
+    maker = concepts[0]
+    return (len(concepts) > 1 and maker[1].matched and _central(maker[1].spans, evaluation.doc)
+            and _rival_subject([maker], excluded, evaluation) is None)
 
 
 def _rival_subject(

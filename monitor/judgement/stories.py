@@ -200,6 +200,7 @@ class StoryIndex:
         self._article_story: dict[int, int] = {}
         self._stories: dict[int, StoryMemory] = {}
         self._buckets: dict[_BucketKey, _Bucket] = {}
+        self._products: set[tuple[str, str]] = set()  # (topic, generation) of every remembered article
         self._filed = 0  # filings so far: the next StoryMemory.seq
         self._span = span = max(window.days, 0)  # |Δ| > window ⇔ |Δ| > window.days, for dates (whole days)
         self._offsets = (0, *(d for n in range(1, span + 1) for d in (-n, n)))  # the window, nearest days first
@@ -232,6 +233,8 @@ class StoryIndex:
         if article_id in self._article_story:
             return
         features = _with_date(features, published)
+        if features.generation:
+            self._products.add((topic, features.generation))
         story = self._stories.get(story_id)
         if story is None:
             story = self._stories[story_id] = StoryMemory(story_id, topic, features.event)
@@ -240,6 +243,10 @@ class StoryIndex:
         self._file(story, *old)
         self._article_story[article_id] = story.story_id  # one int object per story, not per article
         self._near.add(article_id, signature)
+
+    def knows_product(self, topic: str, generation: str) -> bool:
+        """Whether a remembered article of ``topic`` was about ``generation`` (``Judge.confirm``)."""
+        return (topic, generation) in self._products
 
     def assign(self, judgement: Judgement, published: datetime | None) -> StoryDecision:
         """The story this article is more coverage of, or ``story_id=None`` for a new story.

@@ -202,6 +202,7 @@ class Pipeline:
         """What storing would do, without storing (each document against what is stored, not each other)."""
         done = []
         for _, doc, _keys, judgement in judged:
+            judgement = self.judge.confirm(doc, judgement, self.index.knows_product)
             decision = self.index.assign(judgement, doc.published) if judgement.relevant else None
             done.append(self._result(doc, judgement, decision, story_id=decision.story_id if decision else None))
         return done
@@ -211,7 +212,7 @@ class Pipeline:
     ) -> list[ItemResult]:
         if not judged:
             return []
-        relevant = any(judgement.relevant for *_, judgement in judged)
+        relevant = any(judgement.relevant or judgement.unconfirmed for *_, judgement in judged)
         # Match and save under the store's story lock, after learning what other workers stored meanwhile:
         # two workers must never both create (and alert) the same story.
         with self.store.story_writes() if relevant else nullcontext():
@@ -222,6 +223,7 @@ class Pipeline:
                 with self.store.article_writes() as save:
                     done = []
                     for _, doc, keys, judgement in judged:
+                        judgement = self.judge.confirm(doc, judgement, self.index.knows_product)
                         decision = self.index.assign(judgement, doc.published) if judgement.relevant else None
                         story, alerts = self._story_and_alerts(doc, judgement, decision, silent=silent)
                         saved = save(self._article(doc, keys, judgement, decision), story, alerts)
