@@ -273,11 +273,11 @@ def _rival_subject(
 
 
 def _headline_start(concepts: list[tuple[Node, _Result]], doc: PreparedText) -> int | None:
-    """Where the headline first names the topic, when it names every required concept; else None. ("Xiaomi
-    announces partnership with Leica, ending the Huawei deal" leads with the topic, however much of the text is
-    about Huawei.)"""
+    """Where the headline first names the topic, when it names the first required concept (the maker); else
+    None. ("Xiaomi announces partnership with Leica, ending the Huawei deal" leads with the topic, however much of
+    the text is about Huawei; so does "OnePlus 13 launched", whose lead compares it with the Xiaomi 15.)"""
     firsts = [next((start for start, _ in result.spans if start < doc.title_end), None) for _, result in concepts]
-    if any(first is None for first in firsts):
+    if firsts[0] is None:
         return None
     return min(first for first in firsts if first is not None)
 
