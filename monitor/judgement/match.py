@@ -40,8 +40,8 @@ relevant when every *required concept* matches and is central, and no *excluded 
   plain NOT would drop it: on the labelled development set, recall falls from 1.00 to 0.85 when the NOTs of
   shipped topic mean "absent"). Write one NOT per rival (``NOT huawei NOT oppo``):
   ``NOT (huawei OR oppo)`` is one rival, its mentions summed. The headline comes first: when it names the
-  first required concept (the maker) before any rival, the topic is the subject however much of the text is about the rival
-  ("Xiaomi announces partnership with Leica, ending the Huawei Leica deal").
+  first required concept (the maker) before any rival, the topic is the subject however much of the text is
+  about the rival ("Xiaomi announces partnership with Leica, ending the Huawei Leica deal").
 
 With ``subject=False``, the query is plain boolean: NOT means absent, one mention anywhere is enough.
 """
