@@ -296,6 +296,24 @@ def test_the_end_of_a_partnership_is_no_partnership_news() -> None:
     assert started.event is Event.PARTNERSHIP
 
 
+LEAD_WITH_RUMOURS = ("The CEO confirmed it in a forum post, responding to rumours from earlier this week. The next "
+                     "flagship will debut with the company's own imaging engine.")
+
+
+@pytest.mark.parametrize("title", [
+    "Arden and Kestrel part ways after five years",
+    "Arden goes solo on imaging, ends Kestrel partnership",
+    "Arden met fin à son alliance avec Kestrel",
+    "Arden e Kestrel si separano dopo cinque anni",
+    "Arden und Kestrel trennen sich",
+    "Arden 結束與 Kestrel 的合作",
+])
+def test_a_headline_ending_a_partnership_is_other_news_even_beside_rumours(title: str) -> None:
+    """The end itself is the news: neither partnership news nor, because the lead recalls the rumours that came
+    before the confirmation, a rumour."""
+    assert classify_event(title, LEAD_WITH_RUMOURS, None).event is Event.OTHER
+
+
 # --- dated sentences: the days are found once per article, by position --------------------------------------
 
 

@@ -19,8 +19,8 @@ The rules (``evidence``):
   ("on July 4") and an official word next to a date mark a teaser; a leak word next to a date, or next to a
   word for one in the headline ("launch date leaked"), marks a rumour ("tipster says it launches March 10" is
   a rumour, "X confirms March 10 launch" a teaser); a named day just before publication marks a launch.
-- The end of a partnership ("has ended", "no longer in partnership", "终止合作") counts against partnership
-  news.
+- The end of a partnership ("has ended", "no longer in partnership", "终止合作", "part ways") counts against
+  partnership news; in the headline, it is the news (other), unless the headline hedges it as a rumour.
 - What reads like a launch but is none: a launch recalled in the lead ("which launched in February", "since it
   was released"), a price cut or deal in the headline, a concept device shown; a design a leak shows is a leak.
   A teaser's date is still to come, and a date beside a launch reported (with a tense) is the launch's.
@@ -106,7 +106,7 @@ class Evidence:
 
 
 SIGNALS = ("title_date", "title_leaked_date", "date_ahead", "date_recent", "official_date", "leak_date",
-           "partnership_end", "undated", "no_title", "price_cut", "concept_device")
+           "partnership_end", "title_partnership_end", "undated", "no_title", "price_cut", "concept_device")
 
 # Words that name a date without giving it: a leak word next to one in the headline is a leaked date.
 _DATE_PHRASES = frozenset({"launch date", "release date", "launch timeline", "Launch-Datum", "Release-Datum",
@@ -120,7 +120,12 @@ _PARTNERSHIP_END = Near(("ended", "ends", "end", "ending", "longer", "split", "s
                          "terminated", "beendet", "beenden", "Ende", "fin", "termina", "terminata", "finaliza",
                          "rompe", "rompen"), PARTNER_NOUNS, gap=4)
 _PARTNERSHIP_END_CJK = re.compile(
-    "终止合作|終止合作|结束合作|結束合作|合作关系即将结束|合作關係即將結束|合作即将画上句号|停止合作")
+    "终止合作|終止合作|结束合作|結束合作|合作关系即将结束|合作關係即將結束|合作即将画上句号|停止合作"
+    "|结束与.{1,20}的合作|結束與.{1,20}的合作|分道扬镳|分道揚鑣|提携を終了|提携解消")
+# Two companies going their own ways, in the words of each language ("part ways", "si separano", "trennen sich").
+_SEPARATION = re.compile(
+    r"(?<!\w)(?:part(?:s|ed|ing)?\s+ways|go(?:es|ing)?\s+solo|si\s+separano|si\s+dividono|se\s+s[ée]parent"
+    r"|se\s+separan|trennen\s+sich|getrennte\s+wege)(?!\w)", re.IGNORECASE)
 
 
 # A price cut, a deal or a sale in the headline is no launch price ("drops to its lowest price ever", "20 % off").
@@ -148,7 +153,10 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     for where, part, factor in (("title", title, TITLE_WEIGHT), ("lead", lead, 1.0)):
         fired, tokens = _fired_in(part)
         fired = _without_leaked_design(fired)
-        ended = ended or _partnership_end(part, tokens)
+        end = _partnership_end(part, tokens)
+        if end and where == "title":
+            signals["title_partnership_end"] = 1.0  # the headline's news is the end: other, unless hedged
+        ended = ended or end
         per_part.append({ev: _evidence([c.weight for c in fired if c.event is ev]) for ev in PRIORITY})
         cues.extend((c.weight * factor, f'{where}:"{c.label}"', c.event) for c in fired)
         if where == "title" and (leaked := _leaked_date(fired)):
@@ -241,9 +249,12 @@ def _without_leaked_design(fired: list[Cue]) -> list[Cue]:
 
 
 def _partnership_end(part: str, tokens: list[str]) -> str | None:
-    """The words that say a partnership ends ("partnership has ended", "终止合作") in one part, else None."""
+    """The words that say a partnership ends ("partnership has ended", "终止合作", "part ways") in one part, else
+    None."""
     cjk_end = _PARTNERSHIP_END_CJK.search(part) if HAS_CJK.search(part) else None
-    return _PARTNERSHIP_END.pair(tokens) or (cjk_end.group(0) if cjk_end else None)
+    separation = _SEPARATION.search(part)
+    return (_PARTNERSHIP_END.pair(tokens) or (cjk_end.group(0) if cjk_end else None)
+            or (separation.group(0) if separation else None))
 
 
 def _reports_launch(title: dict[Event, float]) -> bool:

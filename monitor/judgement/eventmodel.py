@@ -189,6 +189,7 @@ def rules_prior() -> dict[str, float]:
     return {"title": TITLE_WEIGHT, "lead": 1.0, "teaser:title_date": 2.0 * TITLE_WEIGHT, "teaser:date_ahead": 3.0,
             "teaser:official_date": 3.0, "rumor:leak_date": 3.0, "launch:date_recent": 2.0,
             "rumor:title_leaked_date": 2.0 * TITLE_WEIGHT, "partnership:partnership_end": -3.0,
+            "other:title_partnership_end": 2.0 * TITLE_WEIGHT,
             "launch:price_cut": -3.0, "launch:concept_device": -2.0 * TITLE_WEIGHT,
             "other:bias": MIN_SCORE}
 
