@@ -523,3 +523,18 @@ def test_a_teaser_targets_the_days_announced_not_those_guessed() -> None:
                               Event.TEASER, datetime(2027, 4, 6))
     assert features.targets == ()
     assert (4, 17) in features.days  # still a day the article is about
+
+
+def test_a_launch_date_announced_days_after_an_undated_teaser_is_news() -> None:
+    """"Coming in April" is one teaser; the day itself, announced a week later, is the next one (and alerts).
+    Coverage of the first teaser a day later that names the day is still the first story."""
+    month = ("Xiaomi 18 Ultra confirmed for an April launch",
+             "Xiaomi confirmed that the Xiaomi 18 Ultra with Leica optics will launch in April.")
+    day = ("Xiaomi 18 Ultra launch date set for April 18",
+           "Xiaomi has set the launch date of the Xiaomi 18 Ultra with Leica optics: April 18.")
+    week_later = Stream()
+    assert week_later.ingest(*month, published=datetime(2027, 3, 1)) != week_later.ingest(
+        *day, published=datetime(2027, 3, 9))
+    next_day = Stream()
+    assert next_day.ingest(*month, published=datetime(2027, 3, 1)) == next_day.ingest(
+        *day, published=datetime(2027, 3, 2))
