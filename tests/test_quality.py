@@ -109,6 +109,8 @@ def test_alert_figures_count_missed_twice_told_and_unwanted_alerts() -> None:
     assert got["alerts_unwanted"] == 1 and got["alerts_shared"] == 0
     [missed] = got["missed"]
     assert missed.story == "teaser-w" and missed.why == "#2 rumor"
+    [twice] = got["told_twice"]
+    assert twice.story == "launch-x" and twice.why == "#1 launch; #4 launch"
 
 
 def test_splits_and_merges_name_the_stories_and_clusters() -> None:

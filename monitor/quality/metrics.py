@@ -81,6 +81,7 @@ class Figures:
     missed: list[Missed] = field(default_factory=list)
     alerts_per_alerted_story: float = 0.0
     stories_alerted_twice: int = 0  # alert-worthy stories told in more than one alert
+    told_twice: list[Missed] = field(default_factory=list)  # those stories, with where their articles went
     alerts_unwanted: int = 0  # stored stories alerted that hold no alert-worthy labelled article
     alerts_shared: int = 0  # stored stories alerted that hold several alert-worthy labelled stories
 
@@ -219,6 +220,8 @@ def alert_figures(outcomes: Outcomes) -> dict[str, Any]:
                    for story, clusters in alerted_for.items() if not clusters],
         "alerts_per_alerted_story": _ratio(sum(len(c) for c in told), len(told)),
         "stories_alerted_twice": sum(len(c) > 1 for c in told),
+        "told_twice": [Missed(story, len(worthy[story]), why_missed(worthy[story], outcomes))
+                       for story, clusters in alerted_for.items() if len(clusters) > 1],
         "alerts_unwanted": sum(cluster not in stories_in for cluster in outcomes.alerted),
         "alerts_shared": sum(len(stories) > 1 for stories in stories_in.values()),
     }

@@ -70,6 +70,7 @@ def as_text(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool) ->
     label = "held-out" if held_out else "fit"
     lines += _confusion(figures(main), label)
     lines += _missed(figures(main), label)
+    lines += _told_twice(figures(main), label)
     lines += _stories(main, label)
     lines += _replays(evaluation)
     if verbose:
@@ -138,6 +139,14 @@ def _confusion(f: Figures, label: str) -> list[str]:
     for event in sorted(f.confusion, key=_event_rank):
         row = f.confusion[event]
         lines.append(f"{event:<13}" + "".join(f"{row.get(p, 0) or '.':>12}" for p in predicted))
+    return [*lines, ""]
+
+
+def _told_twice(f: Figures, label: str) -> list[str]:
+    if not f.told_twice:
+        return []
+    lines = [f"alert-worthy stories told in several alerts ({label}): where their articles went"]
+    lines += [f"  {m.story} ({_articles(m.articles)}): {m.why}" for m in f.told_twice]
     return [*lines, ""]
 
 
