@@ -538,3 +538,16 @@ def test_a_launch_date_announced_days_after_an_undated_teaser_is_news() -> None:
     next_day = Stream()
     assert next_day.ingest(*month, published=datetime(2027, 3, 1)) == next_day.ingest(
         *day, published=datetime(2027, 3, 2))
+
+
+def test_a_products_later_generations_are_known_as_the_topics_but_not_earlier_or_sibling_ones() -> None:
+    """Once coverage of the Find X6 or the Xiaomi 12S was the topic's, so is the Find X8's and the Xiaomi 15's;
+    the Xiaomi 11 (before the partnership) and the 12T (beside it) are not, nor is anything of another topic."""
+    known = stories.KnownProducts()
+    known.add("oppo-hasselblad", "x6")
+    known.add("xiaomi-leica", "xiaomi 12s")
+    assert known.knows("oppo-hasselblad", "x6") and known.knows("oppo-hasselblad", "x8")
+    assert not known.knows("oppo-hasselblad", "x5") and not known.knows("oppo-hasselblad", "n3")
+    assert known.knows("xiaomi-leica", "xiaomi 12s") and known.knows("xiaomi-leica", "xiaomi 15")
+    assert not known.knows("xiaomi-leica", "xiaomi 11") and not known.knows("xiaomi-leica", "xiaomi 12t")
+    assert not known.knows("xiaomi-leica", "x8") and not known.knows("vivo-zeiss", "xiaomi 15")

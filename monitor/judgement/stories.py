@@ -18,6 +18,7 @@ about a kilobyte per article (mostly its MinHash, in ``dedup``'s arrays).
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -46,6 +47,38 @@ WINDOW_CANDIDATES = 50
 
 
 # --- the index ---------------------------------------------------------------------------------------------
+
+_GENERATION = re.compile(r"(?P<line>.*?)(?P<number>\d{1,3})[a-z]?")
+
+
+class KnownProducts:
+    """The products remembered coverage of a topic was about, and their successors.
+
+    A product one remembered article was about is the topic's (one is enough: on the OPPO-Hasselblad held-out
+    set and a subjects-only Xiaomi-Leica topic, asking for two lost three articles to keep out one, a phone that
+    a single guess paired with the partner). So is a later generation of its line: once the Find X6 or the
+    Xiaomi 12S is, the Find X8 and the Xiaomi 15 are ("x" 8 > 6, "xiaomi " 15 > 12), while the Xiaomi 11 and the
+    12T, before and beside the partnership, are not. Generations are product keys (``products.model_key``)."""
+
+    def __init__(self) -> None:
+        self._exact: set[tuple[str, str]] = set()
+        self._first: dict[tuple[str, str], int] = {}  # (topic, line) -> the lowest generation number remembered
+
+    def add(self, topic: str, generation: str) -> None:
+        if (topic, generation) in self._exact:
+            return  # the common case: more coverage of a known product (a start-up reads every stored article)
+        self._exact.add((topic, generation))
+        parsed = _GENERATION.fullmatch(generation)
+        if parsed:
+            key, number = (topic, parsed["line"]), int(parsed["number"])
+            self._first[key] = min(number, self._first.get(key, number))
+
+    def knows(self, topic: str, generation: str) -> bool:
+        if (topic, generation) in self._exact:
+            return True
+        parsed = _GENERATION.fullmatch(generation)
+        first = self._first.get((topic, parsed["line"])) if parsed else None
+        return first is not None and parsed is not None and int(parsed["number"]) > first
 
 @dataclass(frozen=True, slots=True)
 class StoryDecision:
@@ -200,10 +233,7 @@ class StoryIndex:
         self._article_story: dict[int, int] = {}
         self._stories: dict[int, StoryMemory] = {}
         self._buckets: dict[_BucketKey, _Bucket] = {}
-        # (topic, generation) of every remembered article. One is enough: on the OPPO-Hasselblad held-out set
-        # and a subjects-only Xiaomi-Leica topic, asking for two lost three articles to keep out one (a phone
-        # that a single guess paired with the partner), docs/quality.md.
-        self._products: set[tuple[str, str]] = set()
+        self._products = KnownProducts()
         self._filed = 0  # filings so far: the next StoryMemory.seq
         self._span = span = max(window.days, 0)  # |Δ| > window ⇔ |Δ| > window.days, for dates (whole days)
         self._offsets = (0, *(d for n in range(1, span + 1) for d in (-n, n)))  # the window, nearest days first
@@ -237,7 +267,7 @@ class StoryIndex:
             return
         features = _with_date(features, published)
         if features.generation:
-            self._products.add((topic, features.generation))
+            self._products.add(topic, features.generation)
         story = self._stories.get(story_id)
         if story is None:
             story = self._stories[story_id] = StoryMemory(story_id, topic, features.event)
@@ -248,8 +278,9 @@ class StoryIndex:
         self._near.add(article_id, signature)
 
     def knows_product(self, topic: str, generation: str) -> bool:
-        """Whether a remembered article of ``topic`` was about ``generation`` (``Judge.confirm``)."""
-        return (topic, generation) in self._products
+        """Whether ``generation`` is a product of ``topic`` as remembered coverage shows (``KnownProducts``;
+        ``Judge.confirm``)."""
+        return self._products.knows(topic, generation)
 
     def assign(self, judgement: Judgement, published: datetime | None) -> StoryDecision:
         """The story this article is more coverage of, or ``story_id=None`` for a new story.
