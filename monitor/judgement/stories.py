@@ -58,7 +58,9 @@ class KnownProducts:
     set and a subjects-only Xiaomi-Leica topic, asking for two lost three articles to keep out one, a phone that
     a single guess paired with the partner). So is a later generation of its line: once the Find X6 or the
     Xiaomi 12S is, the Find X8 and the Xiaomi 15 are ("x" 8 > 6, "xiaomi " 15 > 12), while the Xiaomi 11 and the
-    12T, before and beside the partnership, are not. Generations are product keys (``products.model_key``)."""
+    12T, before and beside the partnership, are not. Generations are product keys (``products.model_key``).
+    Partnership news does not count: the phones it names are context ("announced with the Find X3 Pro on sale",
+    the partner's own X2D camera)."""
 
     def __init__(self) -> None:
         self._exact: set[tuple[str, str]] = set()
@@ -266,7 +268,7 @@ class StoryIndex:
         if article_id in self._article_story:
             return
         features = _with_date(features, published)
-        if features.generation:
+        if features.generation and features.event is not Event.PARTNERSHIP:  # its products are context
             self._products.add(topic, features.generation)
         story = self._stories.get(story_id)
         if story is None:
