@@ -394,7 +394,7 @@ CUES: tuple[Cue, ...] = tuple(
            "coopération", "colaboración", "合作", "联名", "聯名", "共创", "共創", "协作", "協作", "協力")
     # --- rumour: unconfirmed information ----------------------------------------------------------------------
     + _cue(_R, 3.0, "leak", "leaks", "leaked", "leaker", "rumor", "rumour", "rumors", "rumours", "rumored",
-           "rumoured", "tipster", "tipped", "renders", "allegedly", "reportedly", "said to", "spotted",
+           "rumoured", "tipster", "tipsters", "tipper", "tipped", "renders", "allegedly", "reportedly", "said to", "spotted",
            "surfaced", "surfaces", "unannounced", "unofficial", "not yet confirmed", "has not confirmed",
            "yet to confirm", "unconfirmed", "purported", "insider", "live images", "certification",
            "gerücht", "gerüchte", "gerüchteweise", "geleakt", "durchgesickert", "angeblich", "Leak", "Leaker",
