@@ -47,6 +47,7 @@ def explain(pipeline: Pipeline, doc: RawDocument) -> dict[str, Any]:
         "url": doc.url,
         "published": doc.published.isoformat() if doc.published else None,
         "relevant": judgement.relevant,
+        "relevance": judgement.relevance,
         "topic": judgement.topic,
         "terms": list(judgement.terms),
         "event": str(judgement.event) if judgement.relevant else None,

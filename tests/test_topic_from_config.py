@@ -213,3 +213,23 @@ def test_coverage_that_never_names_the_partner_counts_once_its_product_is_known_
     later = crawl(path, feed, [("price", WITHOUT_PARTNER[:1] + (WITHOUT_PARTNER[1] + " Pre-orders come with a "
                                                                   "case.",), "Tue, 03 Mar 2026 09:00:00 GMT")])
     assert later["price"]["outcome"] != "irrelevant"
+
+
+def test_check_says_why_an_article_without_the_partner_is_or_is_not_the_topics(
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
+) -> None:
+    feed: list[tuple[str, str, str, str]] = []
+    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
+    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    crawl(path, feed, [("teaser", TEASER_WITH_PARTNER, "Mon, 02 Mar 2026 09:00:00 GMT")])
+    known, other = tmp_path / "known.txt", tmp_path / "other.txt"
+    known.write_text("\n".join(WITHOUT_PARTNER) + "\n", encoding="utf-8")
+    other.write_text("\n".join(OTHER_PHONE) + "\n", encoding="utf-8")
+
+    _, [about_known], _ = run(path, "check", "--json", str(known))
+    _, [about_other], _ = run(path, "check", "--json", str(other))
+
+    assert about_known["relevant"] is True and "aurora 9" in about_known["relevance"]
+    assert "stored coverage" in about_known["relevance"]
+    assert about_other["relevant"] is False and "aurora 5" in about_other["relevance"]
+    assert "not yet" in about_other["relevance"]

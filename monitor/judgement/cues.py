@@ -394,8 +394,8 @@ CUES: tuple[Cue, ...] = tuple(
            "coopération", "colaboración", "合作", "联名", "聯名", "共创", "共創", "协作", "協作", "協力")
     # --- rumour: unconfirmed information ----------------------------------------------------------------------
     + _cue(_R, 3.0, "leak", "leaks", "leaked", "leaker", "rumor", "rumour", "rumors", "rumours", "rumored",
-           "rumoured", "tipster", "tipsters", "tipper", "tipped", "renders", "allegedly", "reportedly", "said to", "spotted",
-           "surfaced", "surfaces", "unannounced", "unofficial", "not yet confirmed", "has not confirmed",
+           "rumoured", "tipster", "tipsters", "tipper", "tipped", "renders", "allegedly", "reportedly", "said to",
+           "spotted", "surfaced", "surfaces", "unannounced", "unofficial", "not yet confirmed", "has not confirmed",
            "yet to confirm", "unconfirmed", "purported", "insider", "live images", "certification",
            "gerücht", "gerüchte", "gerüchteweise", "geleakt", "durchgesickert", "angeblich", "Leak", "Leaker",
            "aufgetaucht", "unbestätigt", "fuite", "fuites", "rumeur", "rumeurs", "non officiel", "non officielle",

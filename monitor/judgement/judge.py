@@ -54,6 +54,7 @@ class Judgement:
     signature: bytes  # MinHash of the text; irrelevant documents get one too (near-duplicate memory)
     # Irrelevant, but about this (topic, product) with the topic's partner unnamed: ``Judge.confirm``.
     unconfirmed: tuple[str, str] | None = None
+    relevance: str = ""  # why relevant or not, in words (``monitor check``)
 
 
 class Judge:
@@ -101,11 +102,12 @@ class Judge:
 
         title, text = doc.title or "", doc.text or ""
         signature = dedup.signature(text or title)
-        topic, terms, unconfirmed = self._topic(title, text)
-        if topic is None:
+        found = self._topic(title, text)
+        if found.topic is None:
             features = StoryFeatures(published=doc.published.date() if doc.published else None)
-            return Judgement(False, None, terms, Event.OTHER, (), features, signature, unconfirmed)
-        return self._relevant(doc, topic, terms, signature)
+            return Judgement(False, None, found.terms, Event.OTHER, (), features, signature, found.unconfirmed,
+                             found.reason)
+        return self._relevant(doc, found.topic, found.terms, signature, found.reason)
 
     def confirm(self, doc: RawDocument, judgement: Judgement, known: Callable[[str, str], bool]) -> Judgement:
         """``judgement``, or the document judged relevant to its ``unconfirmed`` topic when ``known(topic,
@@ -114,20 +116,24 @@ class Judge:
         that stored coverage of the same product named the partner. ``known`` is ``StoryIndex.knows_product``."""
         if judgement.relevant or judgement.unconfirmed is None or not known(*judgement.unconfirmed):
             return judgement
-        return self._relevant(doc, judgement.unconfirmed[0], judgement.terms, judgement.signature)
+        topic, product = judgement.unconfirmed
+        return self._relevant(doc, topic, judgement.terms, judgement.signature,
+                              f"the partner is not named, but {product} is a product of the topic's stored "
+                              "coverage (or a later generation of one)")
 
-    def _relevant(self, doc: RawDocument, topic: str, terms: tuple[str, ...], signature: bytes) -> Judgement:
+    def _relevant(self, doc: RawDocument, topic: str, terms: tuple[str, ...], signature: bytes,
+                  reason: str) -> Judgement:
         from monitor.judgement.classify import classify_event
         from monitor.judgement.features import story_features
 
         title, text = doc.title or "", doc.text or ""
         decision = classify_event(title, text, doc.published, self._event_model)
         features = story_features(title, text, decision.event, doc.published, self._products[topic])
-        return Judgement(True, topic, terms, decision.event, decision.cues, features, signature)
+        return Judgement(True, topic, terms, decision.event, decision.cues, features, signature, None, reason)
 
-    def _topic(self, title: str, text: str) -> tuple[str | None, tuple[str, ...], tuple[str, str] | None]:
-        """First matching topic in config order, its terms, and None; for an irrelevant document: None, the terms
-        of the first query, and the first (topic, product) it might be unconfirmed coverage of (``confirm``).
+    def _topic(self, title: str, text: str) -> _Found:
+        """The first matching topic in config order; for an irrelevant document the terms and reason of the first
+        query, and the first (topic, product) it might be unconfirmed coverage of (``confirm``).
         The document is tokenised once for all of them: tokenising is two thirds of what matching one topic costs.
 
         A partner named once, deep in the text, is still the subject when the headline or lead names one of the
@@ -139,21 +145,35 @@ class Judge:
         from monitor.judgement.text import lead, prepare
 
         prepared = prepare(title, text)
-        first_terms: tuple[str, ...] | None = None
+        first: _Found | None = None
         unconfirmed: tuple[str, str] | None = None
         for name, query in self._queries:
             match = query.evaluate_prepared(prepared)
             if match.relevant:
-                return name, tuple(match.terms), None
+                return _Found(name, tuple(match.terms), match.reason)
+            product = None
             if match.in_passing or (match.partner_missing and unconfirmed is None):
                 product = self._own_products[name].primary(title, lead(text))
-                if product is not None and match.in_passing:
-                    return name, tuple(match.terms), None
-                if product is not None:
-                    unconfirmed = (name, product)
-            if first_terms is None:
-                first_terms = tuple(match.terms)
-        return None, first_terms or (), unconfirmed
+            if product is not None and match.in_passing:
+                return _Found(name, tuple(match.terms), f"{match.reason}, but the article is about {product}, a "
+                                                        "product of the topic")
+            if product is not None and unconfirmed is None:
+                unconfirmed = (name, product)
+            if first is None:
+                first = _Found(None, tuple(match.terms), match.reason + (
+                    f"; it is about {product}, not yet a product of the topic's stored coverage" if product else ""))
+        found = first or _Found(None, (), "no topic")
+        return _Found(None, found.terms, found.reason, unconfirmed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What the topic queries say of one document (``Judge._topic``)."""
+
+    topic: str | None
+    terms: tuple[str, ...]
+    reason: str
+    unconfirmed: tuple[str, str] | None = None
 
 
 def _maker_lines(topic: TopicLike, query: Query) -> tuple[str, ...]:
