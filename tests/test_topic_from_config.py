@@ -233,3 +233,21 @@ def test_check_says_why_an_article_without_the_partner_is_or_is_not_the_topics(
     assert "stored coverage" in about_known["relevance"]
     assert about_other["relevant"] is False and "aurora 5" in about_other["relevance"]
     assert "not yet" in about_other["relevance"]
+
+
+def test_the_partner_may_come_first_in_subjects(
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
+) -> None:
+    """Written partner first, the topic still follows the maker's known products without the partner's name."""
+    feed: list[tuple[str, str, str, str]] = []
+    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
+    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('subjects = [["nordlicht", "诺德光"], ["kessler"]]',
+                                 'subjects = [["kessler"], ["nordlicht", "诺德光"]]'), encoding="utf-8")
+    by_guid = crawl(path, feed, [("teaser", TEASER_WITH_PARTNER, "Mon, 02 Mar 2026 09:00:00 GMT"),
+                                 ("colours", COLOURS, "Mon, 02 Mar 2026 09:30:00 GMT"),
+                                 ("lite", OTHER_PHONE, "Mon, 02 Mar 2026 10:00:00 GMT")])
+    assert by_guid["teaser"]["outcome"] == "new"
+    assert by_guid["colours"]["outcome"] != "irrelevant"
+    assert by_guid["lite"]["outcome"] == "irrelevant"

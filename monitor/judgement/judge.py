@@ -151,13 +151,14 @@ class Judge:
             match = query.evaluate_prepared(prepared)
             if match.relevant:
                 return _Found(name, tuple(match.terms), match.reason)
+            own = self._own_products[name].primary(title, lead(text)) if match.in_passing else None
+            if own is not None:
+                return _Found(name, tuple(match.terms), f"{match.reason}, but the article is about {own}, a "
+                                                        "product of the topic's maker")
             product = None
-            if match.in_passing or (match.partner_missing and unconfirmed is None):
-                product = self._own_products[name].primary(title, lead(text))
-            if product is not None and match.in_passing:
-                return _Found(name, tuple(match.terms), f"{match.reason}, but the article is about {product}, a "
-                                                        "product of the topic")
-            if product is not None and unconfirmed is None:
+            if (match.in_passing or match.partner_missing) and unconfirmed is None:
+                product = self._products[name].primary(title, lead(text))
+            if product is not None:
                 unconfirmed = (name, product)
             if first is None:
                 first = _Found(None, tuple(match.terms), match.reason + (
@@ -178,7 +179,7 @@ class _Found:
 
 def _maker_lines(topic: TopicLike, query: Query) -> tuple[str, ...]:
     """The configured product lines and the maker's names with their aliases."""
-    makers = set(query.maker_names())
+    makers = set(query.maker_names([w for group in topic.product_lines for w in group]))
     named = [word for group in topic.aliases if makers.intersection(group) for word in group]
     return tuple(dict.fromkeys([*(w for group in topic.product_lines for w in group), *makers, *named]))
 

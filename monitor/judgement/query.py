@@ -8,7 +8,7 @@ topic: a term's positions are looked up only when every exact word of one of its
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -124,8 +124,8 @@ class Match:
     # Not relevant only because a required concept is mentioned once, deep in the text: the caller may still
     # accept it when the article is about one of the topic's products (``Judge``: the partner in passing).
     in_passing: bool = False
-    # Not relevant because a required concept other than the first (the maker) is absent, while the maker is
-    # central and no rival is the subject: ``Judge`` accepts it when it names a product known to be the topic's.
+    # Not relevant because a required concept is absent (the partner), while the others are central and no rival
+    # is the subject: ``Judge`` accepts it when it names a product known to be the topic's.
     partner_missing: bool = False
 
 
@@ -221,10 +221,13 @@ class Query:
                     found.setdefault(words.casefold(), None)
         return tuple(found)
 
-    def maker_names(self) -> tuple[str, ...]:
-        """``subject_names`` of the first required concept alone: the maker whose products the topic follows
-        (``xiaomi`` in ``xiaomi leica``, ``oppo`` and ``oneplus`` in ``(oppo OR oneplus) hasselblad``)."""
-        return Query(self.topic, self.source, self.root, required=self.required[:1]).subject_names()
+    def maker_names(self, lines: Collection[str] = ()) -> tuple[str, ...]:
+        """``subject_names`` of the maker's concept, whose products the topic follows: the first required concept
+        that names one of ``lines`` (the topic's configured product lines), else the first (``xiaomi`` in
+        ``xiaomi leica``, ``oppo`` and ``oneplus`` in ``(oppo OR oneplus) hasselblad``)."""
+        wanted = {line.casefold() for line in lines}
+        named = [Query(self.topic, self.source, self.root, required=(c,)).subject_names() for c in self.required]
+        return next((names for names in named if wanted.intersection(names)), named[0] if named else ())
 
     def evaluate_prepared(self, prepared: PreparedText) -> Match:
         evaluation = _Evaluation(prepared)
@@ -235,7 +238,7 @@ class Query:
         concepts = [(concept, evaluation.node(concept)) for concept in self.required]
         if not all(result.matched for _, result in concepts):
             return Match(False, tuple(evaluation.found), "query does not match",
-                         partner_missing=_maker_is_subject(concepts, self.excluded, evaluation))
+                         partner_missing=_subject_without_partner(concepts, self.excluded, evaluation))
         rival = _rival_subject(concepts, self.excluded, evaluation)
         found = tuple(evaluation.found)
         if rival is not None:
@@ -246,13 +249,14 @@ class Query:
         return Match(True, found, "query matches and is the subject")
 
 
-def _maker_is_subject(
+def _subject_without_partner(
     concepts: list[tuple[Node, _Result]], excluded: tuple[Node, ...], evaluation: _Evaluation
 ) -> bool:
-    """Whether the first required concept (the maker) matches, is central and outweighs every rival."""
-    maker = concepts[0]
-    return (len(concepts) > 1 and maker[1].matched and _central(maker[1].spans, evaluation.doc)
-            and _rival_subject([maker], excluded, evaluation) is None)
+    """Whether some required concepts match, each of them central, the others are absent, and no rival outweighs
+    the ones that match (an article about the maker's phone that never names the partner)."""
+    matched = [(concept, result) for concept, result in concepts if result.matched]
+    return (0 < len(matched) < len(concepts) and all(_central(r.spans, evaluation.doc) for _, r in matched)
+            and _rival_subject(matched, excluded, evaluation) is None)
 
 
 def _rival_subject(
