@@ -207,7 +207,7 @@ def _gate(story: StoryMemory, f: Probe, window: timedelta, *, event: bool) -> st
         return _other_region(story, f)
     if _both_announce(story, f) and not _same_announced_day(story, f):
         return _other_date(story, f)
-    if _dates_what_was_undated(story, f):
+    if f.targets and _dates_what_was_undated(story, f):  # most probes announce no day: no call
         return "a launch date announced days after a story that had none: the date is the news"
     if f.day is not None and story.first is not None and abs(f.day - story.first) > window.days:
         return f"published outside the {window.days}-day window of the story"
