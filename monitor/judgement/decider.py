@@ -2,9 +2,9 @@
 
 ``decide(story, probe, copy, window)`` checks the gates in order — each a difference a person would name: another
 event, product, model, region, announced date, a launch date announced days after a teaser that had none, or a
-date outside the window — and, when none fails, sums the
-evidence (same product and variant, a shared named day, the region, headline words in common, the partnership
-itself). It returns the score and the reason: "join: …" with the evidence in words, or the gate that failed.
+date outside the window — and, when none fails, sums the evidence (same product and variant, a shared named day,
+the region, headline words in common, the partnership itself). It returns the score and the reason: "join: …"
+with the evidence in words, or the gate that failed.
 ``StoryMemory`` is what a stored story accumulates from its articles; ``Probe`` is the article being looked up.
 Weights and gates are set by hand and documented with their measured effect in docs/quality.md.
 """

@@ -75,8 +75,8 @@ class Judge:
             t.name: Products((*t.lines, *query.subject_names()), t.product_aliases)
             for t, (_, query) in zip(topics, self._queries, strict=True)
         }
-        # The products of the topic's maker alone (its configured lines and the query's first concept), not of
-        # its partner: "OnePlus 12" is a Hasselblad-topic product, "Hasselblad X2D" is not.
+        # The products of the topic's maker alone (its configured lines and the maker's names, ``_maker_lines``),
+        # not of its partner: "OnePlus 12" is a Hasselblad-topic product, "Hasselblad X2D" is not.
         self._own_products: dict[str, Products] = {
             t.name: Products(_maker_lines(t, query), t.product_aliases)
             for t, (_, query) in zip(topics, self._queries, strict=True)

@@ -8,6 +8,9 @@ story and one alert; the next event (the launch after the teaser) is a new story
 story, and why in words, is ``decider.decide`` (its gates and evidence are documented there and in
 docs/quality.md); what an article says for it is ``features.story_features``.
 
+The index also remembers which products the topic's stored coverage was about (``KnownProducts``): an article
+that never names the topic's partner counts when it is about one of them (``Judge.confirm``).
+
 Lookup cost does not grow with stored articles: candidates come from the near-duplicate LSH and from a bucket
 per (topic, event, generation) keyed by the day of a story's first article, never from a scan of every story;
 the bucket gives only stories within the window (at most ``WINDOW_CANDIDATES``, the nearest in time; for an
@@ -46,7 +49,7 @@ WINDOW_CANDIDATES = 50
 
 
 
-# --- the index ---------------------------------------------------------------------------------------------
+# --- the products a topic's stored coverage was about ---------------------------------------------------------
 
 _GENERATION = re.compile(r"(?P<line>.*?)(?P<number>\d{1,3})[a-z]?")
 
@@ -81,6 +84,9 @@ class KnownProducts:
         parsed = _GENERATION.fullmatch(generation)
         first = self._first.get((topic, parsed["line"])) if parsed else None
         return first is not None and parsed is not None and int(parsed["number"]) > first
+
+
+# --- the index ---------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class StoryDecision:
