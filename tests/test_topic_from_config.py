@@ -39,6 +39,14 @@ def config(tmp_path: Path, feed_url: str, sink: HttpSink) -> Path:
     return path
 
 
+def outlets(tmp_path: Path, http_server: LoopbackServer,
+            json_sink: HttpSink) -> tuple[list[tuple[str, str, str, str]], Path]:
+    """An empty feed served on loopback, and a config of the topic that reads it; add entries to the feed."""
+    feed: list[tuple[str, str, str, str]] = []
+    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
+    return feed, config(tmp_path, http_server.url("/feed"), json_sink)
+
+
 def crawl(path: Path, feed: list[tuple[str, str, str, str]],
           entries: list[tuple[str, tuple[str, str], str]]) -> dict[str, dict[str, str]]:
     """Publish ``entries`` (guid, (title, text), date) in the feed, run `monitor crawl --json`, and return its
@@ -68,9 +76,7 @@ RIVAL = ("Brightwave X2 launches with a Brightwave camera; Brightwave beats Nord
 def test_a_topic_written_only_in_config_groups_its_own_products(
     tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
 ) -> None:
-    feed: list[tuple[str, str, str, str]] = []
-    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
-    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    feed, path = outlets(tmp_path, http_server, json_sink)
     by_guid = crawl(path, feed, [("a", LAUNCH_A, "Tue, 03 Mar 2026 09:00:00 GMT"),
                                  ("b", LAUNCH_B, "Tue, 03 Mar 2026 11:00:00 GMT"),
                                  ("c", LAUNCH_CN, "Tue, 03 Mar 2026 12:00:00 GMT"),
@@ -94,9 +100,7 @@ def test_a_topic_of_a_query_alone_still_tells_its_products_apart(
 ) -> None:
     """No subjects, rivals or product lines: the query's names are the product lines, and a capitalised name with
     a model token ("Aurora 7 Pro") is a product too."""
-    feed: list[tuple[str, str, str, str]] = []
-    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
-    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    feed, path = outlets(tmp_path, http_server, json_sink)
     text = path.read_text(encoding="utf-8")
     start, end = text.index("[[topics]]"), text.index("[[sources]]")
     path.write_text(text[:start] + '[[topics]]\nname = "nk"\nquery = "nordlicht kessler"\n'
@@ -142,9 +146,7 @@ def test_a_model_named_by_its_letter_is_one_product_however_it_is_led_up_to(
     """A line that is one letter ("N", as "P" or "X" for real makers): "Nordlicht N7 Pro" (the brand, then a
     lettered model) and "the N 7 Pro" (the line "n", then a number) are one phone and one story; the N8 Pro is
     another."""
-    feed: list[tuple[str, str, str, str]] = []
-    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
-    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    feed, path = outlets(tmp_path, http_server, json_sink)
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('product_lines = ["aurora"]', 'product_lines = ["aurora", "n"]'), encoding="utf-8")
     by_guid = crawl(path, feed, [("a", LETTERED_A, "Tue, 03 Mar 2026 09:00:00 GMT"),
@@ -170,9 +172,7 @@ def test_a_partner_named_once_counts_when_the_article_is_about_the_topics_produc
     """Coverage of a co-engineered phone often names the partner once, deep in the text: with the topic's own
     product in the headline it is the topic's news. A review of the partner's camera that names the brand once in
     passing is not, and neither is news whose subject is the rival."""
-    feed: list[tuple[str, str, str, str]] = []
-    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
-    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    feed, path = outlets(tmp_path, http_server, json_sink)
     by_guid = crawl(path, feed, [("leak", PARTNER_ONCE, "Tue, 03 Mar 2026 09:00:00 GMT"),
                                  ("camera", PARTNER_PRODUCT, "Tue, 03 Mar 2026 10:00:00 GMT"),
                                  ("r", RIVAL, "Tue, 03 Mar 2026 13:00:00 GMT")])
@@ -199,9 +199,7 @@ def test_coverage_that_never_names_the_partner_counts_once_its_product_is_known_
     """Much coverage of a co-engineered phone never names the partner. Once stored coverage of the Aurora 9
     named Kessler, a later article about the Aurora 9 alone is the topic's news, in a later crawl (the index
     rebuilt from the store) as in the same one; the maker's other phones, never seen with Kessler, are not."""
-    feed: list[tuple[str, str, str, str]] = []
-    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
-    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    feed, path = outlets(tmp_path, http_server, json_sink)
     first = crawl(path, feed, [("price-first", WITHOUT_PARTNER, "Mon, 02 Mar 2026 08:00:00 GMT"),
                                ("teaser", TEASER_WITH_PARTNER, "Mon, 02 Mar 2026 09:00:00 GMT"),
                                ("colours", COLOURS, "Mon, 02 Mar 2026 09:30:00 GMT"),
@@ -218,9 +216,7 @@ def test_coverage_that_never_names_the_partner_counts_once_its_product_is_known_
 def test_check_says_why_an_article_without_the_partner_is_or_is_not_the_topics(
     tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
 ) -> None:
-    feed: list[tuple[str, str, str, str]] = []
-    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
-    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    feed, path = outlets(tmp_path, http_server, json_sink)
     crawl(path, feed, [("teaser", TEASER_WITH_PARTNER, "Mon, 02 Mar 2026 09:00:00 GMT")])
     known, other = tmp_path / "known.txt", tmp_path / "other.txt"
     known.write_text("\n".join(WITHOUT_PARTNER) + "\n", encoding="utf-8")
@@ -239,9 +235,7 @@ def test_the_partner_may_come_first_in_subjects(
     tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
 ) -> None:
     """Written partner first, the topic still follows the maker's known products without the partner's name."""
-    feed: list[tuple[str, str, str, str]] = []
-    http_server.route("/feed", lambda request: Route(body=rss(feed, title="Outlets")))
-    path = config(tmp_path, http_server.url("/feed"), json_sink)
+    feed, path = outlets(tmp_path, http_server, json_sink)
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('subjects = [["nordlicht", "诺德光"], ["kessler"]]',
                                  'subjects = [["kessler"], ["nordlicht", "诺德光"]]'), encoding="utf-8")
