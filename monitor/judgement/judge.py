@@ -68,7 +68,8 @@ class Judge:
         self._event_model = _load_event_model(event_model) if event_model is not None else None
 
         self._queries: tuple[tuple[str, Query], ...] = tuple(
-            (t.name, compile_query(t.query, topic=t.name, aliases=t.aliases)) for t in topics
+            (t.name, compile_query(t.query, topic=t.name, aliases=t.aliases).maker_first(_configured_lines(t)))
+            for t in topics
         )
         # A topic's product lines: those it configures and its subjects, else the names its query is about.
         self._products: dict[str, Products] = {
@@ -177,11 +178,15 @@ class _Found:
     unconfirmed: tuple[str, str] | None = None
 
 
+def _configured_lines(topic: TopicLike) -> list[str]:
+    return [word for group in topic.product_lines for word in group]
+
+
 def _maker_lines(topic: TopicLike, query: Query) -> tuple[str, ...]:
     """The configured product lines and the maker's names with their aliases."""
-    makers = set(query.maker_names([w for group in topic.product_lines for w in group]))
+    makers = set(query.maker_names())
     named = [word for group in topic.aliases if makers.intersection(group) for word in group]
-    return tuple(dict.fromkeys([*(w for group in topic.product_lines for w in group), *makers, *named]))
+    return tuple(dict.fromkeys([*_configured_lines(topic), *makers, *named]))
 
 
 def _load_event_model(path: Path) -> EventModel:

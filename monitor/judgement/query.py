@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Union
 
 from monitor.judgement.text import PreparedText, prepare
@@ -221,13 +221,23 @@ class Query:
                     found.setdefault(words.casefold(), None)
         return tuple(found)
 
-    def maker_names(self, lines: Collection[str] = ()) -> tuple[str, ...]:
-        """``subject_names`` of the maker's concept, whose products the topic follows: the first required concept
-        that names one of ``lines`` (the topic's configured product lines), else the first (``xiaomi`` in
-        ``xiaomi leica``, ``oppo`` and ``oneplus`` in ``(oppo OR oneplus) hasselblad``)."""
+    def maker_first(self, lines: Collection[str]) -> Query:
+        """This query with the maker's concept first among the required ones: the first that names one of
+        ``lines`` (the topic's configured product lines), else the first as written. The maker's products are the
+        topic's (``Judge``), and a headline that leads with the maker keeps the topic the subject."""
         wanted = {line.casefold() for line in lines}
-        named = [Query(self.topic, self.source, self.root, required=(c,)).subject_names() for c in self.required]
-        return next((names for names in named if wanted.intersection(names)), named[0] if named else ())
+        for i, concept in enumerate(self.required):
+            if wanted.intersection(self._names((concept,))):
+                return replace(self, required=(concept, *self.required[:i], *self.required[i + 1:]))
+        return self
+
+    def maker_names(self) -> tuple[str, ...]:
+        """``subject_names`` of the first required concept, the maker's once ``maker_first`` has put it there
+        (``xiaomi`` in ``xiaomi leica``, ``oppo`` and ``oneplus`` in ``(oppo OR oneplus) hasselblad``)."""
+        return self._names(self.required[:1])
+
+    def _names(self, concepts: tuple[Node, ...]) -> tuple[str, ...]:
+        return replace(self, required=concepts).subject_names()
 
     def evaluate_prepared(self, prepared: PreparedText) -> Match:
         evaluation = _Evaluation(prepared)
