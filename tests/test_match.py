@@ -373,3 +373,14 @@ def test_evaluation_is_fast() -> None:
     per_second = rounds / (time.perf_counter() - started)
     # Measured ~7,000/s on the development machine; the floor only catches a pathological slowdown.
     assert per_second > 1_000
+
+
+def test_the_maker_is_the_concept_named_among_the_product_lines_else_the_first() -> None:
+    query = compile_query("leica xiaomi NOT huawei", topic="t")
+    assert query.maker_names() == ("leica",)
+    first = query.maker_first(["xiaomi", "mi", "mix fold"])
+    assert first.maker_names() == ("xiaomi",)
+    # The headline rule follows the maker: a headline that leads with it keeps the topic the subject.
+    doc = ("Xiaomi 15 Ultra review: Huawei who?", "Huawei and Huawei again, Huawei. Leica tuned the Xiaomi 15 "
+           "Ultra's cameras.")
+    assert first.evaluate(*doc).relevant and not query.evaluate(*doc).relevant
