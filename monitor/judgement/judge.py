@@ -2,7 +2,9 @@
 
 Pure and deterministic. Topic queries are compiled once, in ``Judge.__init__``; ``judge`` is then a function
 of the document alone, so the same document always gets the same judgement (and a dry run says what a real
-run would do).
+run would do). One judgement also depends on what is stored: an article whose maker is the subject but whose
+partner goes unnamed is left ``unconfirmed``, and ``confirm`` (given what the story memory knows of the topic's
+products) judges it relevant at store time.
 """
 
 from __future__ import annotations
