@@ -551,3 +551,21 @@ def test_a_products_later_generations_are_known_as_the_topics_but_not_earlier_or
     assert known.knows("xiaomi-leica", "xiaomi 12s") and known.knows("xiaomi-leica", "xiaomi 15")
     assert not known.knows("xiaomi-leica", "xiaomi 11") and not known.knows("xiaomi-leica", "xiaomi 12t")
     assert not known.knows("xiaomi-leica", "x8") and not known.knows("vivo-zeiss", "xiaomi 15")
+
+
+def test_an_article_that_says_no_more_than_the_phone_joins_the_story_with_more_coverage() -> None:
+    """Two teaser stories of one phone, as much in common with each: the undated report joins the one that
+    has more coverage (the big date teaser), not whichever was filed last (a small design teaser)."""
+    stream = Stream()
+    big = [stream.ingest(f"Xiaomi 18 Ultra launch date set for March {day}", text, published=datetime(2027, 2, 20))
+           for day, text in ((3, "Xiaomi confirmed the Xiaomi 18 Ultra with Leica optics launches on March 3."),
+                             (3, "The Xiaomi 18 Ultra arrives on March 3, Xiaomi said on Weibo, with Leica cameras."),
+                             (3, "Xiaomi will unveil the Xiaomi 18 Ultra and its Leica cameras on March 3."))]
+    assert big[0] == big[1] == big[2]
+    small = stream.ingest("Xiaomi 18 Ultra design officially revealed in new poster",
+                          "Xiaomi revealed the back of the Xiaomi 18 Ultra with its round Leica camera in a poster.",
+                          published=datetime(2027, 3, 5))  # outside the big story's window: a story of its own
+    assert small != big[0]
+    undated = stream.ingest("Xiaomi 18 Ultra: what we know so far",
+                            "The Xiaomi 18 Ultra is confirmed by Xiaomi, with Leica optics again.")
+    assert undated == big[0]

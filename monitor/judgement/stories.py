@@ -297,7 +297,10 @@ class StoryIndex:
         topic, event and product; first article within the window, or for an undated article the most recent).
         Each is judged by ``score``: a gate that fails names the difference; otherwise the evidence is summed.
         The best-scoring candidate that passed every gate joins when its score reaches ``join_score``; between
-        equal scores the first candidate wins.
+        equal scores the larger story wins (an article that says no more is likelier coverage of the story with
+        more coverage: an undated report that names only the phone, in a store holding its date teaser of ten
+        articles and a design teaser of one), then the first candidate. Measured: the 220's dense replay F1
+        0.777 -> 0.811, alerts per alerted story 1.28 -> 1.16, the held-out folds unchanged (docs/quality.md).
         """
         if not judgement.relevant:
             return StoryDecision(None, 0.0, "not relevant")
@@ -312,7 +315,8 @@ class StoryIndex:
             score, reason = decide(story, probe, copy, self.window, explain=False)
             if nearest is None or score > nearest[0]:
                 nearest = (score, story.story_id, reason)
-            if reason == "join" and (best is None or score > best[0]):
+            if reason == "join" and (best is None or score > best[0]
+                                     or (score == best[0] and story.size > best[1].size)):
                 best = (score, story, copy)
         if nearest is None:
             return StoryDecision(None, 0.0, "new story")
