@@ -32,8 +32,7 @@ def _copy_similarity(reason: str) -> float | None:
 def explain(pipeline: Pipeline, doc: RawDocument) -> dict[str, Any]:
     """What ingesting ``doc`` would do, with the evidence: matched terms, event cues, nearest story."""
     duplicate_of = pipeline.store.find_duplicate(pipeline.keys(doc))
-    judgement = pipeline.judge.confirm(doc, pipeline.judge.judge(doc), pipeline.index.knows_product)
-    decision = pipeline.index.assign(judgement, doc.published) if judgement.relevant else None
+    judgement, decision = pipeline.place(doc, pipeline.judge.judge(doc))
     if duplicate_of is not None:
         outcome = f"duplicate of stored article {duplicate_of}"
     elif not judgement.relevant:

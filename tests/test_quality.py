@@ -329,6 +329,26 @@ def test_command_line_names_a_missing_file(tmp_path: Path, capsys: pytest.Captur
     assert "set.jsonl:1: key 'text' is missing" in capsys.readouterr().err
 
 
+def test_shipped_measures_a_set_too_small_to_cross_validate_with_nothing_learned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A labelled set the product was never tuned on: one replay, the shipped event model, however few stories."""
+    articles = tmp_path / "unseen.jsonl"
+    articles.write_text("".join(json.dumps({
+        "id": a.id, "url": a.doc.url, "outlet": a.doc.outlet, "published": a.date_key, "title": a.doc.title,
+        "text": a.doc.text, "story": a.story, "relevant": a.relevant, "event": a.event}) + "\n"
+        for a in acme_articles()))
+    config = tmp_path / "user.toml"
+    config.write_text(ACME)
+    assert main([str(articles), "--config", str(config), "--no-seeds"]) == 2  # 5 folds need 5 stories
+    assert "5 folds need as many labelled stories" in capsys.readouterr().err
+    assert main([str(articles), "--config", str(config), "--no-seeds", "--shipped", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["folds"] == 1 and data["held_out"] is None and "--shipped" in data["learned"]
+    assert data["fit"]["relevance_recall"] == 1.0 and data["fit"]["alerts_per_channel"] == {"quality-a": 1,
+                                                                                            "quality-b": 1}
+
+
 def test_command_line_names_the_config_whose_topic_does_not_load(tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     articles = tmp_path / "set.jsonl"

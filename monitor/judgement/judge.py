@@ -148,19 +148,20 @@ class Judge:
         from monitor.judgement.text import lead, prepare
 
         prepared = prepare(title, text)
+        head = lead(text)  # a slice: what the product look-ups below read, when a query leaves them any doubt
         first: _Found | None = None
         unconfirmed: tuple[str, str] | None = None
         for name, query in self._queries:
             match = query.evaluate_prepared(prepared)
             if match.relevant:
                 return _Found(name, tuple(match.terms), match.reason)
-            own = self._own_products[name].primary(title, lead(text)) if match.in_passing else None
+            own = self._own_products[name].primary(title, head) if match.in_passing else None
             if own is not None:
                 return _Found(name, tuple(match.terms), f"{match.reason}, but the article is about {own}, a "
                                                         "product of the topic's maker")
             product = None
             if (match.in_passing or match.partner_missing) and unconfirmed is None:
-                product = self._products[name].primary(title, lead(text))
+                product = self._products[name].primary(title, head)
             if product is not None:
                 unconfirmed = (name, product)
             if first is None:

@@ -77,23 +77,32 @@ class Products:
         generations: Counter[str] = Counter()
         variants: dict[str, Counter[str]] = {}
         keys: set[str] = set()
-        for part, weight in ((title, title_weight), (lead, 1)):
-            for found, kind in self._models(_fold(part)) or _generic_models(part):
-                generations[found] += weight
-                variants.setdefault(found, Counter())[kind] += weight
-                keys.add(f"{found} {kind}".rstrip(" " + SERIES))
+        for found, kind, weight in self._weighted(title, lead, title_weight, fallback=True):
+            generations[found] += weight
+            variants.setdefault(found, Counter())[kind] += weight
+            keys.add(f"{found} {kind}".rstrip(" " + SERIES))
         generation = _leader(generations)
         variant = _leader(variants[generation]) if generation else None
         return Named(tuple(sorted(keys)), generation, None if variant == SERIES else variant)
 
     def primary(self, title: str, lead: str, title_weight: int = 3) -> str | None:
-        """The generation ``title`` and ``lead`` name most among these lines' products (the title counts
-        ``title_weight`` times), without ``named``'s fallback to any capitalised name; None when they name none."""
+        """The generation ``named`` would lead with, among these lines' products only (no fallback to any
+        capitalised name); None when ``title`` and ``lead`` name none."""
         generations: Counter[str] = Counter()
-        for part, weight in ((title, title_weight), (lead, 1)):
-            for found, _ in self._models(_fold(part)):
-                generations[found] += weight
+        for found, _, weight in self._weighted(title, lead, title_weight, fallback=False):
+            generations[found] += weight
         return _leader(generations)
+
+    def _weighted(self, title: str, lead: str, title_weight: int, *,
+                  fallback: bool) -> Iterator[tuple[str, str, int]]:
+        """(generation, variant, weight) of every product ``title`` and ``lead`` name; with ``fallback``, a part
+        that names none of these lines' products is read for any capitalised name with a model token."""
+        for part, weight in ((title, title_weight), (lead, 1)):
+            models = self._models(_fold(part))
+            if fallback and not models:
+                models = _generic_models(part)
+            for found, kind in models:
+                yield found, kind, weight
 
     def _models(self, part: str) -> list[tuple[str, str]]:
         if self._pattern is None:

@@ -73,17 +73,25 @@ class KnownProducts:
         if (topic, generation) in self._exact:
             return  # the common case: more coverage of a known product (a start-up reads every stored article)
         self._exact.add((topic, generation))
-        parsed = _GENERATION.fullmatch(generation)
+        parsed = _line_and_number(generation)
         if parsed:
-            key, number = (topic, parsed["line"]), int(parsed["number"])
+            key, number = (topic, parsed[0]), parsed[1]
             self._first[key] = min(number, self._first.get(key, number))
 
     def knows(self, topic: str, generation: str) -> bool:
         if (topic, generation) in self._exact:
             return True
-        parsed = _GENERATION.fullmatch(generation)
-        first = self._first.get((topic, parsed["line"])) if parsed else None
-        return first is not None and parsed is not None and int(parsed["number"]) > first
+        parsed = _line_and_number(generation)
+        if parsed is None:
+            return False
+        first = self._first.get((topic, parsed[0]))
+        return first is not None and parsed[1] > first
+
+
+def _line_and_number(generation: str) -> tuple[str, int] | None:
+    """"xiaomi 15" -> ("xiaomi ", 15), "x8" -> ("x", 8), "xiaomi 12s" -> ("xiaomi ", 12); None without a number."""
+    parsed = _GENERATION.fullmatch(generation)
+    return (parsed["line"], int(parsed["number"])) if parsed else None
 
 
 # --- the index ---------------------------------------------------------------------------------------------

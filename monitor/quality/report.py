@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from monitor.quality.cv import Evaluation, Run
-from monitor.quality.metrics import Figures, Outcomes, Row, figures, merges, splits
+from monitor.quality.metrics import Figures, Missed, Outcomes, Row, figures, merges, splits
 
 EVENT_ORDER = ("launch", "teaser", "partnership", "rumor", "review", "other", "none")
 
@@ -145,17 +145,18 @@ def _confusion(f: Figures, label: str) -> list[str]:
 def _told_twice(f: Figures, label: str) -> list[str]:
     if not f.told_twice:
         return []
-    lines = [f"alert-worthy stories told in several alerts ({label}): where their articles went"]
-    lines += [f"  {m.story} ({_articles(m.articles)}): {m.why}" for m in f.told_twice]
-    return [*lines, ""]
+    return _where_they_went(f"alert-worthy stories told in several alerts ({label})", f.told_twice)
 
 
 def _missed(f: Figures, label: str) -> list[str]:
     if not f.missed:
         return [f"every alert-worthy story ({label}) got an alert", ""]
-    lines = [f"alert-worthy stories without an alert ({label}): where their articles went"]
-    lines += [f"  {m.story} ({_articles(m.articles)}): {m.why}" for m in f.missed]
-    return [*lines, ""]
+    return _where_they_went(f"alert-worthy stories without an alert ({label})", f.missed)
+
+
+def _where_they_went(heading: str, stories: list[Missed]) -> list[str]:
+    return [f"{heading}: where their articles went",
+            *(f"  {m.story} ({_articles(m.articles)}): {m.why}" for m in stories), ""]
 
 
 def _stories(outcomes: Outcomes, label: str) -> list[str]:

@@ -198,12 +198,17 @@ class Pipeline:
             results[position] = result
         return [result for result in results if result is not None]
 
+    def place(self, doc: RawDocument, judgement: Judgement) -> tuple[Judgement, StoryDecision | None]:
+        """The judgement as what is stored makes it (``Judge.confirm``: a product the topic's stored coverage was
+        about), and the story it joins or starts; no story for an irrelevant document."""
+        judgement = self.judge.confirm(doc, judgement, self.index.knows_product)
+        return judgement, self.index.assign(judgement, doc.published) if judgement.relevant else None
+
     def _try(self, judged: Sequence[tuple[int, RawDocument, ArticleKeys, Judgement]]) -> list[ItemResult]:
         """What storing would do, without storing (each document against what is stored, not each other)."""
         done = []
         for _, doc, _keys, judgement in judged:
-            judgement = self.judge.confirm(doc, judgement, self.index.knows_product)
-            decision = self.index.assign(judgement, doc.published) if judgement.relevant else None
+            judgement, decision = self.place(doc, judgement)
             done.append(self._result(doc, judgement, decision, story_id=decision.story_id if decision else None))
         return done
 
@@ -223,8 +228,7 @@ class Pipeline:
                 with self.store.article_writes() as save:
                     done = []
                     for _, doc, keys, judgement in judged:
-                        judgement = self.judge.confirm(doc, judgement, self.index.knows_product)
-                        decision = self.index.assign(judgement, doc.published) if judgement.relevant else None
+                        judgement, decision = self.place(doc, judgement)
                         story, alerts = self._story_and_alerts(doc, judgement, decision, silent=silent)
                         saved = save(self._article(doc, keys, judgement, decision), story, alerts)
                         if saved.created and judgement.relevant:  # later documents may join its story
