@@ -32,7 +32,8 @@ PRODUCTS = Products(SHIPPED.lines, SHIPPED.product_aliases)
 def judged(title: str, text: str, published: datetime | None = None, topic: str = TOPIC) -> Judgement:
     """A relevant judgement built from the real pure stages (the topic query is match.py's concern)."""
     decision = classify_event(title, text, published)
-    features = story_features(title, text, decision.event, published, PRODUCTS)
+    features = story_features(title, text, decision.event, published, PRODUCTS,
+                              ends_partnership=decision.ends_partnership)
     return Judgement(True, topic, ("xiaomi", "leica"), decision.event, decision.cues, features,
                      dedup.signature(text))
 
@@ -198,6 +199,31 @@ def test_two_steps_of_one_partnership_are_two_stories_but_its_coverage_joins() -
         published=datetime(2026, 5, 5),
     )
     assert more == lab
+
+
+def test_the_end_of_a_partnership_told_in_several_languages_is_one_story() -> None:
+    """Undated, no product, headlines with no word in common: what they share is the news that the partnership
+    ends, and that alone joins them, with that reason; other news of the same kind does not join."""
+    index = StoryIndex()
+    first = judged("Xiaomi and Leica part ways after four years",
+                   "Xiaomi and Leica have ended their partnership; the next flagship will use Xiaomi's own brand.")
+    assert first.features.ends_partnership
+    index.add(1, 7, first, None)
+    for title, text in (
+        ("Xiaomi et Leica : la fin du partenariat", "Xiaomi et Leica mettent fin à leur partenariat : la fin de "
+         "l'alliance est officielle."),
+        ("小米与徕卡结束合作", "小米与徕卡宣布结束合作，双方合作到期后不再续约。"),
+    ):
+        again = judged(title, text)
+        assert again.features.ends_partnership and again.event is first.event, title
+        decision = index.assign(again, None)
+        assert decision.story_id == 7, title
+        assert "the end of the partnership" in decision.reason
+    other = judged("Xiaomi shows a concept phone with Leica lens mount",
+                   "Xiaomi showed a concept device with a Leica M lens mount.")
+    assert not other.features.ends_partnership and other.event is first.event
+    assert index.assign(other, None).story_id is None
+    assert StoryFeatures.from_json(first.features.to_json()) == first.features
 
 
 def test_an_undated_article_joins_on_the_same_model_and_event() -> None:

@@ -72,6 +72,7 @@ _L, _T, _P, _R = Event.LAUNCH, Event.TEASER, Event.PARTNERSHIP, Event.RUMOR
 class EventDecision:
     event: Event
     cues: tuple[str, ...]
+    ends_partnership: bool = False  # the headline or lead tells of a partnership's end (whatever the event)
 
 
 
@@ -356,7 +357,7 @@ def classify_event(title: str, text: str, published: datetime | None,
     found = evidence(title, text, published)
     event = (model or default_model()).decide(found)
     kept = tuple(label for _, label, ev in sorted(found.cues, key=lambda c: -c[0]) if ev is event)
-    return EventDecision(event, kept)
+    return EventDecision(event, kept, bool(found.signals["partnership_end"]))
 
 
 def rule_event(found: Evidence) -> Event:

@@ -3,8 +3,8 @@
 ``decide(story, probe, copy, window)`` checks the gates in order — each a difference a person would name: another
 event, product, model, region, announced date, a launch date announced days after a teaser that had none, or a
 date outside the window — and, when none fails, sums the evidence (same product and variant, a shared named day,
-the region, headline words in common, the partnership itself). It returns the score and the reason: "join: …"
-with the evidence in words, or the gate that failed.
+the region, headline words in common, the partnership itself, or its end told by both). It returns the score and
+the reason: "join: …" with the evidence in words, or the gate that failed.
 ``StoryMemory`` is what a stored story accumulates from its articles; ``Probe`` is the article being looked up.
 Weights and gates are set by hand and documented with their measured effect in docs/quality.md.
 """
@@ -28,7 +28,7 @@ W_SHARED_DAY = 0.3
 W_TITLE_OVERLAP = 0.8  # times the Jaccard of headline keywords
 W_SAME_REGION = 0.1
 W_SAME_VARIANT = 0.2  # on top of the generation: "15 Ultra" and "15 Ultra", not "15" and "15 Ultra"
-W_PARTNERSHIP = 0.5
+W_PARTNERSHIP = 0.5  # partnership news; or the partnership's end, told by the article and the story
 
 
 
@@ -98,7 +98,7 @@ class StoryMemory:
 
     # What a lookup reads first, so that it shares the object's first cache line.
     __slots__ = ("region", "generation", "variant", "evidence", "targets", "story_id", "first", "seq", "topic",
-                 "event", "size", "_generations", "_variants", "_regions")
+                 "event", "size", "ends_partnership", "_generations", "_variants", "_regions")
 
     def __init__(self, story_id: int, topic: str, event: Event) -> None:
         self.story_id = story_id
@@ -112,6 +112,7 @@ class StoryMemory:
         # Every day the members name (_DAY_CODES) and every headline word (interned), in no particular order.
         self.evidence: Evidence = ()
         self.size = 0
+        self.ends_partnership = False  # a member tells of the partnership ending
         self.seq = 0  # when it was last filed under a new bucket or week: orders candidates of equal score
         self._generations: _Tally = None
         self._variants: _Tally = None
@@ -119,6 +120,7 @@ class StoryMemory:
 
     def absorb(self, features: StoryFeatures) -> None:
         self.size += 1
+        self.ends_partnership = self.ends_partnership or features.ends_partnership
         if features.generation:
             self._generations = _count(self._generations, sys.intern(features.generation))
             self.generation = _majority(self._generations)
@@ -148,7 +150,7 @@ class Probe:
     """The article being looked up, with what scoring compares precomputed once."""
 
     __slots__ = ("topic", "event", "generation", "variant", "region", "published", "day", "days", "targets",
-                 "title_tokens")
+                 "title_tokens", "ends_partnership")
 
     def __init__(self, topic: str, features: StoryFeatures) -> None:
         self.topic = topic
@@ -161,6 +163,7 @@ class Probe:
         self.days = frozenset(day_codes(features.days))
         self.targets = tuple(sorted(day_codes(features.targets)))
         self.title_tokens = frozenset(features.title_tokens)
+        self.ends_partnership = features.ends_partnership
 
 
 def decide(story: StoryMemory, f: Probe, copy: float, window: timedelta, *, explain: bool = True) -> tuple[float, str]:
@@ -286,7 +289,7 @@ def _evidence(story: StoryMemory, f: Probe, copy: float) -> float:
         score += W_SAME_GENERATION
         if f.variant is not None and f.variant == story.variant:
             score += W_SAME_VARIANT
-    if f.event is Event.PARTNERSHIP:
+    if f.event is Event.PARTNERSHIP or (f.ends_partnership and story.ends_partnership):
         score += W_PARTNERSHIP
     if not f.days.isdisjoint(story.evidence):
         score += W_SHARED_DAY
@@ -303,6 +306,8 @@ def _why(story: StoryMemory, f: Probe, score: float) -> str:
                     else f"same product ({f.generation})")
     if f.event is Event.PARTNERSHIP:
         said.append("the same partnership")
+    elif f.ends_partnership and story.ends_partnership:
+        said.append("the end of the partnership")
     shared_days = sorted(code for code in f.days if code in story.evidence)
     if shared_days:
         said.append("the same date (" + ", ".join(_day_name(code) for code in shared_days[:2]) + ")")

@@ -39,6 +39,7 @@ class StoryFeatures:
     days: tuple[tuple[int, int], ...] = ()  # (month, day) named in title or lead
     targets: tuple[tuple[int, int], ...] = ()  # the days a teaser may announce: (month, day) ahead of publication
     published: date | None = None
+    ends_partnership: bool = False  # it tells of the topic's partnership ending (or of a rumour that it ends)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +52,7 @@ class StoryFeatures:
             "days": [list(d) for d in self.days],
             "targets": [list(d) for d in self.targets],
             "published": self.published.isoformat() if self.published else None,
+            "ends_partnership": self.ends_partnership,
         }
 
     @classmethod
@@ -66,6 +68,7 @@ class StoryFeatures:
             days=tuple((int(m), int(d)) for m, d in data.get("days", ())),
             targets=tuple((int(m), int(d)) for m, d in data.get("targets", ())),
             published=date.fromisoformat(published) if published else None,
+            ends_partnership=bool(data.get("ends_partnership", False)),
         )
 
 
@@ -101,10 +104,11 @@ _STOP = frozenset(_STOP_WORDS.split())
 
 
 def story_features(title: str, text: str, event: Event, published: datetime | None,
-                   products: Products | None = None) -> StoryFeatures:
+                   products: Products | None = None, *, ends_partnership: bool = False) -> StoryFeatures:
     """Features of one article (the title weighs ``TITLE_WEIGHT`` times its lead in the product; the region is the
     headline's).
-    ``products``: the topic's product vocabulary; without one, an article names no product."""
+    ``products``: the topic's product vocabulary; without one, an article names no product. ``ends_partnership``:
+    what the event classifier read (``classify.EventDecision``)."""
     lead = text[:LEAD_CHARS]
     named = products.named(title, lead, TITLE_WEIGHT) if products else Named()
     headline = title or text.split("\n", 1)[0]
@@ -120,6 +124,7 @@ def story_features(title: str, text: str, event: Event, published: datetime | No
         days=_days(frozenset(day for _, _, day in spans), published),
         targets=_targets(title, head, spans, published) if event is Event.TEASER else (),
         published=published.date() if published else None,
+        ends_partnership=ends_partnership,
     )
 
 

@@ -131,7 +131,8 @@ class Judge:
 
         title, text = doc.title or "", doc.text or ""
         decision = classify_event(title, text, doc.published, self._event_model)
-        features = story_features(title, text, decision.event, doc.published, self._products[topic])
+        features = story_features(title, text, decision.event, doc.published, self._products[topic],
+                                  ends_partnership=decision.ends_partnership)
         return Judgement(True, topic, terms, decision.event, decision.cues, features, signature, None, reason)
 
     def _topic(self, title: str, text: str) -> _Found:
