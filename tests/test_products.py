@@ -47,6 +47,16 @@ def test_chinese_writes_models_without_spaces_around_them() -> None:
     assert named("", "年度超大杯旗舰17 Ultra即将登场。").generation is None  # no line named: whose model?
 
 
+def test_a_series_named_before_its_model_is_the_whole_series() -> None:
+    """Romance languages put the word first ("la serie Nimbus 15", "la série Nimbus 15"): every variant at once, as
+    "Nimbus 15 series" is, not the plain model."""
+    for title in ("La serie Nimbus 15 arriva il 22 novembre", "La série Nimbus 15 arrive le 22 novembre",
+                  "Nimbus 15 series arrives on November 22"):
+        found = named(title)
+        assert (found.generation, found.variant) == ("nimbus 15", None), title
+    assert named("Il nuovo Nimbus 15 arriva il 22 novembre").variant == ""
+
+
 def test_a_model_named_once_is_counted_once() -> None:
     # "星云12S Ultra" is a line-led model; the same words are not read again as a bare "12S Ultra".
     found = named("", "星云13 Ultra发布,星云13 Ultra售价公布。此前的星云12S Ultra很受欢迎。")

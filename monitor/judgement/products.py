@@ -113,7 +113,8 @@ class Products:
         for match in self._line_matches(self._pattern, part):
             line = self._canonical[" ".join(match.group("line").split())]
             lines[line] += 1
-            variant = SERIES if match.group("series") else _variant(match.group("variant"))
+            variant = SERIES if match.group("series") or _series_before(part, match.start()) else _variant(
+                match.group("variant"))
             found.append((model_key(line, match.group("token")), variant))
             named_at.add(match.start("token"))
         if lines:  # a bare "15 Ultra" belongs to the line the part names most
@@ -230,6 +231,14 @@ def _line_expression(names: dict[str, str]) -> str:
         rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_TOKEN})"
         rf"(?:[\s-]*(?P<variant>{_VARIANT}){_END}|[\s-]*(?P<series>{_SERIES}))?"
     )
+
+
+# "la serie X90", "la série Xiaomi 15", "die Reihe Xiaomi 14": the Romance (and German) order names a series before it.
+_SERIES_BEFORE = re.compile(r"(?:serie|série|series|reihe)\s+(?:(?:de|di|del|des)\s+)?$")
+
+
+def _series_before(part: str, start: int) -> bool:
+    return _SERIES_BEFORE.search(part, max(0, start - 24), start) is not None
 
 
 def _fold(text: str) -> str:
