@@ -396,6 +396,8 @@ def test_a_negated_confirmation_is_no_teaser_word(text: str) -> None:
         ("Kestrel K7 Ultra: unser Fazit nach zwei Wochen", "Die Kamera überzeugt.", Event.REVIEW),
         ("Kestrel K7 Ultra: should you buy it?", "After a month with it, the camera still impresses.",
          Event.REVIEW),
+        ("Kestrel K7 Ultra experience evaluation", "A month after it was released, the camera still impresses.",
+         Event.REVIEW),
     ],
 )
 def test_tense_leak_and_review_forms_of_any_product(title: str, text: str, event: Event) -> None:
