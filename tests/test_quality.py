@@ -333,11 +333,7 @@ def test_shipped_measures_a_set_too_small_to_cross_validate_with_nothing_learned
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A labelled set the product was never tuned on: one replay, the shipped event model, however few stories."""
-    articles = tmp_path / "unseen.jsonl"
-    articles.write_text("".join(json.dumps({
-        "id": a.id, "url": a.doc.url, "outlet": a.doc.outlet, "published": a.date_key, "title": a.doc.title,
-        "text": a.doc.text, "story": a.story, "relevant": a.relevant, "event": a.event}) + "\n"
-        for a in acme_articles()))
+    articles = write_acme_set(tmp_path / "unseen.jsonl")
     config = tmp_path / "user.toml"
     config.write_text(ACME)
     assert main([str(articles), "--config", str(config), "--no-seeds"]) == 2  # 5 folds need 5 stories
@@ -347,6 +343,45 @@ def test_shipped_measures_a_set_too_small_to_cross_validate_with_nothing_learned
     assert data["folds"] == 1 and data["held_out"] is None and "--shipped" in data["learned"]
     assert data["fit"]["relevance_recall"] == 1.0 and data["fit"]["alerts_per_channel"] == {"quality-a": 1,
                                                                                             "quality-b": 1}
+
+
+def write_acme_set(path: Path) -> Path:
+    """The acme articles as a labelled JSON-lines file."""
+    path.write_text("".join(json.dumps({
+        "id": a.id, "url": a.doc.url, "outlet": a.doc.outlet, "published": a.date_key, "title": a.doc.title,
+        "text": a.doc.text, "story": a.story, "relevant": a.relevant, "event": a.event}) + "\n"
+        for a in acme_articles()))
+    return path
+
+
+def test_the_held_out_sets_are_measured_side_by_side_as_shipped(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m monitor.quality.heldout``: each listed set whose texts are present is one replay of monitor as
+    shipped, in a column of its own; a set without its texts is named as skipped; a broken sets file is named."""
+    from monitor.quality.heldout import DEFAULT_SETS, read_sets
+    from monitor.quality.heldout import main as heldout
+
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    write_acme_set(texts / "acme-unseen.jsonl")
+    config = tmp_path / "user.toml"
+    config.write_text(ACME)
+    sets = tmp_path / "sets.toml"
+    sets.write_text(f'[[sets]]\nname = "acme-unseen"\nconfig = "{config}"\nseeds = false\nrole = "test"\n\n'
+                    '[[sets]]\nname = "absent"\nconfig = "config.toml"\n')
+    assert heldout([str(texts), "--sets-file", str(sets)]) == 0
+    out = capsys.readouterr().out
+    assert "absent: skipped" in out and "acme-unseen (test): 2 articles" in out
+    header, *rows = out.split("\n\n")[-1].splitlines()
+    assert header.split() == ["acme-unseen"]
+    assert "relevance recall 1.000" in [" ".join(line.split()) for line in rows]
+    assert "alerts on quality-a 1" in [" ".join(line.split()) for line in rows]
+    sets.write_text('[[sets]]\nconfig = "config.toml"\n')  # no name
+    assert heldout([str(texts), "--sets-file", str(sets)]) == 2
+    assert str(sets) in capsys.readouterr().err
+    assert heldout([str(tmp_path / "nothing-here")]) == 2
+    for listed in read_sets(DEFAULT_SETS):  # the repository's list names configs monitor accepts
+        assert user_tables(listed.config, None).topic["name"]
 
 
 def test_command_line_names_the_config_whose_topic_does_not_load(tmp_path: Path,

@@ -84,13 +84,13 @@ _Getter = Callable[[Figures], str]
 
 
 def _table(columns: Sequence[tuple[str, Figures]]) -> list[str]:
-    measures = _measures([f for _, f in columns])
-    width = max(len(name) for name, _ in measures) + 2
+    rows = measures([f for _, f in columns])
+    width = max(len(name) for name, _ in rows) + 2
     head = " " * width + "".join(f"{name:>10}" for name, _ in columns)
-    return [head, *(f"{name:<{width}}" + "".join(f"{get(f):>10}" for _, f in columns) for name, get in measures)]
+    return [head, *(f"{name:<{width}}" + "".join(f"{get(f):>10}" for _, f in columns) for name, get in rows)]
 
 
-def _measures(shown: Sequence[Figures]) -> list[tuple[str, _Getter]]:
+def measures(shown: Sequence[Figures]) -> list[tuple[str, _Getter]]:
     events = sorted({e for f in shown for e in f.event_recall}, key=_event_rank)
     channels = sorted({c for f in shown for c in f.alerts_per_channel})
     return [
@@ -223,7 +223,7 @@ def as_markdown(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool
              f"{evaluation.seconds:.0f} s in all." + (f" {ORACLE_NOTE}" if header.get("oracle_events") else ""), "",
              "| measure | " + " | ".join(names) + " | target (held-out) |",
              "|---|" + "---|" * len(names) + "---|"]
-    for name, get in _measures(shown):
+    for name, get in measures(shown):
         target = TARGETS.get(name, "")
         if name.startswith("alerts on"):
             target = f"within 10 % of {shown[0].alert_worthy_stories}"
