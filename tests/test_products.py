@@ -57,6 +57,16 @@ def test_a_series_named_before_its_model_is_the_whole_series() -> None:
     assert named("Il nuovo Nimbus 15 arriva il 22 novembre").variant == ""
 
 
+def test_without_configured_lines_a_model_right_after_a_name_is_that_names() -> None:
+    """``led_models`` (a topic that configures no product line): "Nimbus Aurora 9 Pro" is a product of Nimbus
+    even though "Aurora" is no configured line; a model that does not follow the name is not."""
+    led = Products(("nimbus",), led_models=True)
+    assert led.primary("Nimbus Aurora 9 Pro renders leak", "") == "aurora 9"
+    assert led.primary("", "Renders of the NIMBUS Galaxy S25 leaked today.") == "galaxy s25"
+    assert led.primary("Nimbus rival launches the Aurora 9 Pro", "") is None
+    assert Products(("nimbus",)).primary("Nimbus Aurora 9 Pro renders leak", "") is None
+
+
 def test_a_model_named_once_is_counted_once() -> None:
     # "星云12S Ultra" is a line-led model; the same words are not read again as a bare "12S Ultra".
     found = named("", "星云13 Ultra发布,星云13 Ultra售价公布。此前的星云12S Ultra很受欢迎。")

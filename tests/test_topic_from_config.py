@@ -245,3 +245,24 @@ def test_the_partner_may_come_first_in_subjects(
     assert by_guid["teaser"]["outcome"] == "new"
     assert by_guid["colours"]["outcome"] != "irrelevant"
     assert by_guid["lite"]["outcome"] == "irrelevant"
+
+
+def test_without_product_lines_the_makers_products_are_read_after_its_name(
+    tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
+) -> None:
+    """A topic that configures no product line still knows the maker's products: a capitalised name with a model
+    token right after the maker's name ("Nordlicht Aurora 9 Pro"). So the partner named once counts, and coverage
+    that never names the partner follows a known product; the partner's own camera and the maker's other phone
+    do not."""
+    feed, path = outlets(tmp_path, http_server, json_sink)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('product_lines = ["aurora"]\n', ""), encoding="utf-8")
+    by_guid = crawl(path, feed, [("teaser", TEASER_WITH_PARTNER, "Mon, 02 Mar 2026 09:00:00 GMT"),
+                                 ("colours", COLOURS, "Mon, 02 Mar 2026 09:30:00 GMT"),
+                                 ("lite", OTHER_PHONE, "Mon, 02 Mar 2026 10:00:00 GMT"),
+                                 ("leak", PARTNER_ONCE, "Tue, 03 Mar 2026 09:00:00 GMT"),
+                                 ("camera", PARTNER_PRODUCT, "Tue, 03 Mar 2026 10:00:00 GMT")])
+    assert by_guid["teaser"]["outcome"] == "new"
+    assert by_guid["colours"]["outcome"] != "irrelevant"
+    assert by_guid["leak"]["outcome"] != "irrelevant"
+    assert by_guid["lite"]["outcome"] == by_guid["camera"]["outcome"] == "irrelevant"

@@ -62,11 +62,15 @@ class Named:
 class Products:
     """A topic's product vocabulary, compiled once (``Judge`` keeps one per topic)."""
 
-    def __init__(self, lines: Sequence[str], aliases: Sequence[Sequence[str]] = ()) -> None:
+    def __init__(self, lines: Sequence[str], aliases: Sequence[Sequence[str]] = (), *,
+                 led_models: bool = False) -> None:
         canonical = {_fold(member): _fold(group[0]) for group in aliases for member in group}
         folded = [name for name in map(_fold, lines) if name]
         names = {name: canonical.get(name, name) for name in folded}
         self._canonical = names
+        # With ``led_models`` (a topic that configures no product line), ``primary`` also takes a capitalised name
+        # with a model token right after one of these names: "OPPO Find X8", "Samsung Galaxy S25 Ultra".
+        self._leaders = tuple(sorted(names, key=len, reverse=True)) if led_models else ()
         self._pattern = _line_pattern(names) if names else None
         self._first_words = tuple(sorted({name.split(" ")[0] for name in names}))  # where a line match can start
         # The words of every line and alias: headline words that say only "this is the topic".
@@ -96,11 +100,12 @@ class Products:
     def _weighted(self, title: str, lead: str, title_weight: int, *,
                   fallback: bool) -> Iterator[tuple[str, str, int]]:
         """(generation, variant, weight) of every product ``title`` and ``lead`` name; with ``fallback``, a part
-        that names none of these lines' products is read for any capitalised name with a model token."""
+        that names none of these lines' products is read for any capitalised name with a model token (without it,
+        for one right after a line's name, when this vocabulary was built with ``led_models``)."""
         for part, weight in ((title, title_weight), (lead, 1)):
             models = self._models(_fold(part))
-            if fallback and not models:
-                models = _generic_models(part)
+            if not models and (fallback or self._leaders):
+                models = _generic_models(part, () if fallback else self._leaders)
             for found, kind in models:
                 yield found, kind, weight
 
@@ -184,14 +189,28 @@ _GENERIC = re.compile(
 )
 
 
-def _generic_models(part: str) -> list[tuple[str, str]]:
+def _generic_models(part: str, leaders: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """Capitalised names with a model token ("Find X8", "Pixel 9 Pro"); with ``leaders`` (folded names), only
+    those right after one of them ("OPPO Find X8" for ``oppo``)."""
     found = []
-    for match in _GENERIC.finditer(unicodedata.normalize("NFKC", part)):
+    text = unicodedata.normalize("NFKC", part)
+    for match in _GENERIC.finditer(text):
+        if leaders and not _led(text[max(0, match.start() - 40):match.start()], leaders):
+            continue
         line = match.group("line").casefold()
         token = (match.group("token") or match.group("number")).casefold()
         variant = (match.group("variant") or match.group("named") or "").casefold()
         found.append((f"{line} {token}", _variant(variant)))  # an unknown name may be a sub-line: "Tab S10"
     return found
+
+
+def _led(before: str, leaders: Sequence[str]) -> bool:
+    """Whether ``before`` ends with one of ``leaders`` (folded) as a whole word, then a space."""
+    if not before[-1:].isspace():
+        return False
+    words = _fold(before)
+    return any(words.endswith(name) and (len(words) == len(name) or not words[-len(name) - 1].isalnum())
+               for name in leaders)
 
 
 def model_key(line: str, token: str) -> str:
