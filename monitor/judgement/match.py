@@ -27,9 +27,7 @@ relevant when every *required concept* matches and is central, and no *excluded 
 - required concepts are the positive operands of the top-level AND (``xiaomi`` and ``(leica OR "xiaomi 14")``
   in ``xiaomi (leica OR "xiaomi 14") NOT huawei``); a query without a top-level AND is one required concept;
 - a concept is central when it is mentioned in the title or the lead (the first ~400 characters of the text),
-  or mentioned at least twice; the first required concept (the maker: ``Query.maker_first``) must be in the title
-  or the lead when there are several (an article on Nokia ending its ZEISS deal that names vivo twice at the end
-  is not vivo–ZEISS coverage). One mention deep in the body is "in passing": a Leica M11 review that notes
+  or mentioned at least twice. One mention deep in the body is "in passing": a Leica M11 review that notes
   Leica's Xiaomi deal once is not Xiaomi–Leica coverage. Matches less than ``MENTION_GAP`` words apart are one
   mention ("Xiaomi 14 with Leica" mentions ``(leica OR "xiaomi 14")`` once). A concept named only in passing
   is reported as such (``Match.in_passing``): ``Judge`` still accepts the document when its title or lead names

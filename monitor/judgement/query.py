@@ -256,9 +256,6 @@ class Query:
         for concept, result in concepts:
             if not _central(result.spans, evaluation.doc):
                 return Match(False, found, f"{_describe(concept)} is only mentioned in passing", in_passing=True)
-        maker, spans = concepts[0][0], concepts[0][1].spans
-        if len(concepts) > 1 and _mentions(spans)[0] >= evaluation.doc.lead_end:
-            return Match(False, found, f"{_describe(maker)} is named only after the lead", in_passing=True)
         return Match(True, found, "query matches and is the subject")
 
 
