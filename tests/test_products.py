@@ -58,9 +58,9 @@ def test_a_series_named_before_its_model_is_the_whole_series() -> None:
 
 
 def test_without_configured_lines_a_model_right_after_a_name_is_that_names() -> None:
-    """``led_models`` (a topic that configures no product line): "Nimbus Aurora 9 Pro" is a product of Nimbus
+    """``unlisted="led"`` (a topic that configures no product line): "Nimbus Aurora 9 Pro" is a product of Nimbus
     even though "Aurora" is no configured line; a model that does not follow the name is not."""
-    led = Products(("nimbus",), led_models=True)
+    led = Products(("nimbus",), unlisted="led")
     assert led.primary("Nimbus Aurora 9 Pro renders leak", "") == "aurora 9"
     assert led.primary("", "Renders of the NIMBUS Galaxy S25 leaked today.") == "galaxy s25"
     assert led.primary("Nimbus rival launches the Aurora 9 Pro", "") is None

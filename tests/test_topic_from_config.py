@@ -247,6 +247,9 @@ def test_the_partner_may_come_first_in_subjects(
     assert by_guid["lite"]["outcome"] == "irrelevant"
 
 
+UNLED = ("Aurora 9 Pro shows up in new photos", "New photos from Nordlicht show the Aurora 9 Pro in green.")
+
+
 def test_without_product_lines_the_makers_products_are_read_after_its_name(
     tmp_path: Path, http_server: LoopbackServer, json_sink: HttpSink
 ) -> None:
@@ -261,8 +264,10 @@ def test_without_product_lines_the_makers_products_are_read_after_its_name(
                                  ("colours", COLOURS, "Mon, 02 Mar 2026 09:30:00 GMT"),
                                  ("lite", OTHER_PHONE, "Mon, 02 Mar 2026 10:00:00 GMT"),
                                  ("leak", PARTNER_ONCE, "Tue, 03 Mar 2026 09:00:00 GMT"),
-                                 ("camera", PARTNER_PRODUCT, "Tue, 03 Mar 2026 10:00:00 GMT")])
+                                 ("camera", PARTNER_PRODUCT, "Tue, 03 Mar 2026 10:00:00 GMT"),
+                                 ("photos", UNLED, "Tue, 03 Mar 2026 11:00:00 GMT")])
     assert by_guid["teaser"]["outcome"] == "new"
     assert by_guid["colours"]["outcome"] != "irrelevant"
+    assert by_guid["photos"]["outcome"] != "irrelevant"  # a known product, though not right after the maker
     assert by_guid["leak"]["outcome"] != "irrelevant"
     assert by_guid["lite"]["outcome"] == by_guid["camera"]["outcome"] == "irrelevant"

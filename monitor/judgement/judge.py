@@ -75,13 +75,14 @@ class Judge:
         )
         # A topic's product lines: those it configures and its subjects, else the names its query is about.
         self._products: dict[str, Products] = {
-            t.name: Products((*t.lines, *query.subject_names()), t.product_aliases, led_models=not t.product_lines)
+            t.name: Products((*t.lines, *query.subject_names()), t.product_aliases,
+                             unlisted=None if t.product_lines else "any")
             for t, (_, query) in zip(topics, self._queries, strict=True)
         }
         # The products of the topic's maker alone (its configured lines and the maker's names, ``_maker_lines``),
         # not of its partner: "OnePlus 12" is a Hasselblad-topic product, "Hasselblad X2D" is not.
         self._own_products: dict[str, Products] = {
-            t.name: Products(_maker_lines(t, query), t.product_aliases, led_models=not t.product_lines)
+            t.name: Products(_maker_lines(t, query), t.product_aliases, unlisted=None if t.product_lines else "led")
             for t, (_, query) in zip(topics, self._queries, strict=True)
         }
 

@@ -26,6 +26,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from monitor.judgement.cues import folded
 
@@ -63,14 +64,16 @@ class Products:
     """A topic's product vocabulary, compiled once (``Judge`` keeps one per topic)."""
 
     def __init__(self, lines: Sequence[str], aliases: Sequence[Sequence[str]] = (), *,
-                 led_models: bool = False) -> None:
+                 unlisted: Literal["led", "any"] | None = None) -> None:
         canonical = {_fold(member): _fold(group[0]) for group in aliases for member in group}
         folded = [name for name in map(_fold, lines) if name]
         names = {name: canonical.get(name, name) for name in folded}
         self._canonical = names
-        # With ``led_models`` (a topic that configures no product line), ``primary`` also takes a capitalised name
-        # with a model token right after one of these names: "OPPO Find X8", "Samsung Galaxy S25 Ultra".
-        self._leaders = tuple(sorted(names, key=len, reverse=True)) if led_models else ()
+        # For a topic that configures no product line, ``primary`` also reads a capitalised name with a model token
+        # when a part names none of these lines' products: ``unlisted="led"`` one right after one of these names
+        # ("OPPO Find X8", "Samsung Galaxy S25"), ``"any"`` any (as ``named`` does).
+        self._leaders = tuple(sorted(names, key=len, reverse=True)) if unlisted == "led" else ()
+        self._any_unlisted = unlisted == "any"
         self._pattern = _line_pattern(names) if names else None
         self._first_words = tuple(sorted({name.split(" ")[0] for name in names}))  # where a line match can start
         # The words of every line and alias: headline words that say only "this is the topic".
@@ -91,9 +94,9 @@ class Products:
 
     def primary(self, title: str, lead: str, title_weight: int = 3) -> str | None:
         """The generation ``named`` would lead with, among these lines' products only (no fallback to any
-        capitalised name); None when ``title`` and ``lead`` name none."""
+        capitalised name, unless built with ``unlisted``); None when ``title`` and ``lead`` name none."""
         generations: Counter[str] = Counter()
-        for found, _, weight in self._weighted(title, lead, title_weight, fallback=False):
+        for found, _, weight in self._weighted(title, lead, title_weight, fallback=self._any_unlisted):
             generations[found] += weight
         return _leader(generations)
 
@@ -101,7 +104,7 @@ class Products:
                   fallback: bool) -> Iterator[tuple[str, str, int]]:
         """(generation, variant, weight) of every product ``title`` and ``lead`` name; with ``fallback``, a part
         that names none of these lines' products is read for any capitalised name with a model token (without it,
-        for one right after a line's name, when this vocabulary was built with ``led_models``)."""
+        for one right after a line's name, when this vocabulary was built with ``unlisted="led"``)."""
         for part, weight in ((title, title_weight), (lead, 1)):
             models = self._models(_fold(part))
             if not models and (fallback or self._leaders):
