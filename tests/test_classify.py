@@ -385,6 +385,7 @@ def test_a_negated_confirmation_is_no_teaser_word(text: str) -> None:
         ("Kestrel hat das K7 Ultra vorgestellt", "Das Telefon kostet 999 Euro.", Event.LAUNCH),
         ("El Kestrel K7 Ultra ya está disponible en España", "Cuesta 999 euros.", Event.LAUNCH),
         ("Kestrel K7 Ultra makes its debut in Europe", "Shipping starts today.", Event.LAUNCH),
+        ("Le Kestrel K7 Ultra est sorti", "Il coûte 999 euros en France.", Event.LAUNCH),
         ("Kestrel presenterà il K7 Ultra il 10 marzo", "L'evento si terrà a Milano.", Event.TEASER),
         ("Kestrel lancera le K7 Ultra en Europe", "La marque n'a pas encore donné de prix.", Event.TEASER),
         ("Kestrel presentará el K7 Ultra en Madrid", "La marca envió las invitaciones.", Event.TEASER),

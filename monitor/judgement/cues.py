@@ -285,7 +285,8 @@ CUES: tuple[Cue, ...] = tuple(
     # Debut and availability forms (not the Romance present "presenta", "lanza": it also announces a set date)
     + _cue(_L, 2.0, "makes its debut", "made its debut", "goes global", "hits shelves", "hit shelves",
            "hits stores", "in stores now", "jetzt erhältlich", "kommt nach Deutschland", "arrive en France",
-           "disponible en France", "est arrivé", "disponibile in Italia", "è arrivato", "è disponibile",
+           "disponible en France", "est arrivé", "est sorti", "est sortie", "sont sortis",
+           "vient de sortir", "disponibile in Italia", "è arrivato", "è disponibile",
            "ya está disponible", "ya están disponibles", "está disponible")
     + _cue(_L, 1.0, "pricing", "rolls out", "rolled out", "ufficialmente", "anunciado", "anunciada")
     # The Romance present of a headline ("Samsung dévoile le …", "presenta il …", "lanza el …") reports a launch
@@ -443,4 +444,5 @@ SEEN_IN_DEV = frozenset({
     "lancio previsto", "live images", "unannounced", "surfaced", "licensing agreement", "joint imaging lab",
     "ahead of launch", "發表會上", "發表會", "confirms the rumours", "announces / confirms / signs a partnership",
     "emerges", "emerged", "官方渲染图", "官方渲染圖", "evaluation",
+    "est sorti", "est sortie", "sont sortis", "vient de sortir",
 })
