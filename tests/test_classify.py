@@ -399,6 +399,8 @@ def test_a_negated_confirmation_is_no_teaser_word(text: str) -> None:
          Event.REVIEW),
         ("Kestrel K7 Ultra experience evaluation", "A month after it was released, the camera still impresses.",
          Event.REVIEW),
+        ("The Kestrel K7 Ultra is a gorgeous phone that usually delivers", "It costs 999 euros.", Event.REVIEW),
+        ("The Kestrel K7 Ultra is the first phone with a 1-inch zoom", "Kestrel launched it today.", Event.LAUNCH),
     ],
 )
 def test_tense_leak_and_review_forms_of_any_product(title: str, text: str, event: Event) -> None:

@@ -103,11 +103,13 @@ class Evidence:
         scores[_P] -= 3.0 * signal["partnership_end"]
         scores[_L] += 2.0 * signal["date_recent"]
         scores[_L] -= 3.0 * signal["price_cut"] + 2.0 * TITLE_WEIGHT * signal["concept_device"]
+        scores[Event.REVIEW] += 2.0 * TITLE_WEIGHT * signal["title_verdict"]
         return scores
 
 
 SIGNALS = ("title_date", "title_leaked_date", "date_ahead", "date_recent", "official_date", "leak_date",
-           "partnership_end", "title_partnership_end", "undated", "no_title", "price_cut", "concept_device")
+           "partnership_end", "title_partnership_end", "undated", "no_title", "price_cut", "concept_device",
+           "title_verdict")
 
 # Words that name a date without giving it: a leak word next to one in the headline is a leaked date.
 _DATE_PHRASES = frozenset({"launch date", "release date", "launch timeline", "Launch-Datum", "Release-Datum",
@@ -134,6 +136,14 @@ _PRICE_CUT = re.compile(
     r"(?<!\w)(?:lowest price|price drops?|price cut|drops to|discount(?:ed)?|deals?|save \S+|\d+\s?% off|"
     r"on sale for|Rabatt|Preissturz|reduziert|Angebot|soldes|remise|sconto|offerta|oferta|descuento|rebaja)"
     r"(?!\w)|降价|直降|优惠|折扣|値下げ|セール", re.IGNORECASE)
+
+
+# A headline that gives a verdict on the product is a review ("The OnePlus 11 is a gorgeous phone that usually
+# delivers", "The Xiaomi 14 Ultra is a camera giant"); not "is the first phone with …", a fact. Written after
+# reading dev errors (two reviews without a review word), like the phrases in cues.SEEN_IN_DEV.
+_VERDICT = re.compile(
+    r"(?<!\w)(?:is|are)\s+(?:a|an|the)\s+(?!(?:first|latest|new|next|cheapest|only|last)\b)(?:\w+\s+){0,2}"
+    r"(?:phone|smartphone|flagship|camera|beast|giant|powerhouse)s?(?!\w)", re.IGNORECASE)
 
 
 # A concept device shown is no product launched ("concept phone", "Konzept-Smartphone", "Concept Edition", "概念机").
@@ -191,6 +201,9 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     if _CONCEPT_DEVICE.search(head):
         signals["concept_device"] = 1.0
         cues.append((3.0, "a concept device", Event.OTHER))
+    if _VERDICT.search(title):
+        signals["title_verdict"] = 1.0
+        cues.append((2.0 * TITLE_WEIGHT, "title: a verdict on the product", Event.REVIEW))
     if _PRICE_CUT.search(title):
         signals["price_cut"] = 1.0
         cues.append((3.0, "title: a price cut or deal", Event.OTHER))

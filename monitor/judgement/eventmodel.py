@@ -191,6 +191,7 @@ def rules_prior() -> dict[str, float]:
             "rumor:title_leaked_date": 2.0 * TITLE_WEIGHT, "partnership:partnership_end": -3.0,
             "other:title_partnership_end": 2.0 * TITLE_WEIGHT,
             "launch:price_cut": -3.0, "launch:concept_device": -2.0 * TITLE_WEIGHT,
+            "review:title_verdict": 2.0 * TITLE_WEIGHT,
             "other:bias": MIN_SCORE}
 
 
