@@ -376,6 +376,8 @@ def test_the_held_out_sets_are_measured_side_by_side_as_shipped(tmp_path: Path,
     assert header.split() == ["acme-unseen"]
     assert "relevance recall 1.000" in [" ".join(line.split()) for line in rows]
     assert "alerts on quality-a 1" in [" ".join(line.split()) for line in rows]
+    assert heldout([str(texts), "--sets-file", str(sets), "--only", "acme-unseen"]) == 0
+    assert "absent" not in capsys.readouterr().out
     sets.write_text('[[sets]]\nconfig = "config.toml"\n')  # no name
     assert heldout([str(texts), "--sets-file", str(sets)]) == 2
     assert str(sets) in capsys.readouterr().err

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from monitor.quality.__main__ import DEFAULT_SEEDS, REPO
 from monitor.quality.data import LabelError, load
-from monitor.quality.metrics import Figures
 
 DEFAULT_DIR = REPO.parent / "heldout"
 DEFAULT_SETS = REPO / "docs" / "heldout" / "sets.toml"
@@ -63,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from monitor.quality.cv import evaluate
     from monitor.quality.metrics import figures
     from monitor.quality.replay import ReplayError, Settings
+    from monitor.quality.report import table
 
     args = parser().parse_args(argv)
     try:
@@ -97,19 +97,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print("\n" + "\n".join(table(columns)))
     return 0
-
-
-def table(columns: Sequence[tuple[str, Figures]]) -> list[str]:
-    """The report's measures, one column per set, each as wide as its name."""
-    from monitor.quality.report import measures
-
-    shown = [f for _, f in columns]
-    rows = measures(shown)
-    width = max(len(name) for name, _ in rows) + 2
-    sizes = [max(10, len(name) + 2) for name, _ in columns]
-    head = " " * width + "".join(f"{name:>{size}}" for (name, _), size in zip(columns, sizes, strict=True))
-    return [head, *(f"{name:<{width}}" + "".join(f"{get(f):>{size}}" for f, size in zip(shown, sizes, strict=True))
-                    for name, get in rows)]
 
 
 if __name__ == "__main__":

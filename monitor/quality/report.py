@@ -63,7 +63,7 @@ def as_text(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool) ->
         *([f"relevant: the articles of the stories {header['relevant_stories']} (--relevant-stories)"]
           if header.get("relevant_stories") else []),
         "",
-        *_table(columns),
+        *table(columns),
         "",
     ]
     main = held_out or evaluation.fit.outcomes
@@ -83,11 +83,15 @@ def as_text(evaluation: Evaluation, header: dict[str, Any], *, verbose: bool) ->
 _Getter = Callable[[Figures], str]
 
 
-def _table(columns: Sequence[tuple[str, Figures]]) -> list[str]:
-    rows = measures([f for _, f in columns])
+def table(columns: Sequence[tuple[str, Figures]]) -> list[str]:
+    """The measures, one column per named figures, each column as wide as its name needs (ten at least)."""
+    shown = [f for _, f in columns]
+    rows = measures(shown)
     width = max(len(name) for name, _ in rows) + 2
-    head = " " * width + "".join(f"{name:>10}" for name, _ in columns)
-    return [head, *(f"{name:<{width}}" + "".join(f"{get(f):>10}" for _, f in columns) for name, get in rows)]
+    sizes = [max(10, len(name) + 2) for name, _ in columns]
+    head = " " * width + "".join(f"{name:>{size}}" for (name, _), size in zip(columns, sizes, strict=True))
+    return [head, *(f"{name:<{width}}" + "".join(f"{get(f):>{size}}" for f, size in zip(shown, sizes, strict=True))
+                    for name, get in rows)]
 
 
 def measures(shown: Sequence[Figures]) -> list[tuple[str, _Getter]]:
