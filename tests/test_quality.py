@@ -436,10 +436,10 @@ def test_held_out_figures_stay_above_their_floors(evaluation: Evaluation) -> Non
     assert held_out is not None
     f = figures(held_out)
     assert f.articles == 220
-    assert f.relevance_precision >= 0.97  # measured 1.000 at 612dbb5 (docs/quality.md)
+    assert f.relevance_precision >= 0.97  # measured 1.000 at 1efd596 (docs/quality.md)
     assert f.relevance_recall >= 0.96  # 0.976
-    assert f.story_f1 >= 0.87  # 0.883
-    assert f.event_accuracy >= 0.84  # 0.855
+    assert f.story_f1 >= 0.88  # 0.889
+    assert f.event_accuracy >= 0.85  # 0.861
     assert f.event_recall["launch"] >= 0.91  # 0.912
     assert f.event_recall["teaser"] >= 0.90  # 0.916
     assert len(f.missed) <= 1  # 1 alert-worthy story of 33 left without an alert
@@ -451,9 +451,9 @@ def test_held_out_figures_stay_above_their_floors(evaluation: Evaluation) -> Non
 def test_the_dense_replay_stays_above_its_floors(evaluation: Evaluation) -> None:
     """All 220 in one store, as a user's monitor meets coverage: look-alike stories of one phone meet, which the
     sparse folds hide. (Its event model is trained on all 220, which flatters events little: the classifier's
-    accuracy is 0.836 fit, 0.832 held-out.)"""
+    accuracy is 0.841 fit, 0.836 held-out.)"""
     f = figures(evaluation.fit.outcomes)
-    assert f.story_f1 >= 0.80  # measured 0.811 at 612dbb5 (0.777 before equal evidence went to the larger story)
+    assert f.story_f1 >= 0.81  # measured 0.816 at 1efd596 (0.777 before equal evidence went to the larger story)
     assert f.alerts_per_alerted_story <= 1.20  # 1.16
     assert len(f.missed) <= 1  # 1
 
