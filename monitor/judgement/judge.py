@@ -73,7 +73,9 @@ class Judge:
             (t.name, compile_query(t.query, topic=t.name, aliases=t.aliases).maker_first(_configured_lines(t)))
             for t in topics
         )
-        # A topic's product lines: those it configures and its subjects, else the names its query is about.
+        # A topic's product lines: those it configures and its subjects, else the names its query is about. A topic
+        # that configures none also reads capitalised models (``Products(unlisted=...)``): any, for coverage that
+        # never names the partner (known products decide), and only those right after a name, for the maker's own.
         self._products: dict[str, Products] = {
             t.name: Products((*t.lines, *query.subject_names()), t.product_aliases,
                              unlisted=None if t.product_lines else "any")

@@ -13,12 +13,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from monitor.quality.data import LabelError, Labelled, load, relabel_relevance
-
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_PATH = REPO.parent / "shared" / "judgement-dev" / "articles.jsonl"
-DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
-DEFAULT_CONFIG = REPO / "config.toml"
+from monitor.quality.data import (
+    DEFAULT_CONFIG,
+    DEFAULT_PATH,
+    DEFAULT_SEEDS,
+    REPO,
+    LabelError,
+    Labelled,
+    default_seeds,
+    load,
+    relabel_relevance,
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -94,7 +99,7 @@ def _seeds(args: argparse.Namespace) -> Path | None:
         return None
     if given is not None:
         return given
-    return DEFAULT_SEEDS if DEFAULT_SEEDS.is_dir() else None
+    return default_seeds()
 
 
 def _measure(args: argparse.Namespace, articles: Sequence[Labelled]) -> int:

@@ -21,6 +21,17 @@ from monitor.model import Event, RawDocument
 
 EVENTS = tuple(event.value for event in Event)
 
+# Where a checkout finds its measuring data: the labelled set and the seeds in ``../shared`` beside it.
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_PATH = REPO.parent / "shared" / "judgement-dev" / "articles.jsonl"
+DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
+DEFAULT_CONFIG = REPO / "config.toml"
+
+
+def default_seeds() -> Path | None:
+    """The seeds folder beside the checkout, when there is one."""
+    return DEFAULT_SEEDS if DEFAULT_SEEDS.is_dir() else None
+
 
 @dataclass(frozen=True, slots=True)
 class Labelled:

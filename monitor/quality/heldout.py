@@ -20,8 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.quality.__main__ import DEFAULT_SEEDS, REPO
-from monitor.quality.data import LabelError, load
+from monitor.quality.data import REPO, LabelError, default_seeds, load
 
 DEFAULT_DIR = REPO.parent / "heldout"
 DEFAULT_SETS = REPO / "docs" / "heldout" / "sets.toml"
@@ -81,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         try:
             articles = load(path)
-            settings = Settings(held.config, None, DEFAULT_SEEDS if held.seeds and DEFAULT_SEEDS.is_dir() else None)
+            settings = Settings(held.config, None, default_seeds() if held.seeds else None)
             evaluation = evaluate(articles, settings, folds=1, jobs=1, hook=None, learned=SHIPPED)
         except LabelError as exc:
             print(f"python -m monitor.quality.heldout: {exc}", file=sys.stderr)
