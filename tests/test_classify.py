@@ -370,6 +370,7 @@ def test_a_date_already_past_is_no_teased_date() -> None:
     "Kestrel has not yet confirmed a launch date for the K7 Ultra, which insiders say is coming.",
     "Kestrel hat den Termin noch nicht bestätigt; angeblich kommt das K7 Ultra im Mai.",
     "Kestrel n'a pas confirmé la date; le K7 Ultra serait prévu pour mai.",
+    "Kestrel hasn’t confirmed a launch date for the K7 Ultra, which insiders say is coming.",  # typographic
 ])
 def test_a_negated_confirmation_is_no_teaser_word(text: str) -> None:
     from monitor.judgement.classify import evidence
@@ -491,3 +492,21 @@ def test_a_date_next_to_a_launch_reported_is_the_launchs() -> None:
             "timeline for early next year.")
     assert evidence("", lead, None).signals["official_date"] == 0.0
     assert evidence("", "Kestrel confirms a global launch timeline: December 25.", None).signals["official_date"] == 1.0
+
+
+@pytest.mark.parametrize("title", [
+    "Kestrel s’associe à Lumio pour ses photophones",
+    "Kestrel et Lumio s’allient pour le K7 Ultra",
+    "Le K7 Ultra se montre avant l’heure",
+    "Kestrel hasnʼt confirmed the K7 Ultra launch",
+])
+def test_a_typographic_apostrophe_reads_as_a_plain_one(title: str) -> None:
+    """Most outlets set "’": the cues and the negation guard read it as "'"."""
+    plain = classify_event(title.replace("\u2019", "'").replace("\u02bc", "'"), "", None)
+    typographic = classify_event(title, "", None)
+    assert typographic.event is plain.event
+    assert typographic.cues == plain.cues
+
+
+def test_a_partnership_announced_with_a_typographic_apostrophe_is_partnership_news() -> None:
+    assert classify_event("Kestrel s’associe à Lumio", "", None).event is Event.PARTNERSHIP

@@ -51,6 +51,7 @@ from monitor.judgement.cues import (
     PhrasePattern,
     folded,
     is_word_char,
+    plain_apostrophes,
 )
 from monitor.judgement.eventmodel import EventModel, default_model
 from monitor.model import Event
@@ -156,7 +157,8 @@ _CONCEPT_DEVICE = re.compile(
 
 def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     """Every cue and date signal in the headline and the lead (the first ``LEAD_CHARS`` of the text)."""
-    lead = _without_recalled_launches(text[:LEAD_CHARS], published)
+    title = plain_apostrophes(title)
+    lead = _without_recalled_launches(plain_apostrophes(text[:LEAD_CHARS]), published)
     per_part: list[dict[Event, float]] = []
     cues: list[tuple[float, str, Event]] = []
     signals = dict.fromkeys(SIGNALS, 0.0)
