@@ -285,7 +285,9 @@ def test_confirming_the_rumours_is_a_teaser() -> None:
 def test_announcing_a_partnership_in_other_words_and_languages() -> None:
     for title in ("Kestrel and Arden have officially announced a new imaging collaboration",
                   "Kestrel e Arden hanno annunciato ufficialmente l'inizio di una collaborazione",
-                  "Kestrel und Arden haben eine langfristige Partnerschaft angekündigt"):
+                  "Kestrel und Arden haben eine langfristige Partnerschaft angekündigt",
+                  "Kestrel ha llegado a un acuerdo de colaboración con Arden",
+                  "Kestrel与Arden宣布独家合作"):
         assert classify_event(title, "", None).event is Event.PARTNERSHIP, title
 
 
@@ -395,6 +397,8 @@ def test_a_negated_confirmation_is_no_teaser_word(text: str) -> None:
         # leak forms and review forms any product has
         ("Kestrel K7 Ultra dummy units show the camera bump", "The design is supposedly final.", Event.RUMOR),
         ("Kestrel K7 Ultra 渲染图曝光", "据称新机采用全新设计。", Event.RUMOR),
+        ("Le Kestrel K7 Ultra se montre avant l’heure", "Très bientôt, Kestrel officialisera le K7 Ultra.",
+         Event.RUMOR),
         ("Kestrel K7 Ultra: unser Fazit nach zwei Wochen", "Die Kamera überzeugt.", Event.REVIEW),
         ("Kestrel K7 Ultra: should you buy it?", "After a month with it, the camera still impresses.",
          Event.REVIEW),

@@ -379,6 +379,10 @@ CUES: tuple[Cue, ...] = tuple(
            "联合研发", "聯合研發", "共同研发", "共同研發", "签约", "簽約", "达成合作", "達成合作", "深化合作",
            "合作升级", "合作升級", "提携", "業務提携", "協業", "共同開発", "パートナーシップ")
     + _cue(_P, 3.0, "joint venture", "s'allient", "si alleano", "kooperieren")
+    # An agreement reached (a partnership announced in other words): "ha llegado a un acuerdo de colaboración"
+    + _cue(_P, 3.0, "reached an agreement", "struck a deal", "Kooperationsvereinbarung", "accord de partenariat",
+           "accordo di collaborazione", "acuerdo de colaboración", "独家合作", "獨家合作")
+    + _cue(_P, 1.5, "合作关系", "合作關係")
     + _cue(_P, 1.0, "jointly", "co-branding", "joint development", "alleanza", "accordo")
     + _gap_cue(_T, 3.0, "confirms the rumours",
                ("confirm", "confirms", "confirmed", "bestätigt", "bestätigen", "confirme", "confirmé", "conferma",
@@ -427,6 +431,7 @@ CUES: tuple[Cue, ...] = tuple(
     + _cue(_R, 3.0, "render", "dummy", "dummies", "mockup", "schematics", "alleged", "supposedly", "unverified",
            "appears online", "appeared online", "pops up", "popped up", "Renderbilder",
            "Renderings", "Gerüchteküche", "fuité", "fuitent", "trapela", "filtra", "filtran",
+           "avant l'heure", "prima del tempo", "antes de tiempo",   # "se montre avant l'heure": shown too early
            "渲染图", "渲染圖", "据称", "據稱")
     + _cue(_R, 1.0, "emerges", "emerged", "shows up", "hints", "hinted", "listing", "listed on", "benchmark",
            "prototype", "offenbar", "möglicherweise", "serait", "sarebbe", "sería", "跑分", "入网", "入網")
@@ -456,4 +461,5 @@ SEEN_IN_DEV = frozenset({
     "ahead of launch", "發表會上", "發表會", "confirms the rumours", "announces / confirms / signs a partnership",
     "emerges", "emerged", "官方渲染图", "官方渲染圖", "evaluation",
     "est sorti", "est sortie", "sont sortis", "vient de sortir",
+    "avant l'heure", "acuerdo de colaboración", "独家合作", "獨家合作", "合作关系", "合作關係",
 })
