@@ -265,18 +265,33 @@ def test_a_leak_about_a_teased_model_and_day_joins_the_teaser_but_never_the_othe
     assert late_leak == teaser  # a leak about the teased model and day is coverage of the teaser
 
 
-def test_an_undated_leak_follows_a_launch_only_when_it_names_the_launchs_day() -> None:
-    """Without a date, headline words in common do not show that a leak came with the news rather than months
-    before it; the launch's own day does. A dated leak with the same words, published with the launch, follows."""
+def test_a_leak_follows_a_launch_only_when_it_names_the_launchs_day() -> None:
+    """Headline words in common do not show that a leak came with the news rather than before it, dated or not;
+    the launch's day does, named or as the day the leak was published."""
     leak_title = "Xiaomi 14 Ultra camera renders leak"
     leak_text = "Leaked renders reportedly show the Xiaomi 14 Ultra camera module."
+    day = " A tipster says sales begin on February 23."
     for published, text, joins in ((None, leak_text, False),
-                                   (None, leak_text + " A tipster says sales begin on February 23.", True),
+                                   (None, leak_text + day, True),
+                                   (datetime(2024, 2, 26, 12), leak_text, False),
+                                   (datetime(2024, 2, 26, 12), leak_text + day, True),
                                    (datetime(2024, 2, 22, 18), leak_text, True)):
         stream = Stream()
         launch = stream.ingest(*LAUNCH_14U, published=datetime(2024, 2, 22))
         assert judged(leak_title, text, published).event is Event.RUMOR
         assert (stream.ingest(leak_title, text, published) == launch) is joins, (published, text)
+
+
+def test_a_dated_article_of_no_event_follows_a_launch_on_headline_words() -> None:
+    """What reads as neither leak nor news, published with the launch and sharing its headline words, is its
+    coverage; without a date it needs the launch's day."""
+    title = "Xiaomi 14 Ultra camera: what Leica brings"
+    text = "A look at the Xiaomi 14 Ultra and the Leica lenses on its camera module."
+    for published, joins in ((datetime(2024, 2, 22, 18), True), (None, False)):
+        stream = Stream()
+        launch = stream.ingest(*LAUNCH_14U, published=datetime(2024, 2, 22))
+        assert judged(title, text, published).event is Event.OTHER
+        assert (stream.ingest(title, text, published) == launch) is joins, published
 
 
 def test_a_syndicated_copy_with_another_headline_joins() -> None:
