@@ -514,3 +514,25 @@ def test_a_typographic_apostrophe_reads_as_a_plain_one(title: str) -> None:
 
 def test_a_partnership_announced_with_a_typographic_apostrophe_is_partnership_news() -> None:
     assert classify_event("Kestrel s’associe à Lumio", "", None).event is Event.PARTNERSHIP
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("Kestrel K7 Ultra: the ultimate camera phone", "It has a 1-inch sensor, a 6.8-inch 120 Hz screen and a 5000 mAh "
+     "battery, and comes in black and white."),
+    ("Kestrel K7 Ultra, das endgültige Kamera-Smartphone", "Ein 1-Zoll-Sensor mit 50 MP, ein Akku mit 5000 mAh "
+     "und 16 GB Arbeitsspeicher."),
+])
+def test_a_spec_sheet_with_no_word_of_any_event_is_a_launch(title: str, text: str) -> None:
+    decision = classify_event(title, text, None)
+    assert decision.event is Event.LAUNCH
+    assert decision.cues == ("a spec sheet, and no word of any event",)
+
+
+def test_a_spec_sheet_with_a_leak_word_or_without_units_is_no_launch() -> None:
+    leaked = classify_event("Kestrel K7 Ultra specs leak", "A 1-inch sensor, a 120 Hz screen and a 5000 mAh battery.",
+                            None)
+    assert leaked.event is Event.RUMOR
+    plain = classify_event("Kestrel K7 Ultra: the ultimate camera phone", "It is black and white.", None)
+    assert plain.event is Event.OTHER
+    channel = classify_event("", "据渠道消息透露,Kestrel K7 Ultra将采用1英寸传感器,电池为5000mAh。", None)
+    assert channel.event is Event.RUMOR

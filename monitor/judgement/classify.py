@@ -105,12 +105,13 @@ class Evidence:
         scores[_L] += 2.0 * signal["date_recent"]
         scores[_L] -= 3.0 * signal["price_cut"] + 2.0 * TITLE_WEIGHT * signal["concept_device"]
         scores[Event.REVIEW] += 2.0 * TITLE_WEIGHT * signal["title_verdict"]
+        scores[_L] += BARE_SPECS * signal["bare_specs"]
         return scores
 
 
 SIGNALS = ("title_date", "title_leaked_date", "date_ahead", "date_recent", "official_date", "leak_date",
            "partnership_end", "title_partnership_end", "undated", "no_title", "price_cut", "concept_device",
-           "title_verdict")
+           "title_verdict", "bare_specs")
 
 # Words that name a date without giving it: a leak word next to one in the headline is a leaked date.
 _DATE_PHRASES = frozenset({"launch date", "release date", "launch timeline", "Launch-Datum", "Release-Datum",
@@ -145,6 +146,23 @@ _PRICE_CUT = re.compile(
 _VERDICT = re.compile(
     r"(?<!\w)(?:is|are)\s+(?:a|an|the)\s+(?!(?:first|latest|new|next|cheapest|only|last)\b)(?:\w+\s+){0,2}"
     r"(?:phone|smartphone|flagship|camera|beast|giant|powerhouse)s?(?!\w)", re.IGNORECASE)
+
+
+# A spec sheet with no word of any event: the product is out, described, not leaked, teased or judged (measured on
+# the development sets: most articles that no cue speaks for are launches, "… das endgültige Kamera-Smartphone";
+# written after reading them, like the phrases in cues.SEEN_IN_DEV). A kind of unit each: battery, resolution,
+# size, refresh rate, memory, charging, brightness, aperture, focal length.
+_SPEC_UNITS = tuple(re.compile(unit, re.IGNORECASE) for unit in (
+    r"\d\s?mah(?!\w)", r"\d\s?(?:mp|mpx|megapixels?|mégapixels?|megapíxeles)(?!\w)|\d\s?(?:万像素|万画素|萬像素)",
+    r"\d(?:\s|-)?(?:inch|inches|zoll|pouces?|pollici|pulgadas)(?!\w)|\d\s?(?:インチ|英寸|吋)",
+    r"\d\s?hz(?!\w)", r"\d\s?gb(?!\w)", r"\d\s?w(?!\w)", r"\d\s?nits?(?!\w)", r"(?<!\w)f/\d",
+    r"\d\s?mm(?!\w)"))
+BARE_SPECS = 2.0  # more than MIN_SCORE: a launch, where nothing else is said
+
+
+def _spec_kinds(text: str) -> int:
+    """How many kinds of spec-sheet unit ``text`` names ("5000 mAh", "50 MP", "6.7 inch", "120 Hz", ...)."""
+    return sum(1 for unit in _SPEC_UNITS if unit.search(text))
 
 
 # A concept device shown is no product launched ("concept phone", "Konzept-Smartphone", "Concept Edition", "概念机").
@@ -209,6 +227,10 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     if _PRICE_CUT.search(title):
         signals["price_cut"] = 1.0
         cues.append((3.0, "title: a price cut or deal", Event.OTHER))
+    if (max(TITLE_WEIGHT * per_part[0][ev] + per_part[1][ev] for ev in PRIORITY) < MIN_SCORE and not ended
+            and _spec_kinds(head) >= 2):
+        signals["bare_specs"] = 1.0
+        cues.append((BARE_SPECS, "a spec sheet, and no word of any event", _L))
     signals["undated"] = 1.0 if published is None else 0.0
     signals["no_title"] = 0.0 if title.strip() else 1.0
     return Evidence(per_part[0], per_part[1], signals, tuple(cues))

@@ -419,7 +419,8 @@ CUES: tuple[Cue, ...] = tuple(
            "non ufficiale", "presunto", "filtración", "filtraciones", "filtrado", "filtrada", "rumores",
            "supuestamente", "no oficial",
            "曝光", "爆料", "传言", "傳言", "传闻", "傳聞", "疑似", "泄露", "洩露", "谍照", "諜照", "网传", "網傳",
-           "谣言", "謠言", "消息称", "消息稱", "リーク", "噂", "流出")
+           "谣言", "謠言", "消息称", "消息稱", "リーク", "噂", "流出", "渠道消息", "供应链消息", "供應鏈消息",
+           "数码博主", "數碼博主")
     + _cue(_R, 1.0, "could", "might", "expected to", "is expected", "are expected", "suggests", "likely",
            "according to", "speculation", "speculated", "claims", "claimed", "sources", "report says",
            "reports say", "a new report", "per a report", "soll", "sollen",
@@ -461,5 +462,5 @@ SEEN_IN_DEV = frozenset({
     "ahead of launch", "發表會上", "發表會", "confirms the rumours", "announces / confirms / signs a partnership",
     "emerges", "emerged", "官方渲染图", "官方渲染圖", "evaluation",
     "est sorti", "est sortie", "sont sortis", "vient de sortir",
-    "avant l'heure", "acuerdo de colaboración", "独家合作", "獨家合作", "合作关系", "合作關係",
+    "avant l'heure", "渠道消息", "acuerdo de colaboración", "独家合作", "獨家合作", "合作关系", "合作關係",
 })

@@ -184,14 +184,14 @@ def rules_prior() -> dict[str, float]:
     """The hand-set rules as weights (``classify.Evidence.rule_scores``, "other" scoring ``MIN_SCORE``): the
     learned weights start here and the L2 penalty pulls them back here, so a part the labels say little about
     (a rare event, an unused signal) keeps what a person set."""
-    from monitor.judgement.classify import MIN_SCORE, TITLE_WEIGHT
+    from monitor.judgement.classify import BARE_SPECS, MIN_SCORE, TITLE_WEIGHT
 
     return {"title": TITLE_WEIGHT, "lead": 1.0, "teaser:title_date": 2.0 * TITLE_WEIGHT, "teaser:date_ahead": 3.0,
             "teaser:official_date": 3.0, "rumor:leak_date": 3.0, "launch:date_recent": 2.0,
             "rumor:title_leaked_date": 2.0 * TITLE_WEIGHT, "partnership:partnership_end": -3.0,
             "other:title_partnership_end": 2.0 * TITLE_WEIGHT,
             "launch:price_cut": -3.0, "launch:concept_device": -2.0 * TITLE_WEIGHT,
-            "review:title_verdict": 2.0 * TITLE_WEIGHT,
+            "review:title_verdict": 2.0 * TITLE_WEIGHT, "launch:bare_specs": BARE_SPECS,
             "other:bias": MIN_SCORE}
 
 
