@@ -269,12 +269,17 @@ CUES: tuple[Cue, ...] = tuple(
     + _cue(_L, 2.0, "vorgestellt", "stellt vor", "präsentiert", "enthüllt", "ist offiziell", "sind offiziell",
            "jetzt offiziell", "endlich offiziell", "offiziell vorgestellt", "offiziell gestartet", "gestartet",
            "lanciert", "marktstart", "ab sofort", "im Handel", "erhältlich ab", "ist da", "sind da")
+    + _cue(_L, 2.0, "erscheint heute", "ab heute erhältlich", "ab heute im Handel")
+    + _gap_cue(_L, 2.0, "bringt … auf den Markt", ("bringt", "brachte"), ("Markt",), gap=12)
     + _cue(_L, 1.0, "offiziell", "erhältlich", "preis", "kostet", "neues Flaggschiff")
     # French
     + _cue(_L, 2.0, "lancé", "lancée", "lancés", "lancées", "a lancé", "présenté", "présentée", "présentés",
            "présentées", "a présenté", "dévoilé", "dévoilée", "dévoilés", "dévoilées", "se dévoile",
            "se dévoilent", "officialise", "officialisé", "officialisée", "est officiel", "sont officiels",
            "débarque", "débarquent", "est disponible", "sont disponibles", "disponible dès", "commercialisé")
+    # "vient de": has just (done it)
+    + _cue(_L, 2.0, "vient d'annoncer", "vient de présenter", "vient de lancer", "vient de dévoiler",
+           "vient d'officialiser")
     + _cue(_L, 1.0, "officiellement", "officiel", "officiels", "disponible", "prix", "à partir de")
     # Italian
     + _cue(_L, 2.0, "presentato", "presentata", "presentati", "presentate", "ha presentato", "lanciato",
@@ -462,5 +467,6 @@ SEEN_IN_DEV = frozenset({
     "ahead of launch", "發表會上", "發表會", "confirms the rumours", "announces / confirms / signs a partnership",
     "emerges", "emerged", "官方渲染图", "官方渲染圖", "evaluation",
     "est sorti", "est sortie", "sont sortis", "vient de sortir",
-    "avant l'heure", "渠道消息", "acuerdo de colaboración", "独家合作", "獨家合作", "合作关系", "合作關係",
+    "avant l'heure", "渠道消息", "erscheint heute", "bringt … auf den Markt", "vient d'annoncer",
+    "vient de présenter", "acuerdo de colaboración", "独家合作", "獨家合作", "合作关系", "合作關係",
 })
