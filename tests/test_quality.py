@@ -448,10 +448,13 @@ def test_held_out_figures_stay_above_their_floors(evaluation: Evaluation) -> Non
     assert max(f.alerts_per_channel.values()) <= 38  # 34, for 33 alert-worthy stories
 
 
+@needs_data
+@pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_the_dense_replay_stays_above_its_floors(evaluation: Evaluation) -> None:
     """All 220 in one store, as a user's monitor meets coverage: look-alike stories of one phone meet, which the
     sparse folds hide. (Its event model is trained on all 220, which flatters events little: the classifier's
-    accuracy is 0.841 fit, 0.836 held-out.)"""
+    accuracy is 0.845 fit, 0.841 held-out.)"""
     f = figures(evaluation.fit.outcomes)
     assert f.story_f1 >= 0.81  # measured 0.816 at 1efd596 (0.777 before equal evidence went to the larger story)
     assert f.alerts_per_alerted_story <= 1.20  # 1.16
