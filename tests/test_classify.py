@@ -540,3 +540,14 @@ def test_a_spec_sheet_with_a_leak_word_or_without_units_is_no_launch() -> None:
     assert plain.event is Event.OTHER
     channel = classify_event("", "据渠道消息透露,Kestrel K7 Ultra将采用1英寸传感器,电池为5000mAh。", None)
     assert channel.event is Event.RUMOR
+
+
+@pytest.mark.parametrize(("title", "verdict"), [
+    ("The Kestrel K7 Ultra is a gorgeous phone that usually delivers", True),
+    ("Is the Kestrel Phone 2 coming soon?", False),  # a question, and a model's name
+    ("Why the Kestrel K7 Ultra is the Phone 3 of this year", False),  # "Phone 3": a name, not a verdict
+])
+def test_a_verdict_in_the_headline_is_no_question_and_no_model_name(title: str, verdict: bool) -> None:
+    from monitor.judgement.classify import evidence
+
+    assert evidence(title, "", None).signals["title_verdict"] == float(verdict)

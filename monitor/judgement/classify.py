@@ -141,11 +141,12 @@ _PRICE_CUT = re.compile(
 
 
 # A headline that gives a verdict on the product is a review ("The OnePlus 11 is a gorgeous phone that usually
-# delivers", "The Xiaomi 14 Ultra is a camera giant"); not "is the first phone with …", a fact. Written after
-# reading dev errors (two reviews without a review word), like the phrases in cues.SEEN_IN_DEV.
+# delivers", "The Xiaomi 14 Ultra is a camera giant"); not "is the first phone with …", a fact, nor a question
+# ("Is the … Phone 2 coming soon?": a model's name, not a verdict). Written after reading dev errors (two reviews
+# without a review word), like the phrases in cues.SEEN_IN_DEV.
 _VERDICT = re.compile(
     r"(?<!\w)(?:is|are)\s+(?:a|an|the)\s+(?!(?:first|latest|new|next|cheapest|only|last)\b)(?:\w+\s+){0,2}"
-    r"(?:phone|smartphone|flagship|camera|beast|giant|powerhouse)s?(?!\w)", re.IGNORECASE)
+    r"(?:phone|smartphone|flagship|camera|beast|giant|powerhouse)s?(?![\w-]|\s*\d)", re.IGNORECASE)
 
 
 # A spec sheet with no word of any event: the product is out, described, not leaked, teased or judged (measured on
@@ -221,7 +222,7 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     if _CONCEPT_DEVICE.search(head):
         signals["concept_device"] = 1.0
         cues.append((3.0, "a concept device", Event.OTHER))
-    if _VERDICT.search(title):
+    if (verdict := _VERDICT.search(title)) and title[:verdict.start()].strip():  # not a question: "Is the …?"
         signals["title_verdict"] = 1.0
         cues.append((2.0 * TITLE_WEIGHT, "title: a verdict on the product", Event.REVIEW))
     if _PRICE_CUT.search(title):
