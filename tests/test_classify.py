@@ -551,3 +551,13 @@ def test_a_verdict_in_the_headline_is_no_question_and_no_model_name(title: str, 
     from monitor.judgement.classify import evidence
 
     assert evidence(title, "", None).signals["title_verdict"] == float(verdict)
+
+
+def test_a_japanese_partnership_recalled_is_no_partnership_news_and_one_announced_is() -> None:
+    recalled = classify_event("", "ケストレルの「K7 Ultra」の評価機を借りた。カメラはアーデンと協業して開発したもので、"
+                              "昨年の提携製品よりAFが速い。", None)
+    assert recalled.event is Event.REVIEW
+    announced = classify_event("ケストレル、アーデンと提携を発表", "スマートフォンのカメラを共同で開発する。", None)
+    assert announced.event is Event.PARTNERSHIP
+    background = classify_event("", "ケストレルはアーデンとの協業を2021年に開始した。", None)
+    assert background.event is not Event.PARTNERSHIP

@@ -294,10 +294,10 @@ CUES: tuple[Cue, ...] = tuple(
     # Chinese (simplified, traditional), Japanese
     + _cue(_L, 2.0, "正式发布", "正式發布", "发布了", "發布了", "推出了", "正式推出", "正式亮相", "发布会上",
            "發布會上", "发表会上", "發表會上", "正式发表", "正式發表", "开售", "開賣", "开卖", "首销", "首銷",
-           "正式上市", "正式登场", "正式登場", "面世", "发布会", "發表會", "発表した", "正式発表", "発売開始",
+           "正式上市", "正式登场", "正式登場", "面世", "发布会", "發表會", "正式発表", "発売開始",
            "販売開始", "発売した", "登場した")
     + _cue(_L, 1.0, "售价", "售價", "起售", "上市", "发布", "發布", "發表", "亮相", "価格", "税込", "発売", "発表",
-           "登場")
+           "登場", "発表した")   # "発表した": "announced", of the product or of anything else, as in English
     # Debut and availability forms (not the Romance present "presenta", "lanza": it also announces a set date)
     + _cue(_L, 2.0, "makes its debut", "made its debut", "goes global", "hits shelves", "hit shelves",
            "hits stores", "in stores now", "jetzt erhältlich", "kommt nach Deutschland", "arrive en France",
@@ -382,7 +382,8 @@ CUES: tuple[Cue, ...] = tuple(
            # Chinese, Japanese
            "战略合作", "戰略合作", "战略共创", "戰略共創", "携手", "攜手", "续约", "續約", "联合实验室", "聯合實驗室",
            "联合研发", "聯合研發", "共同研发", "共同研發", "签约", "簽約", "达成合作", "達成合作", "深化合作",
-           "合作升级", "合作升級", "提携", "業務提携", "協業", "共同開発", "パートナーシップ")
+           "合作升级", "合作升級", "業務提携", "提携を発表", "協業を発表", "提携を締結", "パートナーシップを締結",
+           "パートナーシップを発表")
     + _cue(_P, 3.0, "joint venture", "s'allient", "si alleano", "kooperieren")
     # An agreement reached (a partnership announced in other words): "ha llegado a un acuerdo de colaboración"
     + _cue(_P, 3.0, "reached an agreement", "struck a deal", "Kooperationsvereinbarung", "accord de partenariat",
@@ -412,7 +413,10 @@ CUES: tuple[Cue, ...] = tuple(
            "collaborazione", "asociación", "alianza")
     + _cue(_P, 1.0, "collaboration", "cooperation", "collaborate", "co-engineered",
            "co-developed", "co-created", "co-branded", "jointly developed", "partner", "partners", "alliance",
-           "coopération", "colaboración", "合作", "联名", "聯名", "共创", "共創", "协作", "協作", "協力")
+           "coopération", "colaboración", "合作", "联名", "聯名", "共创", "共創", "协作", "協作", "協力",
+           # Japanese nouns of working together: reviews and launches recall the partnership behind the phone
+           # ("ライカと協業して開発", "ライカとの提携製品"), so alone they are as weak as "collaboration"
+           "提携", "協業", "共同開発", "パートナーシップ")
     # --- rumour: unconfirmed information ----------------------------------------------------------------------
     + _cue(_R, 3.0, "leak", "leaks", "leaked", "leaker", "rumor", "rumour", "rumors", "rumours", "rumored",
            "rumoured", "tipster", "tipsters", "tipper", "tipped", "renders", "allegedly", "reportedly", "said to",
@@ -447,7 +451,7 @@ CUES: tuple[Cue, ...] = tuple(
            "im test", "Testbericht", "Praxistest", "ausprobiert", "erster Eindruck", "test du", "prise en main",
            "notre avis", "essai", "recensione", "in prova", "abbiamo provato", "análisis", "primeras impresiones",
            "toma de contacto", "lo hemos probado", "评测", "評測", "测评", "測評", "上手", "开箱", "開箱",
-           "实测", "實測", "レビュー", "実機", "使ってみた", "ハンズオン", "開封")
+           "实测", "實測", "レビュー", "実機", "使ってみた", "ハンズオン", "開封", "評価機", "試用機")
     + _cue(_V, 4.0, "should you buy", "worth buying", "put to the test", "after a week with", "after a month with",
            "daily driver", "unboxing", "Fazit", "getestet", "Kameratest", "Erfahrungsbericht", "testé",
            "en test", "provato", "testato", "probado", "a fondo", "试用", "試用", "深度体验", "深度體驗")
@@ -467,6 +471,6 @@ SEEN_IN_DEV = frozenset({
     "ahead of launch", "發表會上", "發表會", "confirms the rumours", "announces / confirms / signs a partnership",
     "emerges", "emerged", "官方渲染图", "官方渲染圖", "evaluation",
     "est sorti", "est sortie", "sont sortis", "vient de sortir",
-    "avant l'heure", "渠道消息", "erscheint heute", "bringt … auf den Markt", "vient d'annoncer",
+    "avant l'heure", "渠道消息", "評価機", "発表した", "erscheint heute", "bringt … auf den Markt", "vient d'annoncer",
     "vient de présenter", "acuerdo de colaboración", "独家合作", "獨家合作", "合作关系", "合作關係",
 })
