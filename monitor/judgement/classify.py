@@ -228,8 +228,8 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     if _PRICE_CUT.search(title):
         signals["price_cut"] = 1.0
         cues.append((3.0, "title: a price cut or deal", Event.OTHER))
-    if (max(TITLE_WEIGHT * per_part[0][ev] + per_part[1][ev] for ev in PRIORITY) < MIN_SCORE and not ended
-            and _spec_kinds(head) >= 2):
+    strongest_cues = max(TITLE_WEIGHT * per_part[0][ev] + per_part[1][ev] for ev in PRIORITY)
+    if strongest_cues < MIN_SCORE and not ended and _spec_kinds(head) >= 2:
         signals["bare_specs"] = 1.0
         cues.append((BARE_SPECS, "a spec sheet, and no word of any event", _L))
     signals["undated"] = 1.0 if published is None else 0.0

@@ -223,9 +223,9 @@ def _follows(story: StoryMemory, f: Probe) -> bool:
     story's days or was published on one. Headline words in common are enough only for a dated article that
     reads as neither: a leak shares "Nokia 8", "camera" and "launch" with the news it precedes as much as with
     the news it follows, and without a date nothing shows that it came with the news rather than months
-    before it (measured: an
-    undated follower needing the day, the 220's held-out F1 0.889 -> 0.893; a leak needing it, nokia-zeiss
-    F1 0.700 -> 0.742 and events 0.543 -> 0.652, the 220 and the other sets unchanged; docs/quality.md)."""
+    before it (measured: an undated follower needing the day, the 220's held-out F1 0.889 -> 0.893; a leak
+    needing it, nokia-zeiss F1 0.700 -> 0.742 and events 0.543 -> 0.652, the 220 and the other sets unchanged;
+    docs/quality.md)."""
     if not (f.event in FOLLOWERS and story.event in FOLLOWED
             and f.generation is not None and f.generation == story.generation
             and f.variant is not None and f.variant == story.variant):
