@@ -30,6 +30,17 @@ def test_a_model_is_a_line_a_token_and_a_variant() -> None:
     assert (found.generation, found.variant) == ("nimbus 15", "ultra")
 
 
+def test_a_roman_numeral_after_the_model_numbers_its_generation() -> None:
+    """"Nimbus 1 II" and "Nimbus 1 IV" are two phones two years apart, not the plain "Nimbus 1"; "vs" is no "v"."""
+    assert named("Nimbus 1 II launched").generation == "nimbus 1 ii"
+    assert named("Nimbus 1 IV review: the best yet").generation == "nimbus 1 iv"
+    assert named("Das Nimbus 5 iii im Test").generation == "nimbus 5 iii"
+    found = named("Nimbus 1 V Pro is here")
+    assert (found.generation, found.variant) == ("nimbus 1 v", "pro")
+    assert named("Nimbus 1 vs Nimbus 2: which to buy").generation is None  # two products, neither leads
+    assert named("Nimbus 1 vs Kestrel 9").generation == "nimbus 1"
+
+
 def test_units_and_network_names_are_no_models() -> None:
     assert named("Nimbus adds 5G, 100W charging and a 1-inch sensor").generation is None
 

@@ -608,6 +608,15 @@ def test_a_products_later_generations_are_known_as_the_topics_but_not_earlier_or
     assert not known.knows("xiaomi-leica", "x8") and not known.knows("vivo-zeiss", "xiaomi 15")
 
 
+def test_a_generation_numbered_in_roman_is_followed_by_its_successors_only() -> None:
+    """Once the Xperia-style "1 II" was the topic's, the "1 IV" is too; the plain "1" (before it) and the "5 III"
+    (another line) are not."""
+    known = stories.KnownProducts()
+    known.add("sony-zeiss", "sony 1 ii")
+    assert known.knows("sony-zeiss", "sony 1 ii") and known.knows("sony-zeiss", "sony 1 iv")
+    assert not known.knows("sony-zeiss", "sony 1") and not known.knows("sony-zeiss", "sony 5 iii")
+
+
 def test_an_article_that_says_no_more_than_the_phone_joins_the_story_with_more_coverage() -> None:
     """Two teaser stories of one phone, as much in common with each: the undated report joins the one that
     has more coverage (the big date teaser), not whichever was filed last (a small design teaser)."""

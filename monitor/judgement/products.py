@@ -46,6 +46,9 @@ _BARE = re.compile(
 # What every bare model has: a digit, at most one letter, then a variant. Half the labelled headlines and leads have
 # none, and looking for it costs a tenth of ``_BARE``, which tries its separators and article words everywhere.
 _BARE_HINT = re.compile(rf"\d[a-z]?\s*(?:{_VARIANT})", re.IGNORECASE)
+# A Roman numeral after the model numbers its generation: "Xperia 1 II", "Xperia 1 III" and "Xperia 1 V" are three
+# phones, a year apart (folded: the text is lower-case by then).
+_ROMAN = r"(?:viii|vii|vi|iv|ix|iii|ii|v)"
 BASE = ""  # the variant of a model named without one ("Xiaomi 15")
 SERIES = "*"  # "the Xiaomi 15 series": every variant at once
 _SERIES = r"(?:series|serie|lineup|line-up|family|reihe|série|系列|シリーズ)"
@@ -123,7 +126,7 @@ class Products:
             lines[line] += 1
             variant = SERIES if match.group("series") or _series_before(part, match.start()) else _variant(
                 match.group("variant"))
-            found.append((model_key(line, match.group("token")), variant))
+            found.append((model_key(line, _numbered(match.group("token"), match.group("roman"))), variant))
             named_at.add(match.start("token"))
         if lines:  # a bare "15 Ultra" belongs to the line the part names most
             line = lines.most_common(1)[0][0]
@@ -251,6 +254,7 @@ def _line_expression(names: dict[str, str]) -> str:
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
     return (
         rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_TOKEN})"
+        rf"(?:[\s-]+(?P<roman>{_ROMAN}){_END})?"
         rf"(?:[\s-]*(?P<variant>{_VARIANT}){_END}|[\s-]*(?P<series>{_SERIES}))?"
     )
 
@@ -261,6 +265,11 @@ _SERIES_BEFORE = re.compile(r"(?:serie|série|series|reihe)\s+(?:(?:de|di|del|de
 
 def _series_before(part: str, start: int) -> bool:
     return _SERIES_BEFORE.search(part, max(0, start - 24), start) is not None
+
+
+def _numbered(token: str, roman: str | None) -> str:
+    """The model token with its generation's Roman numeral, if any: "1" and "iii" are ``1 iii``."""
+    return f"{token} {roman}" if roman else token
 
 
 def _fold(text: str) -> str:

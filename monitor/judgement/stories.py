@@ -52,6 +52,8 @@ WINDOW_CANDIDATES = 50
 # --- the products a topic's stored coverage was about ---------------------------------------------------------
 
 _GENERATION = re.compile(r"(?P<line>.*?)(?P<number>\d{1,3})[a-z]?")
+_ROMAN_GENERATION = re.compile(r"(?P<line>.*?\d{1,3}[a-z]? )(?P<roman>viii|vii|vi|iv|ix|iii|ii|v)")
+_ROMAN_VALUES = {"ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9}
 
 
 class KnownProducts:
@@ -89,7 +91,12 @@ class KnownProducts:
 
 
 def _line_and_number(generation: str) -> tuple[str, int] | None:
-    """"xiaomi 15" -> ("xiaomi ", 15), "x8" -> ("x", 8), "xiaomi 12s" -> ("xiaomi ", 12); None without a number."""
+    """"xiaomi 15" -> ("xiaomi ", 15), "x8" -> ("x", 8), "xiaomi 12s" -> ("xiaomi ", 12); a generation numbered in
+    Roman after its model, "sony 1 iii" -> ("sony 1 ", 3) (the plain "sony 1" is another line's first); None
+    without a number."""
+    roman = _ROMAN_GENERATION.fullmatch(generation)
+    if roman:
+        return roman["line"], _ROMAN_VALUES[roman["roman"]]
     parsed = _GENERATION.fullmatch(generation)
     return (parsed["line"], int(parsed["number"])) if parsed else None
 
