@@ -410,6 +410,11 @@ def test_a_negated_confirmation_is_no_teaser_word(text: str) -> None:
          Event.REVIEW),
         ("The Kestrel K7 Ultra is a gorgeous phone that usually delivers", "It costs 999 euros.", Event.REVIEW),
         ("The Kestrel K7 Ultra is the first phone with a 1-inch zoom", "Kestrel launched it today.", Event.LAUNCH),
+        ("Test kestrel k7 ultra excellent appareil photo", "Un mois avec le K7 Ultra.", Event.REVIEW),
+        ("ケストレルK7 Ultraの実機画像が流出", "前モデルから値下げの噂も。", Event.RUMOR),
+        ("", "筆者も実機を購入したので、K7 Ultraのレポートをお送りしよう。", Event.REVIEW),
+        ("Official video reveals unveiling date for the new Kestrel phones", "Rumors had tipped May.",
+         Event.TEASER),
     ],
 )
 def test_tense_leak_and_review_forms_of_any_product(title: str, text: str, event: Event) -> None:
@@ -546,6 +551,8 @@ def test_a_spec_sheet_with_a_leak_word_or_without_units_is_no_launch() -> None:
     ("The Kestrel K7 Ultra is a gorgeous phone that usually delivers", True),
     ("Is the Kestrel Phone 2 coming soon?", False),  # a question, and a model's name
     ("Why the Kestrel K7 Ultra is the Phone 3 of this year", False),  # "Phone 3": a name, not a verdict
+    ("Test Kestrel K7 Ultra : un excellent appareil photo", True),  # titled a test
+    ("Test of the new Kestrel update", False),
 ])
 def test_a_verdict_in_the_headline_is_no_question_and_no_model_name(title: str, verdict: bool) -> None:
     from monitor.judgement.classify import evidence

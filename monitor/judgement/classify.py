@@ -147,6 +147,15 @@ _PRICE_CUT = re.compile(
 _VERDICT = re.compile(
     r"(?<!\w)(?:is|are)\s+(?:a|an|the)\s+(?!(?:first|latest|new|next|cheapest|only|last)\b)(?:\w+\s+){0,2}"
     r"(?:phone|smartphone|flagship|camera|beast|giant|powerhouse)s?(?![\w-]|\s*\d)", re.IGNORECASE)
+# A headline that opens with "Test" is a review in the languages that title reviews so ("Test Kestrel K7 Ultra : …",
+# "Test: …"; a headline rebuilt from an address has lost the colon). Not "Test of …", "Test run".
+_TEST_HEADLINE = re.compile(r"\s*test\b(?!\s+(?:of|for|the|on|in|run|drive)\b)", re.IGNORECASE)
+
+
+def _gives_verdict(title: str) -> bool:
+    """Whether the headline judges the product (``_VERDICT``, not in a question: "Is the …?") or is titled a test."""
+    verdict = _VERDICT.search(title)
+    return bool(verdict and title[:verdict.start()].strip()) or _TEST_HEADLINE.match(title) is not None
 
 
 # A spec sheet with no word of any event: the product is out, described, not leaked, teased or judged (measured on
@@ -222,7 +231,7 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     if _CONCEPT_DEVICE.search(head):
         signals["concept_device"] = 1.0
         cues.append((3.0, "a concept device", Event.OTHER))
-    if (verdict := _VERDICT.search(title)) and title[:verdict.start()].strip():  # not a question: "Is the …?"
+    if _gives_verdict(title):
         signals["title_verdict"] = 1.0
         cues.append((2.0 * TITLE_WEIGHT, "title: a verdict on the product", Event.REVIEW))
     if _PRICE_CUT.search(title):

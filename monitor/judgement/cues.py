@@ -355,7 +355,8 @@ CUES: tuple[Cue, ...] = tuple(
            # "holds a launch event" says no tense, as "launch event" does not: the date says which it is
            "举办发布会", "舉辦發布會")
     # Future tense and near-future words in every language: "is set to", "présentera", "lancerà", "presentará"
-    + _cue(_T, 3.0, "will go on sale", "confirmed for", "event date", "announcement date", "unveiling on",
+    + _cue(_T, 3.0, "will go on sale", "confirmed for", "event date", "announcement date", "unveiling date",
+           "unveiling on",
            "set to debut", "set to arrive", "to be unveiled", "teasing", "tease", "Präsentation am",
            "startet am", "sera disponible", "présentera", "présenteront", "lancera", "lanceront", "dévoilera",
            "dévoileront", "sera officialisé", "date officielle", "presenterà", "presenteranno", "lancerà",
@@ -451,7 +452,9 @@ CUES: tuple[Cue, ...] = tuple(
            "im test", "Testbericht", "Praxistest", "ausprobiert", "erster Eindruck", "test du", "prise en main",
            "notre avis", "essai", "recensione", "in prova", "abbiamo provato", "análisis", "primeras impresiones",
            "toma de contacto", "lo hemos probado", "评测", "評測", "测评", "測評", "上手", "开箱", "開箱",
-           "实测", "實測", "レビュー", "実機", "使ってみた", "ハンズオン", "開封", "評価機", "試用機")
+           "实测", "實測", "レビュー", "使ってみた", "ハンズオン", "開封", "評価機", "試用機",
+           # "実機" alone is the real device, leaked as often as tried ("実機画像が流出"): tried, it is a review
+           "実機レビュー", "実機を試", "実機に触", "実機で試", "実機を購入", "実機を入手", "実機を借り")
     + _cue(_V, 4.0, "should you buy", "worth buying", "put to the test", "after a week with", "after a month with",
            "daily driver", "unboxing", "Fazit", "getestet", "Kameratest", "Erfahrungsbericht", "testé",
            "en test", "provato", "testato", "probado", "a fondo", "试用", "試用", "深度体验", "深度體驗")
@@ -471,6 +474,7 @@ SEEN_IN_DEV = frozenset({
     "ahead of launch", "發表會上", "發表會", "confirms the rumours", "announces / confirms / signs a partnership",
     "emerges", "emerged", "官方渲染图", "官方渲染圖", "evaluation",
     "est sorti", "est sortie", "sont sortis", "vient de sortir",
-    "avant l'heure", "渠道消息", "評価機", "発表した", "erscheint heute", "bringt … auf den Markt", "vient d'annoncer",
+    "avant l'heure", "渠道消息", "評価機", "発表した", "実機レビュー", "実機を購入", "unveiling date",
+    "erscheint heute", "bringt … auf den Markt", "vient d'annoncer",
     "vient de présenter", "acuerdo de colaboración", "独家合作", "獨家合作", "合作关系", "合作關係",
 })
