@@ -47,8 +47,9 @@ _BARE = re.compile(
 # none, and looking for it costs a tenth of ``_BARE``, which tries its separators and article words everywhere.
 _BARE_HINT = re.compile(rf"\d[a-z]?\s*(?:{_VARIANT})", re.IGNORECASE)
 # A Roman numeral after the model numbers its generation: "Xperia 1 II", "Xperia 1 III" and "Xperia 1 V" are three
-# phones, a year apart (folded: the text is lower-case by then).
-_ROMAN = r"(?:viii|vii|vi|iv|ix|iii|ii|v)"
+# phones, a year apart (folded: the text is lower-case by then). Longest first, so "iii" is not read as "ii".
+ROMAN_GENERATIONS = {"ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9}
+_ROMAN = "(?:" + "|".join(sorted(ROMAN_GENERATIONS, key=len, reverse=True)) + ")"
 BASE = ""  # the variant of a model named without one ("Xiaomi 15")
 SERIES = "*"  # "the Xiaomi 15 series": every variant at once
 _SERIES = r"(?:series|serie|lineup|line-up|family|reihe|série|系列|シリーズ)"
@@ -231,6 +232,21 @@ def model_key(line: str, token: str) -> str:
     if len(words[-1]) == 1 and words[-1].isalpha():
         return words[-1] + token
     return f"{line} {token}"
+
+
+_NUMBERED_KEY = re.compile(r"(?P<line>.*?)(?P<number>\d{1,3})[a-z]?")
+_ROMAN_KEY = re.compile(rf"(?P<line>.*?\d{{1,3}}[a-z]? )(?P<roman>{_ROMAN})")
+
+
+def line_and_number(key: str) -> tuple[str, int] | None:
+    """A model key (``model_key``) as its line and generation number: "xiaomi 15" -> ("xiaomi ", 15), "x8" ->
+    ("x", 8), "xiaomi 12s" -> ("xiaomi ", 12); numbered in Roman after its model, "sony 1 iii" -> ("sony 1 ", 3)
+    (the plain "sony 1" is another line's first); None without a number."""
+    roman = _ROMAN_KEY.fullmatch(key)
+    if roman:
+        return roman["line"], ROMAN_GENERATIONS[roman["roman"]]
+    parsed = _NUMBERED_KEY.fullmatch(key)
+    return (parsed["line"], int(parsed["number"])) if parsed else None
 
 
 def stored_key(key: str) -> str:

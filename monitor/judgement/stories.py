@@ -21,7 +21,6 @@ about a kilobyte per article (mostly its MinHash, in ``dedup``'s arrays).
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from monitor.judgement import dedup
 from monitor.judgement.decider import FOLLOWED, FOLLOWERS, NEAR_DUPLICATE, Probe, StoryMemory, decide
 from monitor.judgement.features import StoryFeatures
+from monitor.judgement.products import line_and_number
 from monitor.model import Event
 
 if TYPE_CHECKING:
@@ -48,13 +48,7 @@ UNDATED_CANDIDATES = 50  # an undated article is compared with the most recent s
 WINDOW_CANDIDATES = 50
 
 
-
 # --- the products a topic's stored coverage was about ---------------------------------------------------------
-
-_GENERATION = re.compile(r"(?P<line>.*?)(?P<number>\d{1,3})[a-z]?")
-_ROMAN_GENERATION = re.compile(r"(?P<line>.*?\d{1,3}[a-z]? )(?P<roman>viii|vii|vi|iv|ix|iii|ii|v)")
-_ROMAN_VALUES = {"ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9}
-
 
 class KnownProducts:
     """The products remembered coverage of a topic was about, and their successors.
@@ -75,7 +69,7 @@ class KnownProducts:
         if (topic, generation) in self._exact:
             return  # the common case: more coverage of a known product (a start-up reads every stored article)
         self._exact.add((topic, generation))
-        parsed = _line_and_number(generation)
+        parsed = line_and_number(generation)
         if parsed:
             key, number = (topic, parsed[0]), parsed[1]
             self._first[key] = min(number, self._first.get(key, number))
@@ -83,22 +77,11 @@ class KnownProducts:
     def knows(self, topic: str, generation: str) -> bool:
         if (topic, generation) in self._exact:
             return True
-        parsed = _line_and_number(generation)
+        parsed = line_and_number(generation)
         if parsed is None:
             return False
         first = self._first.get((topic, parsed[0]))
         return first is not None and parsed[1] > first
-
-
-def _line_and_number(generation: str) -> tuple[str, int] | None:
-    """"xiaomi 15" -> ("xiaomi ", 15), "x8" -> ("x", 8), "xiaomi 12s" -> ("xiaomi ", 12); a generation numbered in
-    Roman after its model, "sony 1 iii" -> ("sony 1 ", 3) (the plain "sony 1" is another line's first); None
-    without a number."""
-    roman = _ROMAN_GENERATION.fullmatch(generation)
-    if roman:
-        return roman["line"], _ROMAN_VALUES[roman["roman"]]
-    parsed = _GENERATION.fullmatch(generation)
-    return (parsed["line"], int(parsed["number"])) if parsed else None
 
 
 # --- the index ---------------------------------------------------------------------------------------------
