@@ -30,7 +30,6 @@ DEV = SHARED / "judgement-dev" / "articles.jsonl"
          Event.PARTNERSHIP),
         ("Xiaomi 15 Ultra renders leak ahead of launch", "A tipster shared the images.", Event.RUMOR),
         ("Xiaomi 14 Ultra review: the best camera phone", "We tested it for two weeks.", Event.REVIEW),
-        ("Xiaomi opens a new store in Paris", "The shop sells scooters and TVs.", Event.OTHER),
         # German, French, Chinese
         ("Xiaomi 14 Ultra offiziell vorgestellt", "Das Smartphone ist ab sofort erhältlich.", Event.LAUNCH),
         ("Xiaomi 15 Ultra im Test", "Die Leica-Kamera überzeugt.", Event.REVIEW),
@@ -60,7 +59,7 @@ def test_a_named_day_ahead_of_publication_marks_a_teaser() -> None:
     assert decision.event is Event.TEASER
     assert 'date:"2022-07-04" ahead' in decision.cues
     # Once the day has passed it is no longer a teaser cue.
-    assert classify_event("Xiaomi's Leica phones", text, datetime(2022, 7, 10)).event is Event.OTHER
+    assert classify_event("Xiaomi's Leica phones", text, datetime(2022, 7, 10)).event is not Event.TEASER
 
 
 def test_cues_explain_the_decision_title_first() -> None:
@@ -534,17 +533,38 @@ def test_a_partnership_announced_with_a_typographic_apostrophe_is_partnership_ne
 def test_a_spec_sheet_with_no_word_of_any_event_is_a_launch(title: str, text: str) -> None:
     decision = classify_event(title, text, None)
     assert decision.event is Event.LAUNCH
-    assert decision.cues == ("a spec sheet, and no word of any event",)
+    assert "a spec sheet, and no word of any event" in decision.cues
 
 
 def test_a_spec_sheet_with_a_leak_word_or_without_units_is_no_launch() -> None:
     leaked = classify_event("Kestrel K7 Ultra specs leak", "A 1-inch sensor, a 120 Hz screen and a 5000 mAh battery.",
                             None)
     assert leaked.event is Event.RUMOR
-    plain = classify_event("Kestrel K7 Ultra: the ultimate camera phone", "It is black and white.", None)
-    assert plain.event is Event.OTHER
+    weak = classify_event("Kestrel K7 Ultra: the ultimate camera phone", "It is black and white, designed in "
+                          "collaboration with Lumio.", None)
+    assert weak.event is Event.OTHER  # a weak partnership word, and no units
     channel = classify_event("", "据渠道消息透露,Kestrel K7 Ultra将采用1英寸传感器,电池为5000mAh。", None)
     assert channel.event is Event.RUMOR
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("Kestrel K7 Ultra: the ultimate camera phone", "It is black and white."),
+    ("Das japanische Kestrel K7 ist ein Heilmittel für schlechtes Smartphone-Design", "Kestrel zeigt, wie es geht."),
+    ("Para verte mejor: el primer smartphone con tres cámaras traseras", "El Kestrel K7 tiene tres cámaras Lumio."),
+])
+def test_an_article_with_no_word_of_any_event_is_a_launch(title: str, text: str) -> None:
+    decision = classify_event(title, text, None)
+    assert decision.event is Event.LAUNCH
+    assert decision.cues == ("no word of any event: the product as it is",)
+
+
+def test_with_no_word_of_any_event_a_date_or_a_price_cut_still_speaks() -> None:
+    ahead = classify_event("Kestrel K7 Ultra: May 12", "The Kestrel K7 Ultra, on May 12.", datetime(2025, 5, 2))
+    assert ahead.event is Event.TEASER
+    deal = classify_event("Kestrel K7 Ultra drops to its lowest price ever", "It is black and white.", None)
+    assert deal.event is Event.OTHER
+    concept = classify_event("Kestrel shows a concept phone with a Lumio lens", "It is black and white.", None)
+    assert concept.event is Event.OTHER
 
 
 @pytest.mark.parametrize(("title", "verdict"), [

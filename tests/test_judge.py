@@ -35,3 +35,16 @@ def test_the_first_matching_topic_wins_and_an_irrelevant_document_keeps_the_firs
     neither = judge.judge(_doc("Hasselblad shows a new medium-format camera", "Hasselblad's X2D II is out."))
     assert (neither.relevant, neither.topic) == (False, None)
     assert neither.terms == ("hasselblad",)
+
+
+def test_an_article_naming_no_event_is_a_launch_only_when_it_names_a_product() -> None:
+    """No word of any event reads as the product as it is (``classify``); without a product it is other news."""
+    judge = Judge(TOPICS)
+    product = judge.judge(_doc("Das Oppo Find X8 ist ein Heilmittel für schlechtes Design",
+                               "Oppo und Hasselblad zeigen, wie es geht: das Find X8 ist schlicht und schön."))
+    assert (product.topic, product.event.value) == ("camera-maker", "launch")
+    assert product.cues == ("no word of any event: the product as it is",)
+    store = judge.judge(_doc("Oppo and Hasselblad open a store in Paris",
+                             "The shop on the Rue de Rivoli shows Oppo phones next to Hasselblad cameras."))
+    assert (store.topic, store.event.value, store.features.event.value) == ("camera-maker", "other", "other")
+    assert store.cues == ()

@@ -286,7 +286,7 @@ def test_a_dated_article_of_no_event_follows_a_launch_on_headline_words() -> Non
     """What reads as neither leak nor news, published with the launch and sharing its headline words, is its
     coverage; without a date it needs the launch's day."""
     title = "Xiaomi 14 Ultra camera: what Leica brings"
-    text = "A look at the Xiaomi 14 Ultra and the Leica lenses on its camera module."
+    text = "A look at the Xiaomi 14 Ultra and the Leica lenses of its camera module, made in collaboration."
     for published, joins in ((datetime(2024, 2, 22, 18), True), (None, False)):
         stream = Stream()
         launch = stream.ingest(*LAUNCH_14U, published=datetime(2024, 2, 22))

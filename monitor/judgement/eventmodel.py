@@ -78,7 +78,7 @@ class EventModel:
 
     def scores(self, found: Evidence) -> dict[Event, float]:
         """Each event's score: the sum of weight × feature over ``event_features(found)[event]``."""
-        no_cue = 0.0 if any(found.title.values()) or any(found.lead.values()) else 1.0
+        no_cue = 1.0 if found.unspoken else 0.0
         present = [(name, value) for name, value in found.signals.items() if value]
         out = {}
         for ev, (w_title, w_lead, bias, w_no_cue, w_signal) in self._compiled.items():
@@ -104,7 +104,7 @@ def event_features(found: Evidence) -> dict[Event, dict[str, float]]:
     in the headline and the lead (so how much a headline cue counts is learned from every event's articles).
     Per event: a bias, a correction to those two (``launch:title``), and every date or context signal
     (``teaser:date_ahead``, ``rumor:leak_date``, ``other:no_cue``)."""
-    no_cue = 0.0 if any(found.title.values()) or any(found.lead.values()) else 1.0
+    no_cue = 1.0 if found.unspoken else 0.0
     out: dict[Event, dict[str, float]] = {}
     for ev in EVENTS:
         t, lead = found.title.get(ev, 0.0), found.lead.get(ev, 0.0)
@@ -184,7 +184,7 @@ def rules_prior() -> dict[str, float]:
     """The hand-set rules as weights (``classify.Evidence.rule_scores``, "other" scoring ``MIN_SCORE``): the
     learned weights start here and the L2 penalty pulls them back here, so a part the labels say little about
     (a rare event, an unused signal) keeps what a person set."""
-    from monitor.judgement.classify import BARE_SPECS, MIN_SCORE, TITLE_WEIGHT
+    from monitor.judgement.classify import BARE_SPECS, MIN_SCORE, NO_EVENT_WORD, TITLE_WEIGHT
 
     return {"title": TITLE_WEIGHT, "lead": 1.0, "teaser:title_date": 2.0 * TITLE_WEIGHT, "teaser:date_ahead": 3.0,
             "teaser:official_date": 3.0, "rumor:leak_date": 3.0, "launch:date_recent": 2.0,
@@ -192,7 +192,7 @@ def rules_prior() -> dict[str, float]:
             "other:title_partnership_end": 2.0 * TITLE_WEIGHT,
             "launch:price_cut": -3.0, "launch:concept_device": -2.0 * TITLE_WEIGHT,
             "review:title_verdict": 2.0 * TITLE_WEIGHT, "launch:bare_specs": BARE_SPECS,
-            "other:bias": MIN_SCORE}
+            "launch:no_cue": NO_EVENT_WORD, "other:bias": MIN_SCORE}
 
 
 def fit_evidence(found: Sequence[Evidence], events: Sequence[Event], l2: float = L2) -> EventModel:

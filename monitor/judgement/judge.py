@@ -10,7 +10,7 @@ products) judges it relevant at store time.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -136,6 +136,11 @@ class Judge:
         decision = classify_event(title, text, doc.published, self._event_model)
         features = story_features(title, text, decision.event, doc.published, self._products[topic],
                                   ends_partnership=decision.ends_partnership)
+        if decision.unspoken and decision.event is Event.LAUNCH and not features.models:
+            # No word of any event reads as the product as it is, but this names no product: other news ("… opens
+            # a store"), not a launch.
+            decision = replace(decision, event=Event.OTHER, cues=())
+            features = replace(features, event=Event.OTHER)
         return Judgement(True, topic, terms, decision.event, decision.cues, features, signature, None, reason)
 
     def _topic(self, title: str, text: str) -> _Found:
