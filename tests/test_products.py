@@ -41,6 +41,17 @@ def test_a_roman_numeral_after_the_model_numbers_its_generation() -> None:
     assert named("Nimbus 1 vs Kestrel 9").generation == "nimbus 1"
 
 
+def test_between_products_named_equally_the_one_named_first_is_the_subject() -> None:
+    """A lead that names its phone once and then the two it succeeds is about its phone; a headline naming two
+    compares them and is about neither. ``primary`` (what relevance reads) agrees with ``named``."""
+    lead = ("Now Nimbus has done it with its Nimbus R6 flagship. Its predecessors, the Nimbus R2 and the Nimbus R3, "
+            "had smaller sensors.")
+    assert named("The first 1-inch camera phone from a major maker is official", lead).generation == "r6"
+    assert NIMBUS.primary("The first 1-inch camera phone from a major maker is official", lead) == "r6"
+    assert named("Nimbus R6 vs Nimbus R3", lead).generation is None
+    assert NIMBUS.primary("Nimbus R6 vs Nimbus R3", lead) is None
+
+
 def test_units_and_network_names_are_no_models() -> None:
     assert named("Nimbus adds 5G, 100W charging and a 1-inch sensor").generation is None
 

@@ -88,11 +88,14 @@ class Products:
         generations: Counter[str] = Counter()
         variants: dict[str, Counter[str]] = {}
         keys: set[str] = set()
-        for found, kind, weight in self._weighted(title, lead, title_weight, fallback=True):
+        headline: set[str] = set()
+        for found, kind, weight, in_title in self._weighted(title, lead, title_weight, fallback=True):
             generations[found] += weight
             variants.setdefault(found, Counter())[kind] += weight
             keys.add(f"{found} {kind}".rstrip(" " + SERIES))
-        generation = _leader(generations)
+            if in_title:
+                headline.add(found)
+        generation = _subject(generations, headline)
         variant = _leader(variants[generation]) if generation else None
         return Named(tuple(sorted(keys)), generation, None if variant == SERIES else variant)
 
@@ -100,21 +103,25 @@ class Products:
         """The generation ``named`` would lead with, among these lines' products only (no fallback to any
         capitalised name, unless built with ``unlisted``); None when ``title`` and ``lead`` name none."""
         generations: Counter[str] = Counter()
-        for found, _, weight in self._weighted(title, lead, title_weight, fallback=self._any_unlisted):
+        headline: set[str] = set()
+        for found, _, weight, in_title in self._weighted(title, lead, title_weight, fallback=self._any_unlisted):
             generations[found] += weight
-        return _leader(generations)
+            if in_title:
+                headline.add(found)
+        return _subject(generations, headline)
 
     def _weighted(self, title: str, lead: str, title_weight: int, *,
-                  fallback: bool) -> Iterator[tuple[str, str, int]]:
-        """(generation, variant, weight) of every product ``title`` and ``lead`` name; with ``fallback``, a part
+                  fallback: bool) -> Iterator[tuple[str, str, int, bool]]:
+        """(generation, variant, weight, whether in the title) of every product ``title`` and ``lead`` name, in
+        the order named; with ``fallback``, a part
         that names none of these lines' products is read for any capitalised name with a model token (without it,
         for one right after a line's name, when this vocabulary was built with ``unlisted="led"``)."""
-        for part, weight in ((title, title_weight), (lead, 1)):
+        for part, weight, in_title in ((title, title_weight, True), (lead, 1, False)):
             models = self._models(_fold(part))
             if not models and (fallback or self._leaders):
                 models = _generic_models(part, () if fallback else self._leaders)
             for found, kind in models:
-                yield found, kind, weight
+                yield found, kind, weight, in_title
 
     def _models(self, part: str) -> list[tuple[str, str]]:
         if self._pattern is None:
@@ -294,6 +301,17 @@ def _fold(text: str) -> str:
 
 def _variant(text: str | None) -> str:
     return " ".join(text.split()).replace("pro plus", "pro+") if text else BASE
+
+
+def _subject(counts: Counter[str], headline: set[str]) -> str | None:
+    """The generation named most (``counts``, in the order first named); between equals the one named first, the
+    article's subject ("its Aquos R6", then the R2 and R3 it succeeds), unless ``headline`` (the generations the
+    headline names) holds two of them: "Nimbus 1 vs Nimbus 2" compares two and is about neither."""
+    ranked = counts.most_common()
+    if not ranked:
+        return None
+    tied = [value for value, count in ranked if count == ranked[0][1]]
+    return None if len(headline.intersection(tied)) >= 2 else tied[0]
 
 
 def _leader(counts: Counter[str]) -> str | None:
