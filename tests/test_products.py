@@ -52,6 +52,16 @@ def test_between_products_named_equally_the_one_named_first_is_the_subject() -> 
     assert NIMBUS.primary("Nimbus R6 vs Nimbus R3", lead) is None
 
 
+def test_a_point_release_after_a_line_is_a_model_of_its_own() -> None:
+    """"Nimbus 8.3" is a phone a year after the "Nimbus 8"; a size, a share or a version after the line is none."""
+    assert named("Nimbus 8.3 5G is official").generation == "nimbus 8.3"
+    assert named("Nimbus 6.1 Plus review").variant == "plus"
+    assert named("Nimbus 8 launched").generation == "nimbus 8"
+    for no_model in ("Nimbus 6.7-inch screen", "Nimbus 6.7 inch screen", "Nimbus 5.5% market share",
+                     "Nimbus 8.3.1 update"):
+        assert named(no_model).generation is None, no_model
+
+
 def test_units_and_network_names_are_no_models() -> None:
     assert named("Nimbus adds 5G, 100W charging and a 1-inch sensor").generation is None
 

@@ -35,6 +35,9 @@ _VARIANT = "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in VARIANTS)
 # One to three digits, one optional letter before and after; not a unit or network name, not a decimal, not part of
 # a longer word ("50MP"), not "1-inch".
 _TOKEN = r"(?:[a-z](?=\d))?\d{1,3}(?:(?![gwkmhx]\b)[a-z])?(?![\w.,]\d|[a-z0-9_]|[-\u2010\u2011]?(?:inch|zoll|mm)\b)"
+# A point release after a configured line is a model of its own ("Nokia 8.3", "Nokia 7.2": a year apart from the
+# "Nokia 8" and "Nokia 7"): one or two digits, a point and one digit, not a size, a share or a clock speed.
+_DECIMAL = r"\d{1,2}\.\d(?![\w.,%]|[\s\u2010\u2011-]?(?:%|inch|zoll|mm|ghz|gb|\"))"
 # Chinese and Japanese write no space around a model: "旗舰17 Ultra即将登场" names a "17 Ultra".
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
 _END = rf"(?![^\W{_CJK}])"  # the end of a variant: not inside a longer word, but CJK may follow at once
@@ -276,7 +279,7 @@ def _line_expression(names: dict[str, str]) -> str:
     # "与小米13扁平" names "小米13".
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
     return (
-        rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_TOKEN})"
+        rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_DECIMAL}|{_TOKEN})"
         rf"(?:[\s-]+(?P<roman>{_ROMAN}){_END})?"
         rf"(?:[\s-]*(?P<variant>{_VARIANT}){_END}|[\s-]*(?P<series>{_SERIES}))?"
     )
