@@ -39,6 +39,10 @@ def test_a_roman_numeral_after_the_model_numbers_its_generation() -> None:
     assert (found.generation, found.variant) == ("nimbus 1 v", "pro")
     assert named("Nimbus 1 vs Nimbus 2: which to buy").generation is None  # two products, neither leads
     assert named("Nimbus 1 vs Kestrel 9").generation == "nimbus 1"
+    # Written against the number, as Chinese and Japanese coverage often does; a single "v" there may be a model.
+    assert named("星云Nimbus1IV现已获得认证").generation == "nimbus 1 iv"
+    assert named("Nimbus 1II in Hong Kong").generation == "nimbus 1 ii"
+    assert named("Nimbus 1 in review").generation == "nimbus 1"
 
 
 def test_between_products_named_equally_the_one_named_first_is_the_subject() -> None:

@@ -53,6 +53,10 @@ _BARE_HINT = re.compile(rf"\d[a-z]?\s*(?:{_VARIANT})", re.IGNORECASE)
 # phones, a year apart (folded: the text is lower-case by then). Longest first, so "iii" is not read as "ii".
 ROMAN_GENERATIONS = {"ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9}
 _ROMAN = "(?:" + "|".join(sorted(ROMAN_GENERATIONS, key=len, reverse=True)) + ")"
+# Written against the number, as Chinese and Japanese coverage often does ("Xperia1IV", "Xperia 1II"): only a
+# numeral of two letters or more, which no model token ends with ("1v" may be a model of its own).
+_TIGHT_ROMAN = r"\d{1,3}(?=(?:" + "|".join(sorted((r for r in ROMAN_GENERATIONS if len(r) > 1), key=len,
+                                                  reverse=True)) + r")(?![a-z]))"
 BASE = ""  # the variant of a model named without one ("Xiaomi 15")
 SERIES = "*"  # "the Xiaomi 15 series": every variant at once
 _SERIES = r"(?:series|serie|lineup|line-up|family|reihe|série|系列|シリーズ)"
@@ -279,8 +283,8 @@ def _line_expression(names: dict[str, str]) -> str:
     # "与小米13扁平" names "小米13".
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
     return (
-        rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_DECIMAL}|{_TOKEN})"
-        rf"(?:[\s-]+(?P<roman>{_ROMAN}){_END})?"
+        rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_DECIMAL}|{_TIGHT_ROMAN}|{_TOKEN})"
+        rf"(?:[\s-]*(?P<roman>{_ROMAN}){_END})?"
         rf"(?:[\s-]*(?P<variant>{_VARIANT}){_END}|[\s-]*(?P<series>{_SERIES}))?"
     )
 
