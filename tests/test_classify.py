@@ -588,3 +588,12 @@ def test_a_japanese_partnership_recalled_is_no_partnership_news_and_one_announce
     assert announced.event is Event.PARTNERSHIP
     background = classify_event("", "ケストレルはアーデンとの協業を2021年に開始した。", None)
     assert background.event is not Event.PARTNERSHIP
+
+
+@pytest.mark.parametrize(("title", "event"), [
+    ("Kestrel K7 wird Mitte August vorgestellt", Event.TEASER),  # the auxiliary first, the participle last: future
+    ("Das Kestrel K7 wird bald in Berlin präsentiert", Event.TEASER),
+    ("Kestrel hat das K7 vorgestellt, das ab März erhältlich sein wird", Event.LAUNCH),  # "wird" after: no future
+])
+def test_a_german_participle_after_wird_is_the_future(title: str, event: Event) -> None:
+    assert classify_event(title, "", None).event is event

@@ -205,11 +205,13 @@ class Near:
     long-standing partnership", "partnership ... extended". Searched like a pattern (``search``), but by looking
     at the words around each noun, which is many times cheaper than a regular expression with gaps."""
 
-    def __init__(self, verbs: Sequence[str], nouns: Sequence[str], gap: int, not_after: Sequence[str] = ()) -> None:
+    def __init__(self, verbs: Sequence[str], nouns: Sequence[str], gap: int, not_after: Sequence[str] = (),
+                 verb_first: bool = False) -> None:
         self.verbs = frozenset(folded(v) for v in verbs)
         self.nouns = frozenset(folded(n) for n in nouns)
         self.gap = gap
         self.not_after = frozenset(folded(w) for w in not_after)  # a noun right after one of these does not count
+        self.verb_first = verb_first  # only "verb … noun", not "noun … verb"
 
     def search(self, text: str) -> str | None:
         """The words from verb to noun (or noun to verb) of the first pair found, else None."""
@@ -223,16 +225,16 @@ class Near:
         for i, word in enumerate(words):
             if word not in self.nouns or (i and words[i - 1] in self.not_after):
                 continue
-            for j in range(max(0, i - self.gap - 1), min(len(words), i + self.gap + 2)):
+            for j in range(max(0, i - self.gap - 1), i if self.verb_first else min(len(words), i + self.gap + 2)):
                 if j != i and words[j] in self.verbs:
                     return " ".join(words[min(i, j):max(i, j) + 1])
         return None
 
 
 def _gap_cue(event: Event, weight: float, label: str, verbs: Sequence[str], nouns: Sequence[str],
-             gap: int = 3, not_after: Sequence[str] = ()) -> list[Cue]:
+             gap: int = 3, not_after: Sequence[str] = (), verb_first: bool = False) -> list[Cue]:
     """A cue for a verb near a noun (``Near``); ``label`` explains it; the nouns are the prefilter keys."""
-    near = Near(verbs, nouns, gap, not_after)
+    near = Near(verbs, nouns, gap, not_after, verb_first)
     return [Cue(event, near, weight, label, tuple(sorted(near.nouns)))]
 
 
@@ -343,6 +345,11 @@ CUES: tuple[Cue, ...] = tuple(
            "即將亮相", "下周发布", "下周正式", "官方海报", "官方海報", "倒计时", "倒數", "邀请函", "邀請函",
            "敬请期待", "敬請期待", "预约", "預約", "预售", "預售",
            "予告", "ティザー", "招待状", "カウントダウン", "予約開始", "予約受付")
+    # German puts the participle last: "wird Mitte August vorgestellt", "wird bald präsentiert" (the future; not
+    # "vorgestellt, das … sein wird", so the auxiliary must come first)
+    + _gap_cue(_T, 3.0, "wird … vorgestellt", ("wird", "werden"),
+               ("vorgestellt", "präsentiert", "enthüllt", "gezeigt", "veröffentlicht", "eingeführt"), gap=5,
+               verb_first=True)
     + _cue(_T, 1.5, "will launch", "will be launched", "to launch", "upcoming", "is coming", "are coming",
            "coming soon", "ahead of launch", "ahead of its launch", "ahead of the launch", "officially confirmed",
            "confirms", "confirmed", "announced that it will", "launch event",
@@ -475,6 +482,6 @@ SEEN_IN_DEV = frozenset({
     "emerges", "emerged", "官方渲染图", "官方渲染圖", "evaluation",
     "est sorti", "est sortie", "sont sortis", "vient de sortir",
     "avant l'heure", "渠道消息", "評価機", "発表した", "実機レビュー", "実機を購入", "unveiling date",
-    "erscheint heute", "bringt … auf den Markt", "vient d'annoncer",
+    "erscheint heute", "bringt … auf den Markt", "wird … vorgestellt", "vient d'annoncer",
     "vient de présenter", "acuerdo de colaboración", "独家合作", "獨家合作", "合作关系", "合作關係",
 })
