@@ -597,3 +597,20 @@ def test_a_japanese_partnership_recalled_is_no_partnership_news_and_one_announce
 ])
 def test_a_german_participle_after_wird_is_the_future(title: str, event: Event) -> None:
     assert classify_event(title, "", None).event is event
+
+
+@pytest.mark.parametrize("title", [
+    "Kestrel K7 Ultra gets its Nimbus OS 2 update",
+    "Kestrel K7 Ultra sales top one million units",
+    "Kestrel K7 Ultra vs Nimbus 15: camera comparison",
+    "How to use the Lumio modes on the Kestrel K7 Ultra",
+    "Kestrel K7 Ultra: 5 tips for better photos",
+    "Kestrel K7 Ultra erhält Update auf Nimbus OS 2",
+    "Kestrel K7 Ultra推送系统更新",
+])
+def test_coverage_of_a_product_already_out_is_no_launch_read_from_silence(title: str) -> None:
+    """No event word, but a headline about an update, sales, a comparison or tips: months after a launch a monitor
+    meets many such articles, and read as launches each would start a story and alert."""
+    decision = classify_event(title, "The Kestrel K7 Ultra has a Lumio camera.", datetime(2027, 9, 1))
+    assert decision.event is Event.OTHER
+    assert decision.cues and decision.cues[0].endswith("coverage of a product already out")

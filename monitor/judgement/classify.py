@@ -180,6 +180,19 @@ BARE_SPECS = 2.0  # more than MIN_SCORE: a launch, where nothing else is said
 # "other"). Date and context signals still speak: a day ahead is a teaser, a price cut or a concept device no
 # launch; and the judge reads it as other news when it names no product (``Judge._relevant``).
 NO_EVENT_WORD = 2.0
+# Coverage of a product already out names no event either, but its headline says what it is about: an update, sales,
+# a comparison, tips, a fault, an accessory ("… gets HyperOS 2 update", "… sales top a million", "… vs iPhone 15",
+# "5 tips for …"). Such a headline is no launch read from silence: a monitor running for months meets many of them,
+# and each would start a launch story and alert. (Not seen in the labelled sets, which were gathered around events:
+# none of their launches that speak of no event has one of these words in its headline.)
+_AFTER_LAUNCH = re.compile(
+    r"(?<!\w)(?:updates?|updated|patch|firmware|sales|sold|units|milestone|vs\.?|versus|compared|comparison|tips|"
+    r"tricks|how to|guide|bugs?|fix(?:es|ed)?|issues?|problems?|accessor(?:y|ies)|case|kit|grip|wallpapers?|"
+    r"long-term|Aktualisierung|Verkaufszahlen|verkauft|Vergleich|Tipps|Anleitung|Fehler|Zubehör|Hülle|"
+    r"mise à jour|ventes|vendus?|comparatif|astuces|problème|accessoires?|coque|aggiornamento|vendite|venduti|"
+    r"confronto|trucchi|consigli|guida|problema|cover|actualización|ventas|vendidos|comparativa|trucos|consejos|"
+    r"guía|funda)(?!\w)|更新|推送|升级|升級|销量|銷量|对比|對比|技巧|教程|配件|手机壳|手機殼|アップデート|販売台数|比較|"
+    r"使い方|不具合|アクセサリー|ケース", re.IGNORECASE)
 
 
 def _spec_kinds(text: str) -> int:
@@ -255,6 +268,9 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
         signals["bare_specs"] = 1.0
         cues.append((BARE_SPECS, "a spec sheet, and no word of any event", _L))
     unspoken = not any(per_part[0].values()) and not any(per_part[1].values()) and lead == plain_lead
+    if unspoken and (after := _AFTER_LAUNCH.search(title)):
+        unspoken = False
+        cues.append((NO_EVENT_WORD, f'title:"{after.group(0)}": coverage of a product already out', Event.OTHER))
     if unspoken:
         cues.append((NO_EVENT_WORD, "no word of any event: the product as it is", _L))
     signals["undated"] = 1.0 if published is None else 0.0
