@@ -130,15 +130,17 @@ class Judge:
     def _relevant(self, doc: RawDocument, topic: str, terms: tuple[str, ...], signature: bytes,
                   reason: str) -> Judgement:
         from monitor.judgement.classify import classify_event
-        from monitor.judgement.features import story_features
+        from monitor.judgement.features import LEAD_CHARS, story_features
 
         title, text = doc.title or "", doc.text or ""
         decision = classify_event(title, text, doc.published, self._event_model)
         features = story_features(title, text, decision.event, doc.published, self._products[topic],
                                   ends_partnership=decision.ends_partnership)
-        if decision.unspoken and decision.event is Event.LAUNCH and not features.models:
-            # No word of any event reads as the product as it is, but this names no product: other news ("… opens
-            # a store"), not a launch.
+        if (decision.unspoken and decision.event is Event.LAUNCH
+                and self._products[topic].primary(title, text[:LEAD_CHARS]) is None):
+            # No word of any event reads as the product as it is, but this names none of the topic's products:
+            # other news ("… opens a store"), not a launch. (Any capitalised model, as ``features.models`` reads
+            # them, gave the 220 one alert more, held out and dense.)
             decision = replace(decision, event=Event.OTHER, cues=())
             features = replace(features, event=Event.OTHER)
         return Judgement(True, topic, terms, decision.event, decision.cues, features, signature, None, reason)
