@@ -92,7 +92,9 @@ class Evidence:
     lead: dict[Event, float]
     signals: dict[str, float]
     cues: tuple[tuple[float, str, Event], ...]
-    unspoken: bool = False  # no word of any event in the headline or lead, nor a launch recalled: NO_EVENT_WORD
+    # No word of any event in the headline or lead, no launch recalled and no headline about a product already out
+    # (an update, sales, a comparison): NO_EVENT_WORD for a launch.
+    unspoken: bool = False
 
     def rule_scores(self) -> dict[Event, float]:
         """The hand-set combination: title cues count TITLE_WEIGHT times; a dated headline, a day ahead of
