@@ -614,3 +614,13 @@ def test_coverage_of_a_product_already_out_is_no_launch_read_from_silence(title:
     decision = classify_event(title, "The Kestrel K7 Ultra has a Lumio camera.", datetime(2027, 9, 1))
     assert decision.event is Event.OTHER
     assert decision.cues and decision.cues[0].endswith("coverage of a product already out")
+
+
+@pytest.mark.parametrize("text", [
+    "Su lanzamiento en China está previsto para la próxima semana.",
+    "Dont la présentation est attendue dans les prochaines semaines, du moins pour la Chine.",
+    "Das Unternehmen bestätigte, dass das K7 und das K7 Pro im Oktober in China erscheinen werden.",
+    "Kestrel says the phone will reach stores in the coming weeks.",
+])
+def test_a_launch_planned_for_the_coming_weeks_is_a_teaser(text: str) -> None:
+    assert classify_event("Kestrel K7 Ultra", text, None).event is Event.TEASER

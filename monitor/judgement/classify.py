@@ -54,6 +54,7 @@ from monitor.judgement.cues import (
     plain_apostrophes,
 )
 from monitor.judgement.eventmodel import EventModel, default_model
+from monitor.judgement.language import cues_can_read
 from monitor.model import Event
 
 TITLE_WEIGHT = 3.0
@@ -92,8 +93,8 @@ class Evidence:
     lead: dict[Event, float]
     signals: dict[str, float]
     cues: tuple[tuple[float, str, Event], ...]
-    # No word of any event in the headline or lead, no launch recalled and no headline about a product already out
-    # (an update, sales, a comparison): NO_EVENT_WORD for a launch.
+    # No word of any event in the headline or lead, no launch recalled, no headline about a product already out
+    # (an update, sales, a comparison), in a language the cues read (``language``): NO_EVENT_WORD for a launch.
     unspoken: bool = False
 
     def rule_scores(self) -> dict[Event, float]:
@@ -269,12 +270,13 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     if strongest_cues < MIN_SCORE and not ended and _spec_kinds(head) >= 2:
         signals["bare_specs"] = 1.0
         cues.append((BARE_SPECS, "a spec sheet, and no word of any event", _L))
-    unspoken = not any(per_part[0].values()) and not any(per_part[1].values()) and lead == plain_lead
-    if unspoken and (after := _AFTER_LAUNCH.search(title)):
-        unspoken = False
-        cues.append((NO_EVENT_WORD, f'title:"{after.group(0)}": coverage of a product already out', Event.OTHER))
-    if unspoken:
-        cues.append((NO_EVENT_WORD, "no word of any event: the product as it is", _L))
+    unspoken = False
+    if not any(per_part[0].values()) and not any(per_part[1].values()) and lead == plain_lead:
+        if after := _AFTER_LAUNCH.search(title):
+            cues.append((NO_EVENT_WORD, f'title:"{after.group(0)}": coverage of a product already out', Event.OTHER))
+        elif cues_can_read(head):  # in a language the cues do not know, silence says nothing
+            unspoken = True
+            cues.append((NO_EVENT_WORD, "no word of any event: the product as it is", _L))
     signals["undated"] = 1.0 if published is None else 0.0
     signals["no_title"] = 0.0 if title.strip() else 1.0
     return Evidence(per_part[0], per_part[1], signals, tuple(cues), unspoken)

@@ -375,7 +375,13 @@ CUES: tuple[Cue, ...] = tuple(
            "later today", "gears up", "gear up", "prepares to", "preparing to", "to be launched",
            "to be announced", "to debut", "arriving", "demnächst", "bientôt", "demain", "domani",
            "a breve", "pronto",
-           "将在", "將在", "明天", "明日")
+           "将在", "將在", "明天", "明日",
+           # the coming weeks and a launch planned, in each language ("dont la présentation est attendue dans les
+           # prochaines semaines", "su lanzamiento está previsto para la próxima semana", "bestätigte … im Oktober")
+           "in the coming weeks", "in the coming days", "in den kommenden Wochen", "kommende Woche",
+           "nächsten Woche", "bestätigte", "erscheinen werden", "dans les prochaines semaines",
+           "la semaine prochaine", "est attendue", "prossime settimane", "la prossima settimana", "previsto per",
+           "próximas semanas", "la próxima semana", "está previsto", "previsto para")
     # --- partnership: companies agreeing to work together, or taking an agreement a step further -------------
     + _cue(_P, 3.0, "strategic cooperation", "strategic partnership", "long-term strategic", "team up",
            "teams up", "teamed up", "join forces", "joins forces", "joined forces", "partnership announced",
@@ -483,5 +489,7 @@ SEEN_IN_DEV = frozenset({
     "est sorti", "est sortie", "sont sortis", "vient de sortir",
     "avant l'heure", "渠道消息", "評価機", "発表した", "実機レビュー", "実機を購入", "unveiling date",
     "erscheint heute", "bringt … auf den Markt", "wird … vorgestellt", "vient d'annoncer",
-    "vient de présenter", "acuerdo de colaboración", "独家合作", "獨家合作", "合作关系", "合作關係",
+    "vient de présenter", "in the coming weeks", "bestätigte", "erscheinen werden", "dans les prochaines semaines",
+    "est attendue", "la próxima semana", "está previsto", "previsto para", "acuerdo de colaboración", "独家合作",
+    "獨家合作", "合作关系", "合作關係",
 })
