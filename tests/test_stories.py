@@ -633,3 +633,20 @@ def test_an_article_that_says_no_more_than_the_phone_joins_the_story_with_more_c
     undated = stream.ingest("Xiaomi 18 Ultra: what we know so far",
                             "The Xiaomi 18 Ultra is confirmed by Xiaomi, with Leica optics again.")
     assert undated == big[0]
+
+
+def test_other_news_of_one_product_joins_only_on_a_day_or_a_headline_word() -> None:
+    """Two articles of no event about the same phone are not one story for the phone alone (an update and a sales
+    figure a week apart); a shared headline word or day makes them one."""
+    first = ("Xiaomi 14 Ultra camera: what Leica brings", "A look at the Xiaomi 14 Ultra and its Leica lenses, "
+             "made in collaboration.")
+    other = ("Xiaomi 14 Ultra in Europe: where it sells best", "Where the Xiaomi 14 Ultra with Leica optics, made in "
+             "collaboration, sells best.")
+    same = ("Xiaomi 14 Ultra camera: the Leica lenses, one by one", "The Xiaomi 14 Ultra's Leica lenses, made in "
+            "collaboration, one by one.")
+    for title, text in (first, other, same):
+        assert judged(title, text, datetime(2024, 3, 1)).event is Event.OTHER
+    stream = Stream()
+    story = stream.ingest(*first, published=datetime(2024, 3, 1))
+    assert stream.ingest(*other, published=datetime(2024, 3, 8)) != story
+    assert stream.ingest(*same, published=datetime(2024, 3, 9)) == story
