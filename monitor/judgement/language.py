@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from monitor.judgement.cues import HAS_CJK
+
 CUE_LANGUAGES = frozenset({"en", "de", "fr", "it", "es", "zh", "ja"})  # ISO 639-1, as py3langid names them
 
 # Function words each cue language uses and its neighbours (Portuguese, Dutch, Romanian, Norwegian) do not.
@@ -28,7 +30,6 @@ _FUNCTION_WORDS = {
     "es": frozenset({"el", "los", "las", "del", "y", "es", "pero", "más", "también", "muy", "hasta"}),
 }
 _ENOUGH = 3  # function words of one language, at least twice those of any other
-_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -36,7 +37,7 @@ def cues_can_read(text: str) -> bool:
     """Whether ``text`` (a headline and lead) is in one of ``CUE_LANGUAGES``."""
     if not text.strip():
         return False
-    if _CJK.search(text):
+    if HAS_CJK.search(text):
         return True
     words = [w.casefold() for w in _WORD.findall(text)]
     counts = sorted((sum(w in vocabulary for w in words) for vocabulary in _FUNCTION_WORDS.values()), reverse=True)

@@ -120,9 +120,9 @@ class Products:
     def _weighted(self, title: str, lead: str, title_weight: int, *,
                   fallback: bool) -> Iterator[tuple[str, str, int, bool]]:
         """(generation, variant, weight, whether in the title) of every product ``title`` and ``lead`` name, in
-        the order named; with ``fallback``, a part
-        that names none of these lines' products is read for any capitalised name with a model token (without it,
-        for one right after a line's name, when this vocabulary was built with ``unlisted="led"``)."""
+        the order named; with ``fallback``, a part that names none of these lines' products is read for any
+        capitalised name with a model token (without it, for one right after a line's name, when this vocabulary
+        was built with ``unlisted="led"``)."""
         for part, weight, in_title in ((title, title_weight, True), (lead, 1, False)):
             models = self._models(_fold(part))
             if not models and (fallback or self._leaders):
