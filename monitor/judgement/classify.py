@@ -75,7 +75,7 @@ class EventDecision:
     event: Event
     cues: tuple[str, ...]
     ends_partnership: bool = False  # the headline or lead tells of a partnership's end (whatever the event)
-    unspoken: bool = False  # no word of any event in the headline or lead (``Evidence.unspoken``)
+    unspoken: bool = False  # a launch read from silence (``Evidence.unspoken``: no word of any event, and more)
 
 
 

@@ -195,16 +195,19 @@ def decide(story: StoryMemory, f: Probe, copy: float, window: timedelta, *, expl
     return score, "join: " + _why(story, f, score) if explain else "join"
 
 
+def _day_or_headline_word(story: StoryMemory, f: Probe) -> bool:
+    """A named day or a headline word in common."""
+    return not f.days.isdisjoint(story.evidence) or not f.title_tokens.isdisjoint(story.evidence)
+
+
 def _beyond_product(story: StoryMemory, f: Probe) -> bool:
     """A named day or a headline word in common, or both telling of the partnership's end."""
-    return bool(not f.days.isdisjoint(story.evidence) or not f.title_tokens.isdisjoint(story.evidence)
-                or (f.ends_partnership and story.ends_partnership))
+    return _day_or_headline_word(story, f) or (f.ends_partnership and story.ends_partnership)
 
 
 def _specific(story: StoryMemory, f: Probe) -> bool:
     """Evidence beyond the event and the region: the product, a named day or a headline word in common."""
-    return bool((f.generation and f.generation == story.generation) or not f.days.isdisjoint(story.evidence)
-                or not f.title_tokens.isdisjoint(story.evidence))
+    return bool(f.generation and f.generation == story.generation) or _day_or_headline_word(story, f)
 
 
 def _gate(story: StoryMemory, f: Probe, window: timedelta, *, event: bool) -> str | None:

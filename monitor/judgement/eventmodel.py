@@ -103,7 +103,9 @@ def event_features(found: Evidence) -> dict[Event, dict[str, float]]:
     """Each event's features, by name. Shared by all events: ``title`` and ``lead``, the event's own cue score
     in the headline and the lead (so how much a headline cue counts is learned from every event's articles).
     Per event: a bias, a correction to those two (``launch:title``), and every date or context signal
-    (``teaser:date_ahead``, ``rumor:leak_date``, ``other:no_cue``)."""
+    (``teaser:date_ahead``, ``rumor:leak_date``, ``other:no_cue``). ``no_cue`` is ``Evidence.unspoken``: no
+    word of any event, no launch recalled, no headline about a product already out, in a cue language (the name
+    is kept so that model files trained before still load)."""
     no_cue = 1.0 if found.unspoken else 0.0
     out: dict[Event, dict[str, float]] = {}
     for ev in EVENTS:

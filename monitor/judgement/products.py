@@ -57,6 +57,8 @@ _ROMAN = "(?:" + "|".join(sorted(ROMAN_GENERATIONS, key=len, reverse=True)) + ")
 # numeral of two letters or more, which no model token ends with ("1v" may be a model of its own).
 _TIGHT_ROMAN = r"\d{1,3}(?=(?:" + "|".join(sorted((r for r in ROMAN_GENERATIONS if len(r) > 1), key=len,
                                                   reverse=True)) + r")(?![a-z]))"
+# What may follow a configured line: a point release, a number with its Roman numeral against it, or a token.
+_LINE_TOKEN = f"{_DECIMAL}|{_TIGHT_ROMAN}|{_TOKEN}"
 BASE = ""  # the variant of a model named without one ("Xiaomi 15")
 SERIES = "*"  # "the Xiaomi 15 series": every variant at once
 _SERIES = r"(?:series|serie|lineup|line-up|family|reihe|série|系列|シリーズ)"
@@ -283,7 +285,7 @@ def _line_expression(names: dict[str, str]) -> str:
     # "与小米13扁平" names "小米13".
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
     return (
-        rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_DECIMAL}|{_TIGHT_ROMAN}|{_TOKEN})"
+        rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_LINE_TOKEN})"
         rf"(?:[\s-]*(?P<roman>{_ROMAN}){_END})?"
         rf"(?:[\s-]*(?P<variant>{_VARIANT}){_END}|[\s-]*(?P<series>{_SERIES}))?"
     )
