@@ -30,6 +30,14 @@ def test_a_model_is_a_line_a_token_and_a_variant() -> None:
     assert (found.generation, found.variant) == ("nimbus 15", "ultra")
 
 
+def test_a_model_token_may_stand_in_parentheses_after_its_line() -> None:
+    """Some makers write their names so ("Nimbus (3)"): the same phone as "Nimbus 3", its variant read after it."""
+    assert named("Nimbus (3) launch date confirmed").generation == "nimbus 3"
+    found = named("Nimbus (2a) Plus leak shows the back", "The Nimbus(2a) Plus follows the Nimbus 2a.")
+    assert (found.generation, found.variant) == ("nimbus 2a", "plus") and "nimbus 2a plus" in found.models
+    assert named("Nimbus (3 is unbalanced").generation is None
+
+
 def test_a_roman_numeral_after_the_model_numbers_its_generation() -> None:
     """"Nimbus 1 II" and "Nimbus 1 IV" are two phones two years apart, not the plain "Nimbus 1"; "vs" is no "v"."""
     assert named("Nimbus 1 II launched").generation == "nimbus 1 ii"

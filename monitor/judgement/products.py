@@ -6,8 +6,10 @@ and its subjects' names and aliases, ``TopicConfig.lines``); model tokens and va
 and live here:
 
 - a model token is one to three digits with at most one letter before and one after, standing as a word of its
-  own: ``15``, ``12S``, ``13T``, ``X8``, ``S25``. Tokens that are units or network names are not models: "5G",
-  "100W", "8K", "2x", "1-inch", "50MP" (ends inside a word), "1.63" (a decimal);
+  own: ``15``, ``12S``, ``13T``, ``X8``, ``S25``. After a line it may stand in parentheses, as some makers write
+  their names: "Phone (3)" and "Phone (2a) Plus" are ``phone 3`` and ``phone 2a plus``, as "Phone 3" would be.
+  Tokens that are units or network names are not models: "5G", "100W", "8K", "2x", "1-inch", "50MP" (ends inside a
+  word), "1.63" (a decimal);
 - variants are the words makers put after a model: Pro, Ultra, Max, Plus, Lite, Mini, Neo, Edge, FE, "+".
 
 A line's alias counts as the line: with the group ("xiaomi", "小米"), "小米15" is ``xiaomi 15``. A model whose
@@ -285,7 +287,7 @@ def _line_expression(names: dict[str, str]) -> str:
     # "与小米13扁平" names "小米13".
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
     return (
-        rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<token>{_LINE_TOKEN})"
+        rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<paren>\(\s*)?(?P<token>{_LINE_TOKEN})(?(paren)\s*\))"
         rf"(?:[\s-]*(?P<roman>{_ROMAN}){_END})?"
         rf"(?:[\s-]*(?P<variant>{_VARIANT}){_END}|[\s-]*(?P<series>{_SERIES}))?"
     )
