@@ -624,3 +624,15 @@ def test_coverage_of_a_product_already_out_is_no_launch_read_from_silence(title:
 ])
 def test_a_launch_planned_for_the_coming_weeks_is_a_teaser(text: str) -> None:
     assert classify_event("Kestrel K7 Ultra", text, None).event is Event.TEASER
+
+
+@pytest.mark.parametrize(("title", "event"), [
+    ("The Kestrel K7 Ultra is set to launch in January?", Event.RUMOR),  # asks whether: hedged
+    ("Is the Kestrel K7 Ultra coming soon?", Event.RUMOR),
+    ("Kestrel K7 Ultra launching on March 2?", Event.RUMOR),  # a date asked about is no date announced
+    ("Kestrel K7 Ultra is set to launch on March 2", Event.TEASER),  # the same, stated
+    ("Kestrel K7 Ultra: what to expect on March 2?", Event.TEASER),  # asks what, takes the date as given
+    ("Kestrel K7 Ultra: Was erwartet uns am 2. März?", Event.TEASER),
+])
+def test_a_headline_asking_whether_hedges_its_launch_and_teaser_words(title: str, event: Event) -> None:
+    assert classify_event(title, "The Kestrel K7 Ultra has a Lumio camera.", datetime(2027, 2, 20)).event is event

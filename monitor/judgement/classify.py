@@ -160,6 +160,24 @@ _VERDICT = re.compile(
 _TEST_HEADLINE = re.compile(r"\s*test\b(?!\s+(?:of|for|the|on|in|run|drive)\b)", re.IGNORECASE)
 
 
+# A headline that asks whether something is so ("The Nokia 9 PureView is set to launch in January?", "Is the Leitz
+# Phone 2 coming soon?", "Kommt das X im März?") states nothing official: its launch and teaser words are hedged, as
+# "could" hedges them. Not a question asking what, when or how ("Was erwartet uns am 2. März?", "When is it coming?"):
+# that one takes the news as given. Latin-script headlines only: a Chinese or Japanese headline often ends a plain
+# statement or a rhetorical question with "?" ("徕卡抛弃华为亲自做手机?" reported a launch).
+_QUESTION_WORD = re.compile(
+    r"(?<!\w)(?:what|when|where|which|who|why|how|was|wann|wo|wie|warum|welche[rsmn]?|quand|quoi|que|quel(?:le)?s?|"
+    r"comment|pourquoi|où|cosa|quando|dove|come|perché|quale|qué|cuándo|dónde|cómo|cuál|por qué)(?!\w)",
+    re.IGNORECASE)
+
+
+def _asks_whether(title: str) -> bool:
+    """Whether the headline is a yes/no question (``_QUESTION_WORD``): it ends with "?" and asks no wh-question."""
+    stripped = title.rstrip(" *!.")
+    return (stripped.endswith("?") and not HAS_CJK.search(title)
+            and _QUESTION_WORD.search(stripped[:stripped.rfind("?")]) is None)
+
+
 def _gives_verdict(title: str) -> bool:
     """Whether the headline judges the product (``_VERDICT``, not in a question: "Is the …?") or is titled a test."""
     verdict = _VERDICT.search(title)
@@ -232,7 +250,13 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
         if where == "title" and (leaked := _leaked_date(fired)):
             signals["title_leaked_date"] = 1.0
             cues.append((2.0 * TITLE_WEIGHT, leaked, _R))
-    dated = _TITLE_DATE.search(title)
+    asks = _asks_whether(title)
+    if asks:
+        hedged = per_part[0][_L] + per_part[0][_T]
+        if hedged:
+            per_part[0] = {**per_part[0], _L: 0.0, _T: 0.0, _R: max(per_part[0][_R], hedged)}
+            cues.append((TITLE_WEIGHT * hedged, "title: asks whether, a rumour", _R))
+    dated = None if asks else _TITLE_DATE.search(title)
     if dated:
         signals["title_date"] = 1.0
         cues.append((2.0 * TITLE_WEIGHT, f'title:"{dated.group(0)}"', _T))
