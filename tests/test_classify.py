@@ -650,3 +650,15 @@ def test_a_product_the_lead_calls_upcoming_is_not_launched_by_its_headline() -> 
     launched = classify_event("Kestrel K7 Ultra introduces a physical zoom ring",
                               "It takes on the upcoming Nimbus 15 Pro with a one-inch sensor.", None)
     assert launched.event is Event.LAUNCH
+
+
+def test_ahead_of_a_launch_no_launch_yet_and_no_date_set() -> None:
+    """"Ahead of" the launch says it is still to come (no launch, a teaser when nothing else speaks), but sets no
+    date: a leak ahead of a dated launch stays a leak."""
+    french = classify_event("Kestrel K7 Ultra : caractéristiques", "A l'approche du salon MWC, Kestrel montre déjà le "
+                            "dos du K7 Ultra sous toutes les coutures.", None)
+    assert french.event is Event.TEASER
+    leak = classify_event("Kestrel K7 Ultra", "Ahead of the launch on September 5, live images of the Kestrel K7 "
+                          "Ultra leaked.", datetime(2027, 8, 20))
+    assert leak.event is Event.RUMOR
+    assert not any(cue.startswith('date with "ahead') for cue in leak.cues)

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from monitor.judgement.cues import (
+    AHEAD_OF,
     CUES,
     DESIGN_SHOWN,
     HAS_CJK,
@@ -58,6 +59,7 @@ from monitor.judgement.language import cues_can_read
 from monitor.model import Event
 
 TITLE_WEIGHT = 3.0
+_AHEAD = frozenset(AHEAD_OF)  # "ahead of launch": no official word beside a date (``_dated_sentences``)
 LEAD_CHARS = 700
 MIN_SCORE = 1.5
 EXTRA_CUE_SHARE = 0.25
@@ -434,7 +436,7 @@ def _dated_sentences(head: str, spans: Sequence[tuple[int, int, tuple[int, int]]
             continue
         fired = _fired(head[start:end])
         reported = _all_past(days, published) or any(_reports(c) for c in fired)
-        teaser = None if reported else next((c for c in fired if c.event is _T), None)
+        teaser = None if reported else next((c for c in fired if c.event is _T and c.label not in _AHEAD), None)
         leak = next((c for c in fired if c.event is _R and c.weight >= 3.0), None)
         if teaser is not None:
             out.append(("official_date", _T, f'date with "{teaser.label}"'))
