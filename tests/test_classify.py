@@ -662,3 +662,19 @@ def test_ahead_of_a_launch_no_launch_yet_and_no_date_set() -> None:
                           "Ultra leaked.", datetime(2027, 8, 20))
     assert leak.event is Event.RUMOR
     assert not any(cue.startswith('date with "ahead') for cue in leak.cues)
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("Kestrel K7 presentazione ufficiale il 5 marzo", "Il Kestrel K7 ha un sensore da un pollice."),  # dated headline
+    ("Kestrel K7 llega el 2 de marzo", "El Kestrel K7 tiene un sensor de una pulgada."),
+    ("Kestrel K7", "Il Kestrel K7 verrà presentato ufficialmente durante l'evento."),  # the Italian future passive
+    ("Kestrel K7", "Kestrel a officiellement teasé le K7, qui sortira cet été."),  # French tech usage
+])
+def test_italian_spanish_and_french_teasers_in_their_own_forms(title: str, text: str) -> None:
+    assert classify_event(title, text, None).event is Event.TEASER  # undated: no day ahead, the words decide
+
+
+def test_teasers_a_launch_report_looks_back_on_are_its_past() -> None:
+    decision = classify_event("", "The Kestrel K7 was launched in several markets on Tuesday after weeks of teasers "
+                              "and hype.", None)
+    assert decision.event is Event.LAUNCH

@@ -260,7 +260,8 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     """Every cue and date signal in the headline and the lead (the first ``LEAD_CHARS`` of the text)."""
     title = plain_apostrophes(title)
     plain_lead = plain_apostrophes(text[:LEAD_CHARS])
-    lead = _without_recalled_launches(plain_lead, published)
+    unrecalled = _without_recalled_launches(plain_lead, published)
+    lead = _without_past_teasers(unrecalled)
     per_part: list[dict[Event, float]] = []
     cues: list[tuple[float, str, Event]] = []
     signals = dict.fromkeys(SIGNALS, 0.0)
@@ -329,7 +330,7 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
         signals["bare_specs"] = 1.0
         cues.append((BARE_SPECS, "a spec sheet, and no word of any event", _L))
     unspoken = False
-    if not any(per_part[0].values()) and not any(per_part[1].values()) and lead == plain_lead:
+    if not any(per_part[0].values()) and not any(per_part[1].values()) and unrecalled == plain_lead:
         if after := _AFTER_LAUNCH.search(title):
             cues.append((NO_EVENT_WORD, f'title:"{after.group(0)}": coverage of a product already out', Event.OTHER))
         elif cues_can_read(head):  # in a language the cues do not know, silence says nothing
@@ -350,6 +351,30 @@ _TEMPORAL = re.compile(r"(?<![^\W\d_])(?:since|after|when)\s+it\s+(?:(?:was|were
 _RECALL_TIME = re.compile(
     r"\s+(?:back\s+)?(?:last\s+(?:year|month|week|fall|spring|summer|autumn|winter)|earlier\s+this\s+year"
     r"|in\s+(january|february|march|april|may|june|july|august|september|october|november|december|\d{4}))(?!\w)")
+
+
+# Teasers and leaks a launch report looks back on are its past, not its news: "launched on Tuesday after weeks of
+# teasers and hype", "following a string of leaks", "après des semaines de teasing", "nach wochenlangen Gerüchten".
+_PAST_TEASERS = re.compile(
+    r"(?<!\w)(?:after|following|après|nach|dopo)\s+(?:(?:weeks|months|days|des\s+semaines|des\s+mois|settimane)\s+"
+    r"(?:of|de|di)\s+|a\s+(?:series|string|flurry|barrage|slew)\s+of\s+|(?:several|many|numerous|multiple|endless|"
+    r"countless|wochenlangen|monatelangen|zahlreichen)\s+)(?:official\s+)?(?:teasers?|teasing|teasern|leaks?|fuites|"
+    r"rumou?rs?|rumeurs|gerüchten|speculation|hype)(?!\w)", re.IGNORECASE)
+
+
+_PAST_TEASER_WORDS = ("teas", "leak", "rumo", "fuite", "rumeur", "gerücht", "specul", "hype")
+
+
+def _without_past_teasers(lead: str) -> str:
+    """``lead`` with each teaser or leak it looks back on (``_PAST_TEASERS``) blanked out, same length. (Most leads
+    name no teaser or leak at all: a substring test says so before the expression tries every position.)"""
+    lowered = lead.lower()
+    if not any(word in lowered for word in _PAST_TEASER_WORDS):
+        return lead
+    for match in _PAST_TEASERS.finditer(lead):
+        start, end = match.span()
+        lead = lead[:start] + " " * (end - start) + lead[end:]
+    return lead
 
 
 def _without_recalled_launches(lead: str, published: datetime | None) -> str:
@@ -595,9 +620,6 @@ _MONTHS = {
 _MONTH_WORD = r"(janvier|januar|jan(?:uary)?|février|fevrier|februar|feb(?:ruary)?|märz|mars|mar(?:ch)?|avril|" \
     r"apr(?:il)?|mai|may|juin|juni|jun(?:e)?|juillet|juli|jul(?:y)?|août|august|aug|septembre|sept(?:ember)?|" \
     r"sep|oktober|octobre|okt|oct(?:ober)?|novembre|nov(?:ember)?|dezember|décembre|dez|dec(?:ember)?)"
-# "on July 4" / "am 2. März" / "le 26 février" in a headline: a date being announced.
-_TITLE_DATE = re.compile(rf"(?<!\w)(?:on|for|am|le|until)\s+(?:{_MONTH_WORD}\.?\s+\d{{1,2}}|\d{{1,2}}\.?(?:er)?\s+"
-                         rf"{_MONTH_WORD})(?!\w)", re.IGNORECASE)
 _CJK_DATE = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
@@ -615,6 +637,10 @@ _ROMANCE_MONTHS = {
 # characters, now ~0.75 M). ``tests/test_features_days.py`` compares them with the plain case-insensitive forms.
 _MONTH_DAY = re.compile(rf"{_MONTH_WORD}\.?\s+(\d\d?)(?:st|nd|rd|th)?(?!\d)")  # (\d\d? matches as \d{{1,2}} does)
 _DAY_MONTH = re.compile(rf"(\d\d?)(?:\.|er|st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}(?!\w)")
+# "on July 4" / "am 2. März" / "le 26 février" / "il 5 marzo" / "el 2 de marzo" in a headline: a date being announced.
+_TITLE_DATE = re.compile(rf"(?<!\w)(?:(?:on|for|am|le|until)\s+(?:{_MONTH_WORD}\.?\s+\d{{1,2}}|\d{{1,2}}\.?(?:er)?\s+"
+                         rf"{_MONTH_WORD})|(?:il|el|dal|del)\s+\d{{1,2}}\s+(?:de\s+)?(?:{'|'.join(_ROMANCE_MONTHS)}))"
+                         rf"(?!\w)", re.IGNORECASE)
 _ROMANCE_DAY = re.compile(rf"(\d\d?)\s+(?:de\s+)?({'|'.join(_ROMANCE_MONTHS)})(?!\w)")
 _SPACE_DIGIT = re.compile(r"\s\d")
 

@@ -337,9 +337,11 @@ CUES: tuple[Cue, ...] = tuple(
            # French
            "sera présenté", "sera présentée", "seront présentés", "sera lancé", "sera lancée", "sera dévoilé",
            "sera dévoilée", "date de sortie", "date de lancement", "date de présentation", "officialise la date",
-           "précommande", "précommandes",
+           "précommande", "précommandes", "teasé", "teasée", "a teasé", "tease le", "tease la",
            # Italian
-           "sarà presentato", "sarà presentata", "saranno presentati", "sarà lanciato", "data di lancio",
+           "sarà presentato", "sarà presentata", "saranno presentati", "sarà lanciato", "verrà presentato",
+           "verrà presentata", "verranno presentati", "verrà lanciato", "verrà svelato", "sarà svelato",
+           "data di lancio",
            "data di presentazione", "data ufficiale", "invito", "in vista del lancio", "lancio previsto",
            "preordine",
            # Spanish
