@@ -678,3 +678,9 @@ def test_teasers_a_launch_report_looks_back_on_are_its_past() -> None:
     decision = classify_event("", "The Kestrel K7 was launched in several markets on Tuesday after weeks of teasers "
                               "and hype.", None)
     assert decision.event is Event.LAUNCH
+
+
+def test_ahead_of_launch_beside_a_leak_word_is_the_leaks_timing() -> None:
+    """"Emerges ahead of launch" is a leak, however weak the leak word: the timing says when, not who."""
+    assert classify_event("Kestrel K7 Ultra emerges ahead of launch", "", None).event is Event.RUMOR
+    assert classify_event("Kestrel K7 Ultra: first look ahead of launch", "", None).event is Event.TEASER

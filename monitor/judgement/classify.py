@@ -270,7 +270,7 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     for where, part, factor in (("title", title, TITLE_WEIGHT), ("lead", lead, 1.0)):
         fired, tokens = _fired_in(part)
         words.append(tokens)
-        fired = _without_leaked_design(fired)
+        fired = _without_leaked_design(_without_timing_beside_a_leak(fired))
         end = _partnership_end(part, tokens)
         if end and where == "title":
             signals["title_partnership_end"] = 1.0  # the headline's news is the end: other, unless hedged
@@ -405,6 +405,14 @@ def _recalled(before: str, after: str, published: datetime | None) -> bool:
     if month is None or month.isdigit():
         return True
     return published is not None and _month(month) != published.month
+
+
+def _without_timing_beside_a_leak(fired: list[Cue]) -> list[Cue]:
+    """"Ahead of launch" says when, not who: beside a leak word ("Leitzphone emerges ahead of launch", "live images
+    leak ahead of its launch") the leak is the news, and the timing no teaser."""
+    if any(c.event is _R for c in fired) and any(c.label in _AHEAD for c in fired):
+        return [c for c in fired if c.label not in _AHEAD]
+    return fired
 
 
 def _without_leaked_design(fired: list[Cue]) -> list[Cue]:
