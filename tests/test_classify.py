@@ -684,3 +684,18 @@ def test_ahead_of_launch_beside_a_leak_word_is_the_leaks_timing() -> None:
     """"Emerges ahead of launch" is a leak, however weak the leak word: the timing says when, not who."""
     assert classify_event("Kestrel K7 Ultra emerges ahead of launch", "", None).event is Event.RUMOR
     assert classify_event("Kestrel K7 Ultra: first look ahead of launch", "", None).event is Event.TEASER
+
+
+def test_a_headline_asking_whether_a_partnership_ends_is_a_rumour_in_any_script() -> None:
+    asked = classify_event("凯斯特与阿登即将终止合作?官方回应了", "近日有传闻称双方合作即将结束。", None)
+    assert asked.event is Event.RUMOR
+    assert classify_event("Kestrel and Arden end their partnership", "The two companies confirmed it.",
+                          None).event is Event.OTHER
+
+
+@pytest.mark.parametrize(("title", "event"), [
+    ("Best Kestrel K7 Ultra deals this week", Event.OTHER),  # shopping
+    ("Kestrel K7 Ultra after the Arden deal", Event.LAUNCH),  # a business deal is no price cut
+])
+def test_deals_are_shopping_but_a_deal_may_be_business(title: str, event: Event) -> None:
+    assert classify_event(title, "Kestrel hat das K7 Ultra vorgestellt.", None).event is event

@@ -65,6 +65,7 @@ MIN_SCORE = 1.5
 EXTRA_CUE_SHARE = 0.25
 FUTURE_DATE_DAYS = 75  # a named day this far ahead of publication is the date being teased
 RECENT_DATE_DAYS = 3  # a named day this close before publication is the day being reported
+HEDGED_END = 3.0  # the rumour evidence of a headline asking whether a partnership ends (a strong leak word's)
 STRONG_LAUNCH = 2.0  # a headline launch cue this strong reports a launch (the weight of "launched", "unveils")
 
 # Ties go to the more specific event: a review that mentions a launch is still a review.
@@ -143,9 +144,10 @@ _SEPARATION = re.compile(
     r"|se\s+separan|trennen\s+sich|getrennte\s+wege)(?!\w)", re.IGNORECASE)
 
 
-# A price cut, a deal or a sale in the headline is no launch price ("drops to its lowest price ever", "20 % off").
+# A price cut, deals or a sale in the headline is no launch price ("drops to its lowest price ever", "20 % off",
+# "best deals"); a "deal" alone is as often a business one ("after the Sony deal", "ending the Huawei–Leica deal").
 _PRICE_CUT = re.compile(
-    r"(?<!\w)(?:lowest price|price drops?|price cut|drops to|discount(?:ed)?|deals?|save \S+|\d+\s?% off|"
+    r"(?<!\w)(?:lowest price|price drops?|price cut|drops to|discount(?:ed)?|deals|save \S+|\d+\s?% off|"
     r"on sale for|Rabatt|Preissturz|reduziert|Angebot|soldes|remise|sconto|offerta|oferta|descuento|rebaja)"
     r"(?!\w)|降价|直降|优惠|折扣|値下げ|セール", re.IGNORECASE)
 
@@ -285,6 +287,11 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
         per_part = [{**scores, _T: max(scores[_T], scores[_L]), _L: 0.0} for scores in per_part]
         cues.append((TITLE_WEIGHT * per_part[0][_T] + per_part[1][_T], f'lead:"{upcoming}": the headline\'s product '
                      "is still to come", _T))
+    if signals["title_partnership_end"] and ("?" in title or "\uff1f" in title):
+        # A headline asking whether a partnership ends ("… 即將終止合作?") hedges the end, in any script: a rumour.
+        signals["title_partnership_end"] = 0.0
+        per_part[0] = {**per_part[0], _R: max(per_part[0][_R], HEDGED_END)}
+        cues.append((TITLE_WEIGHT * HEDGED_END, "title: asks whether the partnership ends, a rumour", _R))
     asks = _asks_whether(title)
     if asks:
         hedged = per_part[0][_L] + per_part[0][_T]
