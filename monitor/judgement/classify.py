@@ -182,31 +182,6 @@ def _asks_whether(title: str) -> bool:
             and _QUESTION_WORD.search(stripped[:stripped.rfind("?")]) is None)
 
 
-# A lead that calls the headline's product upcoming ("With the upcoming Xiaomi 17 Ultra by Leica, the brand …",
-# "das kommende Pixel 10") says it is not out yet: the launch words around it ("introduces a zoom ring") announce a
-# launch to come. Not a rival's product called upcoming ("will go head-to-head against Samsung's upcoming Galaxy
-# S23"): the words after "upcoming" must be the headline's, a model number among them.
-_UPCOMING = frozenset({"upcoming", "forthcoming", "unreleased", "kommende", "kommenden", "kommendes", "kommender",
-                       "prochain", "prochaine", "futur", "prossimo", "prossima", "imminente", "próximo", "próxima"})
-_BEFORE_NAME = frozenset({"the", "new", "s", "neue", "neuen", "neues", "nouveau", "nouvelle", "nuovo", "nuova",
-                          "nuevo", "nueva", "le", "la", "il", "lo", "el", "das", "der", "die"})
-
-
-def _called_upcoming(title_words: list[str], lead_words: list[str]) -> str | None:
-    """"upcoming <the headline's product>" in the lead (``_UPCOMING``), as the words that say so; else None."""
-    headline = set(title_words)
-    if not headline or _UPCOMING.isdisjoint(lead_words):
-        return None
-    for i, word in enumerate(lead_words):
-        if word not in _UPCOMING:
-            continue
-        after = [w for w in lead_words[i + 1:i + 6] if w not in _BEFORE_NAME][:3]
-        if (len(after) >= 2 and after[0] in headline and after[1] in headline
-                and any(ch.isdigit() for w in after for ch in w)):
-            return " ".join([word, *after])
-    return None
-
-
 def _gives_verdict(title: str) -> bool:
     """Whether the headline judges the product (``_VERDICT``, not in a question: "Is the …?") or is titled a test."""
     verdict = _VERDICT.search(title)
@@ -268,10 +243,8 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
     cues: list[tuple[float, str, Event]] = []
     signals = dict.fromkeys(SIGNALS, 0.0)
     ended: str | None = None
-    words: list[list[str]] = []
     for where, part, factor in (("title", title, TITLE_WEIGHT), ("lead", lead, 1.0)):
         fired, tokens = _fired_in(part)
-        words.append(tokens)
         fired = _without_leaked_design(_without_timing_beside_a_leak(fired))
         end = _partnership_end(part, tokens)
         if end and where == "title":
@@ -282,11 +255,6 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
         if where == "title" and (leaked := _leaked_date(fired)):
             signals["title_leaked_date"] = 1.0
             cues.append((2.0 * TITLE_WEIGHT, leaked, _R))
-    if (per_part[0][_L] or per_part[1][_L]) and (upcoming := _called_upcoming(*words)):
-        # The headline's product is still to come: its launch words announce the launch.
-        per_part = [{**scores, _T: max(scores[_T], scores[_L]), _L: 0.0} for scores in per_part]
-        cues.append((TITLE_WEIGHT * per_part[0][_T] + per_part[1][_T], f'lead:"{upcoming}": the headline\'s product '
-                     "is still to come", _T))
     if signals["title_partnership_end"] and ("?" in title or "\uff1f" in title):
         # A headline asking whether a partnership ends ("… 即將終止合作?") hedges the end, in any script: a rumour.
         signals["title_partnership_end"] = 0.0
