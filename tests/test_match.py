@@ -85,6 +85,14 @@ def test_phrase_needs_its_words_adjacent_and_in_order() -> None:
     assert not matches('"leica summilux"', "Leica optics and a Summilux lens")
 
 
+def test_a_possessive_s_stands_between_no_words_of_a_phrase() -> None:
+    """Coverage writes "Nimbus's 15 Ultra" and "Nimbus’s 15 Ultra"; a phrase "nimbus 15*" is meant to find them."""
+    assert matches('"nimbus 15*"', "Nimbus's 15 Ultra gets a periscope")
+    assert matches('"nimbus 15*"', "Nimbus\u2019s 15 Ultra gets a periscope")
+    assert matches('"nimbus s"', "the Nimbus S is here")  # a letter of a name stays a word
+    assert not matches('"nimbus 15*"', "Nimbus's new phone, the 15 Ultra")
+
+
 def test_prefix_wildcard_matches_word_starts_only() -> None:
     assert matches("leica*", "the old Leicaflex SL")
     assert not matches("leica", "the old Leicaflex SL")

@@ -74,8 +74,21 @@ def normalize(text: str) -> str:
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
+# A possessive "'s" after a name is no word of its own: "Nothing's Phone (3)" matches the phrase "nothing phone", and
+# "Xiaomi’s 14 Ultra" the phrase "xiaomi 14" (read as written, the "s" would stand between the two words).
+# (The letter before is checked on each match rather than by a lookbehind, which the expression would try at every
+# position of the text.)
+_POSSESSIVE = re.compile("['\u2019]s(?![^\\W_])")
+
+
+def _without_possessives(text: str) -> str:
+    return _POSSESSIVE.sub(lambda m: "" if m.start() and text[m.start() - 1].isalpha() else m.group(0), text)
+
+
 def tokenize(text: str) -> list[str]:
-    """Normalised words; every CJK character is a word of its own."""
+    """Normalised words, without possessive "'s"; every CJK character is a word of its own."""
+    if "'" in text or "\u2019" in text:  # most text has no apostrophe: a C-level test says so
+        text = _without_possessives(text)
     folded = normalize(text)
     if folded.isascii():
         return folded.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
