@@ -685,3 +685,8 @@ def test_a_headline_asking_whether_a_partnership_ends_is_a_rumour_in_any_script(
 ])
 def test_deals_are_shopping_but_a_deal_may_be_business(title: str, event: Event) -> None:
     assert classify_event(title, "Kestrel hat das K7 Ultra vorgestellt.", None).event is event
+
+
+@pytest.mark.parametrize("title", ["Kestrel K7 Ultra opiniones", "Reseña del Kestrel K7 Ultra"])
+def test_spanish_reviews_in_their_own_words(title: str) -> None:
+    assert classify_event(title, "Kestrel ha lanzado un teléfono que destaca del resto.", None).event is Event.REVIEW

@@ -479,7 +479,9 @@ CUES: tuple[Cue, ...] = tuple(
     + _cue(_V, 4.0, "should you buy", "worth buying", "put to the test", "after a week with", "after a month with",
            "daily driver", "unboxing", "Fazit", "getestet", "Kameratest", "Erfahrungsbericht", "testé",
            "en test", "provato", "testato", "probado", "a fondo", "试用", "試用", "深度体验", "深度體驗")
-    + _cue(_V, 1.0, "impressions", "evaluation", "worth it", "tried", "im Alltag", "giudizio", "opinioni", "opinión")
+    + _cue(_V, 4.0, "reseña")
+    + _cue(_V, 1.0, "impressions", "evaluation", "worth it", "tried", "im Alltag", "giudizio", "opinioni", "opinión",
+           "opiniones")
 )
 # One cue per event and phrase: a word shared by two languages ("disponible", "Leak") is one cue.
 CUES = tuple({(c.event, c.label.lower()): c for c in reversed(CUES)}.values())[::-1]
