@@ -620,11 +620,11 @@ _ROMANCE_MONTHS = {
 # characters, now ~0.75 M). ``tests/test_features_days.py`` compares them with the plain case-insensitive forms.
 _MONTH_DAY = re.compile(rf"{_MONTH_WORD}\.?\s+(\d\d?)(?:st|nd|rd|th)?(?!\d)")  # (\d\d? matches as \d{{1,2}} does)
 _DAY_MONTH = re.compile(rf"(\d\d?)(?:\.|er|st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}(?!\w)")
+_ROMANCE_DAY = re.compile(rf"(\d\d?)\s+(?:de\s+)?({'|'.join(_ROMANCE_MONTHS)})(?!\w)")
 # "on July 4" / "am 2. März" / "le 26 février" / "il 5 marzo" / "el 2 de marzo" in a headline: a date being announced.
 _TITLE_DATE = re.compile(rf"(?<!\w)(?:(?:on|for|am|le|until)\s+(?:{_MONTH_WORD}\.?\s+\d{{1,2}}|\d{{1,2}}\.?(?:er)?\s+"
                          rf"{_MONTH_WORD})|(?:il|el|dal|del)\s+\d{{1,2}}\s+(?:de\s+)?(?:{'|'.join(_ROMANCE_MONTHS)}))"
                          rf"(?!\w)", re.IGNORECASE)
-_ROMANCE_DAY = re.compile(rf"(\d\d?)\s+(?:de\s+)?({'|'.join(_ROMANCE_MONTHS)})(?!\w)")
 _SPACE_DIGIT = re.compile(r"\s\d")
 
 

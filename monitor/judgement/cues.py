@@ -337,7 +337,7 @@ CUES: tuple[Cue, ...] = tuple(
            # French
            "sera présenté", "sera présentée", "seront présentés", "sera lancé", "sera lancée", "sera dévoilé",
            "sera dévoilée", "date de sortie", "date de lancement", "date de présentation", "officialise la date",
-           "précommande", "précommandes", "teasé", "teasée", "a teasé", "tease le", "tease la",
+           "précommande", "précommandes", "teasé", "teasée",
            # Italian
            "sarà presentato", "sarà presentata", "saranno presentati", "sarà lanciato", "verrà presentato",
            "verrà presentata", "verranno presentati", "verrà lanciato", "verrà svelato", "sarà svelato",
