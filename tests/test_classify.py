@@ -633,6 +633,7 @@ def test_a_launch_planned_for_the_coming_weeks_is_a_teaser(text: str) -> None:
     ("Kestrel K7 Ultra is set to launch on March 2", Event.TEASER),  # the same, stated
     ("Kestrel K7 Ultra: what to expect on March 2?", Event.TEASER),  # asks what, takes the date as given
     ("Kestrel K7 Ultra: Was erwartet uns am 2. März?", Event.TEASER),
+    ("Will the Kestrel K7 Ultra come to Europe soon?", Event.RUMOR),  # "come" asks nothing here
 ])
 def test_a_headline_asking_whether_hedges_its_launch_and_teaser_words(title: str, event: Event) -> None:
     assert classify_event(title, "The Kestrel K7 Ultra has a Lumio camera.", datetime(2027, 2, 20)).event is event

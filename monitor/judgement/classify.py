@@ -170,14 +170,17 @@ _TEST_HEADLINE = re.compile(r"\s*test\b(?!\s+(?:of|for|the|on|in|run|drive)\b)",
 # that one takes the news as given. Latin-script headlines only: a Chinese or Japanese headline often ends a plain
 # statement or a rhetorical question with "?" ("徕卡抛弃华为亲自做手机?" reported a launch).
 _QUESTION_WORD = re.compile(
-    r"(?<!\w)(?:what|when|where|which|who|why|how|was|wann|wo|wie|warum|welche[rsmn]?|quand|quoi|que|quel(?:le)?s?|"
-    r"comment|pourquoi|où|cosa|quando|dove|come|perché|quale|qué|cuándo|dónde|cómo|cuál|por qué)(?!\w)",
+    r"(?<!\w)(?:what|when|where|which|who|why|how|wann|wo|wie|warum|welche[rsmn]?|quand|quoi|quel(?:le)?s?|"
+    r"comment|pourquoi|où|cosa|quando|dove|perché|quale|qué|cuándo|dónde|cómo|cuál|por qué)(?!\w)"
+    # words that ask only where a question starts: "Was erwartet uns …?", "Come cambia …?", "Que vaut …?" (elsewhere
+    # "was", "come" and "que" are an English verb and a conjunction: "Will it come to Europe?")
+    r"|(?:^|[:;—–-]\s*)(?:was|come|que)(?!\w)",
     re.IGNORECASE)
 
 
 def _asks_whether(title: str) -> bool:
     """Whether the headline is a yes/no question (``_QUESTION_WORD``): it ends with "?" and asks no wh-question."""
-    stripped = title.rstrip(" *!.")
+    stripped = title.rstrip(" *!.").strip()
     return (stripped.endswith("?") and not HAS_CJK.search(title)
             and _QUESTION_WORD.search(stripped[:stripped.rfind("?")]) is None)
 
