@@ -22,8 +22,12 @@ The rules (``evidence``):
 - The end of a partnership ("has ended", "no longer in partnership", "终止合作", "part ways") counts against
   partnership news; in the headline, it is the news (other), unless the headline hedges it as a rumour.
 - What reads like a launch but is none: a launch recalled in the lead ("which launched in February", "since it
-  was released"), a price cut or deal in the headline, a concept device shown; a design a leak shows is a leak.
+  was released"), a price cut or deals in the headline, a concept device shown; a design a leak shows is a leak.
   A teaser's date is still to come, and a date beside a launch reported (with a tense) is the launch's.
+- What reads like a teaser but is none: a headline that asks whether ("… set to launch in January?", Latin script;
+  a headline asking whether a partnership ends, in any script) hedges its words as a rumour; "ahead of launch" says
+  a launch is to come but sets no date, and beside a leak word it is the leak's timing; teasers and leaks a launch
+  report looks back on ("after weeks of teasers") are its past.
 - The cues that fired are returned as readable strings such as ``title:"launches"``, strongest first, so a
   surprising decision can be explained.
 

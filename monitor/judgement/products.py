@@ -287,7 +287,8 @@ def _line_expression(names: dict[str, str]) -> str:
     # "与小米13扁平" names "小米13".
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
     return (
-        rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*(?P<paren>\(\s*)?(?P<token>{_LINE_TOKEN})(?(paren)\s*\))"
+        rf"(?<![^\W{_CJK}])(?P<line>{alternatives})(?:['\u2019]s)?(?:\s+new)?[\s-]*"
+        rf"(?P<paren>\(\s*)?(?P<token>{_LINE_TOKEN})(?(paren)\s*\))"  # "Phone (3)" as "Phone 3"
         rf"(?:[\s-]*(?P<roman>{_ROMAN}){_END})?"
         rf"(?:[\s-]*(?P<variant>{_VARIANT}){_END}|[\s-]*(?P<series>{_SERIES}))?"
     )
