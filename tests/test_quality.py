@@ -23,6 +23,7 @@ from monitor.model import Event, RawDocument
 from monitor.quality import LabelError, Labelled, assign_folds, feeds, load, waves
 from monitor.quality.__main__ import main
 from monitor.quality.cv import Evaluation, evaluate, load_hook
+from monitor.quality.data import known_stories
 from monitor.quality.metrics import (
     Outcomes,
     Row,
@@ -93,6 +94,45 @@ def test_alert_worthy_stories_are_relevant_and_labelled_with_an_alerted_event() 
     ]
     assert list(alert_worthy(rows, ("launch", "teaser"))) == ["launch-x", "teaser-w"]
     assert list(alert_worthy(rows, ("launch",))) == ["launch-x"]
+
+
+def test_a_story_the_seeds_already_hold_is_known_not_alert_worthy_and_an_alert_for_it_is_unwanted() -> None:
+    rows = (
+        row("1", "partnership-2022", cluster="#1", event="partnership"),  # joined the seeds' story: no alert
+        row("2", "teaser-w", cluster="#2", event="teaser"),
+        row("3", "launch-x", cluster="#3", event="launch"),  # split from the seeds' story and alerted
+        row("4", "launch-x", cluster="#1", event="launch"),
+    )
+    unknown = Outcomes(rows, {"#2": 2}, {"a": 1, "b": 1}, ("partnership", "teaser", "launch"))
+    assert [m.story for m in alert_figures(unknown)["missed"]] == ["launch-x", "partnership-2022"]
+    known = Outcomes(rows, {"#2": 2, "#3": 2}, {"a": 2, "b": 2}, ("partnership", "teaser", "launch"),
+                     known_stories=frozenset({"partnership-2022", "launch-x"}))
+    got = alert_figures(known)
+    assert got["alert_worthy_stories"] == 1 and got["missed"] == []
+    assert got["alerts_unwanted"] == 1  # "#3": news the user already had
+
+
+def test_the_seeds_labels_name_the_stories_of_the_seeds_present(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "000_a.txt").write_text("a stored page", encoding="utf-8")
+    labels = tmp_path / "seeds.labels.toml"
+    labels.write_text('[stories]\n"000_a.txt" = "teaser-w"\n"001_b.txt" = "launch-x"\n', encoding="utf-8")
+    assert known_stories(seeds, labels) == {"teaser-w"}  # 001_b.txt is not in this seeds folder
+    assert known_stories(None, labels) == frozenset()  # no seeds imported: nothing known
+    assert known_stories(seeds, tmp_path / "absent.toml") == frozenset()
+    labels.write_text('[stories]\n"000_a.txt" = 3\n', encoding="utf-8")
+    with pytest.raises(LabelError, match="seeds.labels.toml"):
+        known_stories(seeds, labels)
+
+
+@needs_data
+def test_the_shipped_seeds_labels_name_labelled_stories_of_the_seeds() -> None:
+    from monitor.quality.data import DEFAULT_PATH, DEFAULT_SEEDS, SEED_LABELS
+
+    named = tomllib.loads(SEED_LABELS.read_text(encoding="utf-8"))["stories"]
+    assert {path.name for path in DEFAULT_SEEDS.iterdir()} == set(named)
+    assert set(named.values()) <= {a.story for a in load(DEFAULT_PATH)}
 
 
 def test_alert_figures_count_missed_twice_told_and_unwanted_alerts() -> None:

@@ -129,4 +129,5 @@ def outcomes(result: ReplayResult, prefix: str) -> Outcomes:
         messages=dict(result.messages),
         alert_on=result.alert_on,
         seed_clusters=frozenset(f"{prefix}#{story}" for story in result.seed_stories),
+        known_stories=result.known_stories,
     )

@@ -9,6 +9,7 @@ optionally ``url``, ``outlet``, ``title``, ``published`` (``YYYY-MM-DD``, or par
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,11 +27,28 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PATH = REPO.parent / "shared" / "judgement-dev" / "articles.jsonl"
 DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
 DEFAULT_CONFIG = REPO / "config.toml"
+# The labelled story of each stored page dump in ``../shared/seeds`` (labels only; the pages stay in ../shared).
+SEED_LABELS = REPO / "docs" / "seeds.labels.toml"
 
 
 def default_seeds() -> Path | None:
     """The seeds folder beside the checkout, when there is one."""
     return DEFAULT_SEEDS if DEFAULT_SEEDS.is_dir() else None
+
+
+def known_stories(seeds: Path | None, labels: Path = SEED_LABELS) -> frozenset[str]:
+    """The labelled stories the seeds in ``seeds`` already hold: stored before the replay, so not new to the user
+    (an alert for one is no alert for a new story). From ``labels``, a TOML table ``[stories]`` of seed file name
+    -> labelled story; a seed it does not name holds no labelled story. A malformed file is a ``LabelError``."""
+    if seeds is None or not labels.is_file():
+        return frozenset()
+    try:
+        stories = tomllib.loads(labels.read_text(encoding="utf-8")).get("stories", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise LabelError(f"{labels}: {exc}") from exc
+    if not isinstance(stories, dict) or not all(isinstance(v, str) for v in stories.values()):
+        raise LabelError(f"{labels}: [stories] must map seed file names to labelled story names")
+    return frozenset(story for name, story in stories.items() if (seeds / name).is_file())
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,11 @@ Definitions:
   the predicted cluster is the stored story, and an article judged irrelevant or missing is a cluster of its own.
 - events, over the relevant-labelled articles: the event of the stored story the article is in (what the alert
   says) against its label; "none" when it is in no story. Per-event recall is by labelled event.
-- alerts: a labelled story is alert-worthy when it is relevant and its labelled event is one of the topic's
-  ``alert_on``; it got an alert when an alert was sent for a stored story holding one of its articles. Alerts
-  per alerted story counts the stored stories alerted for it (more than one: the user was told twice).
+- alerts: a labelled story is alert-worthy when it is relevant, its labelled event is one of the topic's
+  ``alert_on``, and the seeds do not already hold it (``known_stories``: stored before the replay, it is no news
+  to the user, and an alert for it is an alert for no wanted story); it got an alert when an alert was sent for
+  a stored story holding one of its articles. Alerts per alerted story counts the stored stories alerted for it
+  (more than one: the user was told twice).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Outcomes:
     messages: Mapping[str, int]  # channel -> messages received
     alert_on: tuple[str, ...]
     seed_clusters: frozenset[str] = frozenset()  # stories holding an article stored before the replay (seeds)
+    known_stories: frozenset[str] = frozenset()  # labelled stories the seeds hold: known, so not alert-worthy
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,7 @@ def pool(parts: Iterable[Outcomes]) -> Outcomes:
         messages=dict(messages),
         alert_on=parts[0].alert_on if parts else (),
         seed_clusters=frozenset().union(*(part.seed_clusters for part in parts)),
+        known_stories=frozenset().union(*(part.known_stories for part in parts)),
     )
 
 
@@ -194,17 +198,19 @@ def merges(rows: Iterable[Row]) -> list[tuple[str, list[str]]]:
 # ------------------------------------------------------------------------------------------- alerts
 
 
-def alert_worthy(rows: Iterable[Row], alert_on: Sequence[str]) -> dict[str, list[Row]]:
-    """Labelled story -> its articles, for every story relevant and labelled with an event in ``alert_on``."""
+def alert_worthy(rows: Iterable[Row], alert_on: Sequence[str],
+                 known: frozenset[str] = frozenset()) -> dict[str, list[Row]]:
+    """Labelled story -> its articles, for every story relevant and labelled with an event in ``alert_on``, and
+    not ``known`` (held by the seeds, stored before the replay: the user has it)."""
     stories: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         stories[row.story].append(row)
     return {story: group for story, group in sorted(stories.items())
-            if any(r.relevant and r.event in alert_on for r in group)}
+            if story not in known and any(r.relevant and r.event in alert_on for r in group)}
 
 
 def alert_figures(outcomes: Outcomes) -> dict[str, Any]:
-    worthy = alert_worthy(outcomes.rows, outcomes.alert_on)
+    worthy = alert_worthy(outcomes.rows, outcomes.alert_on, outcomes.known_stories)
     alerted_for: dict[str, set[str]] = {}  # labelled story -> stored stories alerted for it
     for story, group in worthy.items():
         alerted_for[story] = {r.cluster for r in group if r.cluster and r.cluster in outcomes.alerted}

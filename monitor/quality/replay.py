@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.errors import ReplayError as ReplayError  # raised here; re-exported for the runner
 from monitor.quality import feeds
-from monitor.quality.data import Labelled, waves
+from monitor.quality.data import Labelled, known_stories, waves
 from monitor.quality.oracle import labelled_events
 from monitor.quality.tomlwrite import dumps
 from monitor.quality.world import Outlets, Webhook
@@ -87,6 +87,7 @@ class ReplayResult:
     alerts_sent: dict[int, int]  # story id -> alerts sent for it (every channel)
     messages: dict[str, int]  # channel -> messages its webhook received
     seeds_stored: int = 0
+    known_stories: frozenset[str] = frozenset()  # labelled stories the seeds hold (``data.known_stories``)
     first_crawl_messages: int = 0
     feed_requests: int = 0
     page_requests: int = 0  # article pages the product fetched (feeds give full text, so only short ones)
@@ -214,6 +215,7 @@ class _Run:
         self.result.seeds_stored = sum(1 for line in lines if line.get("type") == "item" and line["outcome"] == "new")
         with Store.open(self.storage) as store:
             self.result.seed_stories = frozenset(story.id for story in store.stories())
+        self.result.known_stories = known_stories(seeds)
 
     def publish(self, wave: Sequence[Labelled]) -> None:
         for item in wave:
