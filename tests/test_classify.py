@@ -691,3 +691,22 @@ def test_deals_are_shopping_but_a_deal_may_be_business(title: str, event: Event)
 @pytest.mark.parametrize("title", ["Kestrel K7 Ultra opiniones", "Reseña del Kestrel K7 Ultra"])
 def test_spanish_reviews_in_their_own_words(title: str) -> None:
     assert classify_event(title, "Kestrel ha lanzado un teléfono que destaca del resto.", None).event is Event.REVIEW
+
+
+@pytest.mark.parametrize(("title", "text", "published", "event"), [
+    # A month and no day in the headline is when a launch is planned: its launch words say what is coming.
+    ("Kestrel K7 Ultra April announcement global launch", "The Kestrel K7 Ultra is coming later this April.",
+     None, Event.TEASER),
+    ("Kestrel e Arden insieme per un nuovo smartphone presentato a luglio",
+     "Kestrel e Arden hanno annunciato una collaborazione strategica.", None, Event.PARTNERSHIP),
+    ("Kestrel K7 Ultra 4月发布", "凯斯特K7 Ultra即将到来。", None, Event.TEASER),
+    # A month behind publication is a launch recalled: the headline's launch words stand.
+    ("Kestrel K7 Ultra, launched in April, now costs less", "The Kestrel K7 Ultra has a Lumio camera.",
+     datetime(2027, 11, 2), Event.LAUNCH),
+    # A day in the headline is a date, which the dated-headline rule reads.
+    ("Kestrel K7 Ultra launches on April 4", "The Kestrel K7 Ultra has a Lumio camera.", datetime(2027, 3, 20),
+     Event.TEASER),
+])
+def test_a_month_without_a_day_in_the_headline_is_a_planned_launch(title: str, text: str,
+                                                                  published: datetime | None, event: Event) -> None:
+    assert classify_event(title, text, published).event is event

@@ -476,16 +476,16 @@ def test_held_out_figures_stay_above_their_floors(evaluation: Evaluation) -> Non
     assert held_out is not None
     f = figures(held_out)
     assert f.articles == 220
-    assert f.relevance_precision >= 0.97  # measured 1.000 at 1e39d98 (docs/quality.md)
+    assert f.relevance_precision >= 0.97  # measured 1.000 (docs/quality.md, session 12)
     assert f.relevance_recall >= 0.96  # 0.976
-    assert f.story_f1 >= 0.90  # 0.909
-    assert f.event_accuracy >= 0.88  # 0.892 (the target, 0.90, is two articles away)
+    assert f.story_f1 >= 0.91  # 0.926
+    assert f.event_accuracy >= 0.90  # 0.910 (the target)
     assert f.event_recall["launch"] >= 0.94  # 0.971
-    assert f.event_recall["teaser"] >= 0.90  # 0.928
-    assert len(f.missed) <= 1  # 1 alert-worthy story of 33 left without an alert
+    assert f.event_recall["teaser"] >= 0.92  # 0.940
+    assert len(f.missed) <= 1  # 0 of 31 alert-worthy stories (the seeds hold two more) left without an alert
     # Ceilings: each split of a story is one more message in every channel.
-    assert f.alerts_per_alerted_story <= 1.20  # 1.09
-    assert max(f.alerts_per_channel.values()) <= 36  # 33, for 33 alert-worthy stories
+    assert f.alerts_per_alerted_story <= 1.15  # 1.06
+    assert max(f.alerts_per_channel.values()) <= 34  # 32, for 31 alert-worthy stories (the target: within 10 %)
 
 
 @needs_data
@@ -494,11 +494,11 @@ def test_held_out_figures_stay_above_their_floors(evaluation: Evaluation) -> Non
 def test_the_dense_replay_stays_above_its_floors(evaluation: Evaluation) -> None:
     """All 220 in one store, as a user's monitor meets coverage: look-alike stories of one phone meet, which the
     sparse folds hide. (Its event model is trained on all 220, which flatters events little: the classifier's
-    accuracy is 0.868 fit, 0.864 held-out.)"""
+    accuracy is 0.877 fit, 0.877 held-out.)"""
     f = figures(evaluation.fit.outcomes)
-    assert f.story_f1 >= 0.83  # measured 0.839 at 1e39d98 (0.777 before equal evidence went to the larger story)
-    assert f.alerts_per_alerted_story <= 1.20  # 1.16
-    assert len(f.missed) <= 1  # 1
+    assert f.story_f1 >= 0.84  # measured 0.851 (0.777 before equal evidence went to the larger story)
+    assert f.alerts_per_alerted_story <= 1.20  # 1.13
+    assert len(f.missed) <= 1  # 0
 
 
 def test_the_oracle_diagnostic_gives_the_judge_the_labelled_events_and_then_steps_aside() -> None:

@@ -23,7 +23,10 @@ The rules (``evidence``):
   partnership news; in the headline, it is the news (other), unless the headline hedges it as a rumour.
 - What reads like a launch but is none: a launch recalled in the lead ("which launched in February", "since it
   was released"), a price cut or deals in the headline, a concept device shown; a design a leak shows is a leak.
-  A teaser's date is still to come, and a date beside a launch reported (with a tense) is the launch's.
+  A teaser's date is still to come, and a date beside a launch reported (with a tense) is the launch's. A headline
+  naming a month and no day, not behind publication ("confirmed for April launch", "presentato a luglio"), tells
+  when a launch is planned: its launch words say what is coming (in every labelled set, no such headline is a
+  launch's).
 - What reads like a teaser but is none: a headline that asks whether ("… set to launch in January?", Latin script;
   a headline asking whether a partnership ends, in any script) hedges its words as a rumour; "ahead of launch" says
   a launch is to come but sets no date, and beside a leak word it is the leak's timing; teasers and leaks a launch
@@ -69,6 +72,7 @@ MIN_SCORE = 1.5
 EXTRA_CUE_SHARE = 0.25
 FUTURE_DATE_DAYS = 75  # a named day this far ahead of publication is the date being teased
 RECENT_DATE_DAYS = 3  # a named day this close before publication is the day being reported
+PLANNED_MONTHS = 6  # a month named in a headline this many months after publication at most is a planned launch's
 HEDGED_END = 3.0  # the rumour evidence of a headline asking whether a partnership ends (a strong leak word's)
 STRONG_LAUNCH = 2.0  # a headline launch cue this strong reports a launch (the weight of "launched", "unveils")
 
@@ -279,6 +283,12 @@ def evidence(title: str, text: str, published: datetime | None) -> Evidence:
         cues.append((2.0 * TITLE_WEIGHT, f'title:"{dated.group(0)}"', _T))
     head = title + "\n" + lead
     spans = day_spans(head)  # once: the three date signals and the dated sentences all read them
+    planned = None if dated or per_part[0][_L] == 0 else _planned_month(title, spans, published)
+    if planned:
+        # "Xiaomi 13 Ultra April announcement global launch", "… nuovo smartphone presentato a luglio": a month
+        # and no day in the headline is when a launch is planned; its launch words say what is coming.
+        per_part[0] = {**per_part[0], _L: 0.0}
+        cues.append((0.0, f'title:"{planned}": a month ahead, its launch still to come', _T))
     days = frozenset(day for _, _, day in spans)
     reported = _reports_launch(per_part[0]) and not dated
     ahead = None if reported else _future_date(days, published)
@@ -412,6 +422,33 @@ def _partnership_end(part: str, tokens: list[str]) -> str | None:
     separation = _SEPARATION.search(part)
     return (_PARTNERSHIP_END.pair(tokens) or (cjk_end.group(0) if cjk_end else None)
             or (separation.group(0) if separation else None))
+
+
+# A month written out in a headline (not "may", a verb as often; not the abbreviations "mar", "jun"), or a CJK "4月"
+# that names no day.
+_TITLE_MONTH = re.compile(
+    r"(?<!\w)(january|february|march|april|june|july|august|september|october|november|december|januar|februar|"
+    r"märz|mai|juni|juli|oktober|dezember|janvier|février|avril|juin|juillet|août|septembre|octobre|novembre|"
+    r"décembre|gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|dicembre|enero|"
+    r"febrero|abril|mayo|junio|julio|septiembre|octubre|noviembre|diciembre)(?!\w)|(?<!\d)(1[0-2]|[1-9])\s*月(?!\s*\d)",
+    re.IGNORECASE)
+
+
+def _planned_month(title: str, spans: Sequence[tuple[int, int, tuple[int, int]]],
+                   published: datetime | None) -> str | None:
+    """The month a headline names without a day, where it is not behind publication (``PLANNED_MONTHS`` ahead at
+    most; any month of an undated article): the time a launch is planned ("confirmed for April launch").
+    A headline naming a day is dated (``_TITLE_DATE``, ``day_spans``), not planned."""
+    if any(start < len(title) for start, _, _ in spans):
+        return None
+    found = _TITLE_MONTH.search(title)
+    if found is None:
+        return None
+    word = found.group(1)
+    month = int(found.group(2)) if word is None else _ROMANCE_MONTHS.get(folded(word)) or _month(word)
+    if published is not None and (month - published.month) % 12 > PLANNED_MONTHS:
+        return None
+    return found.group(0)
 
 
 def _reports_launch(title: dict[Event, float]) -> bool:
