@@ -710,3 +710,12 @@ def test_spanish_reviews_in_their_own_words(title: str) -> None:
 def test_a_month_without_a_day_in_the_headline_is_a_planned_launch(title: str, text: str,
                                                                   published: datetime | None, event: Event) -> None:
     assert classify_event(title, text, published).event is event
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("Kestrel K7 Ultra squeezes a zoom into a phone",
+     "Kestrel has today lifted the covers from its latest flagship phone, the K7 Ultra."),
+    ("", "ケストレルの新しいスマートフォン「K7 Ultra」が登場しました。"),  # the polite past, as the plain "登場した"
+])
+def test_launch_idioms_and_japanese_polite_past_forms_report_a_launch(title: str, text: str) -> None:
+    assert classify_event(title, text, None).event is Event.LAUNCH

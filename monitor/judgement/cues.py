@@ -265,7 +265,8 @@ CUES: tuple[Cue, ...] = tuple(
          "is official", "are official", "now official", "made official", "official release", "goes on sale",
          "go on sale", "went on sale", "on sale now", "now on sale", "now available", "available now",
          "available from", "available to buy", "price and availability", "pricing and availability",
-         "takes the wraps off", "took the wraps off", "taken the wraps off", "made a global debut", "released",
+         "takes the wraps off", "took the wraps off", "taken the wraps off", "lifted the covers", "lifts the covers",
+         "took the covers off", "taken the covers off", "made a global debut", "released",
          "is here", "are here", "arrives", "arrived", "has arrived", "lands", "landed", "presented",
          "showcased", "announced today", "today announced", "has announced", "have announced",
          "officially presents", "officially present", "with the launch of", "at its launch event")
@@ -302,9 +303,10 @@ CUES: tuple[Cue, ...] = tuple(
     + _cue(_L, 2.0, "正式发布", "正式發布", "发布了", "發布了", "推出了", "正式推出", "正式亮相", "发布会上",
            "發布會上", "发表会上", "發表會上", "正式发表", "正式發表", "开售", "開賣", "开卖", "首销", "首銷",
            "正式上市", "正式登场", "正式登場", "面世", "发布会", "發表會", "正式発表", "発売開始",
-           "販売開始", "発売した", "登場した")
+           "販売開始", "発売した", "登場した", "発売しました", "登場しました")
     + _cue(_L, 1.0, "售价", "售價", "起售", "上市", "发布", "發布", "發表", "亮相", "価格", "税込", "発売", "発表",
-           "登場", "発表した")   # "発表した": "announced", of the product or of anything else, as in English
+           # "発表した" (politely "発表しました"): "announced", of the product or of anything else, as in English
+           "登場", "発表した", "発表しました")
     # Debut and availability forms (not the Romance present "presenta", "lanza": it also announces a set date)
     + _cue(_L, 2.0, "makes its debut", "made its debut", "goes global", "hits shelves", "hit shelves",
            "hits stores", "in stores now", "jetzt erhältlich", "kommt nach Deutschland", "arrive en France",
