@@ -79,6 +79,9 @@ def test_named_days_line_up_across_languages() -> None:
     assert named_days("présenté le 26 février") == {(2, 26)}
     assert named_days("将于 7 月 4 日发布") == {(7, 4)}
     assert named_days("on March 2nd and December 1") == {(3, 2), (12, 1)}
+    assert named_days("chega em 4 de março") == {(3, 4)}
+    assert named_days("назвала 4 марта датой анонса") == {(3, 4)}
+    assert named_days("12 जुलाई को भारत में लॉन्च") == {(7, 12)}
 
 
 def _seed(path: Path) -> tuple[str, str]:
@@ -719,3 +722,19 @@ def test_a_month_without_a_day_in_the_headline_is_a_planned_launch(title: str, t
 ])
 def test_launch_idioms_and_japanese_polite_past_forms_report_a_launch(title: str, text: str) -> None:
     assert classify_event(title, text, None).event is Event.LAUNCH
+
+
+@pytest.mark.parametrize(("title", "text", "event"), [
+    ("Kestrel K7 Ultra é oficial", "A Kestrel apresentou o K7 Ultra com câmera de uma polegada.", Event.LAUNCH),
+    ("Kestrel K7 Ultra será lançado na próxima semana", "A Kestrel confirmou a data de lançamento.", Event.TEASER),
+    ("Kestrel K7 Ultra aparece em vazamento", "Segundo um boato, o K7 Ultra poderá ter zoom de 10x.", Event.RUMOR),
+    ("Kestrel K7 Ultra", "Kestrel представила K7 Ultra, цена начинается с 899 евро.", Event.LAUNCH),
+    ("Kestrel K7 Ultra", "Kestrel K7 Ultra будет представлен 4 марта, компания показала тизер.", Event.TEASER),
+    ("Kestrel K7 Ultra", "Инсайдер опубликовал рендеры: по слухам, K7 Ultra получит новую камеру.", Event.RUMOR),
+    ("Kestrel K7 Ultra भारत में लॉन्च हुआ", "Kestrel ने K7 Ultra पेश किया, कीमत 49,999 रुपये।", Event.LAUNCH),
+    ("Kestrel K7 Ultra 12 जुलाई को लॉन्च होगा", "कंपनी ने लॉन्च डेट की पुष्टि की है।", Event.TEASER),
+    ("Kestrel K7 Ultra", "फोन को 12 जुलाई को लॉन्च किया जाएगा।", Event.TEASER),  # the future after the verb
+    ("Kestrel K7 Ultra की तस्वीरें लीक", "टिप्स्टर के अनुसार फोन में नया कैमरा हो सकता है।", Event.RUMOR),
+])
+def test_portuguese_russian_and_hindi_coverage_names_its_event(title: str, text: str, event: Event) -> None:
+    assert classify_event(title, text, None).event is event

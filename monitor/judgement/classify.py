@@ -657,6 +657,13 @@ _ROMANCE_MONTHS = {
     "setiembre": 9, "ottobre": 10, "octubre": 10, "novembre": 11, "noviembre": 11, "dicembre": 12,
     "diciembre": 12,
 }
+# Other languages that write the day first ("4 de março", "4 марта", "12 जुलाई"), for named days only (the headline
+# rules read the languages the cues were first written in). Keys folded, as the text they are looked up in.
+_DAY_FIRST_MONTHS = _ROMANCE_MONTHS | {folded(word): month for month, words in enumerate((
+    ("janeiro", "января", "जनवरी"), ("fevereiro", "февраля", "फरवरी"), ("março", "марта", "मार्च"),
+    ("abril", "апреля", "अप्रैल"), ("maio", "мая", "मई"), ("junho", "июня", "जून"), ("julho", "июля", "जुलाई"),
+    ("agosto", "августа", "अगस्त"), ("setembro", "сентября", "सितंबर"), ("outubro", "октября", "अक्टूबर"),
+    ("novembro", "ноября", "नवंबर"), ("dezembro", "декабря", "दिसंबर")), 1) for word in words}
 # The three forms of a day, searched case-sensitively in the folded text (``folded`` equates letters as
 # re.IGNORECASE does, character for character) by expressions that start with what they match first, a digit or a
 # month word: the character before is checked on each match (``_starting``, ``_months_before_days``) rather than by
@@ -664,7 +671,7 @@ _ROMANCE_MONTHS = {
 # characters, now ~0.75 M). ``tests/test_features_days.py`` compares them with the plain case-insensitive forms.
 _MONTH_DAY = re.compile(rf"{_MONTH_WORD}\.?\s+(\d\d?)(?:st|nd|rd|th)?(?!\d)")  # (\d\d? matches as \d{{1,2}} does)
 _DAY_MONTH = re.compile(rf"(\d\d?)(?:\.|er|st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}(?!\w)")
-_ROMANCE_DAY = re.compile(rf"(\d\d?)\s+(?:de\s+)?({'|'.join(_ROMANCE_MONTHS)})(?!\w)")
+_ROMANCE_DAY = re.compile(rf"(\d\d?)\s+(?:de\s+)?({'|'.join(_DAY_FIRST_MONTHS)})(?!\w)")
 # "on July 4" / "am 2. März" / "le 26 février" / "il 5 marzo" / "el 2 de marzo" in a headline: a date being announced.
 _TITLE_DATE = re.compile(rf"(?<!\w)(?:(?:on|for|am|le|until)\s+(?:{_MONTH_WORD}\.?\s+\d{{1,2}}|\d{{1,2}}\.?(?:er)?\s+"
                          rf"{_MONTH_WORD})|(?:il|el|dal|del)\s+\d{{1,2}}\s+(?:de\s+)?(?:{'|'.join(_ROMANCE_MONTHS)}))"
@@ -673,9 +680,9 @@ _SPACE_DIGIT = re.compile(r"\s\d")
 
 
 def named_days(text: str) -> frozenset[tuple[int, int]]:
-    """(month, day) pairs named in the text in English, German, French, Italian, Spanish or Chinese ("July 4",
-    "4. Juli", "26 février", "22 febbraio", "2 de marzo", "7 月 4 日"). Language-neutral, so coverage of one date
-    lines up across translations (``stories`` uses it for that)."""
+    """(month, day) pairs named in the text in English, German, French, Italian, Spanish, Portuguese, Russian, Hindi
+    or Chinese ("July 4", "4. Juli", "26 février", "22 febbraio", "2 de marzo", "4 марта", "12 जुलाई", "7 月 4 日").
+    Language-neutral, so coverage of one date lines up across translations (``stories`` uses it for that)."""
     return frozenset(day for _, _, day in day_spans(text))
 
 
@@ -686,7 +693,7 @@ def day_spans(text: str) -> list[tuple[int, int, tuple[int, int]]]:
     found = [(m.start(), m.end(), (_month(m.group(1)), int(m.group(2)))) for m in _months_before_days(lowered)]
     found += [(m.start(), m.end(), (_month(m.group(2)), int(m.group(1))))
               for m in _starting(_DAY_MONTH, lowered, str.isdecimal)]
-    found += [(m.start(), m.end(), (_ROMANCE_MONTHS[m.group(2)], int(m.group(1))))
+    found += [(m.start(), m.end(), (_DAY_FIRST_MONTHS[m.group(2)], int(m.group(1))))
               for m in _starting(_ROMANCE_DAY, lowered, str.isdecimal)]
     if "月" in text:
         found += [(m.start(), m.end(), (int(m.group(1)), int(m.group(2)))) for m in _CJK_DATE.finditer(text)]

@@ -1,5 +1,6 @@
 """Cue phrases: what a person would name as evidence of each event, in English, German, French, Italian, Spanish,
-Chinese (simplified and traditional) and Japanese. Language knowledge only — no brand, product or outlet. Pure.
+Chinese (simplified and traditional) and Japanese, and each event's everyday words in Portuguese, Russian and Hindi.
+Language knowledge only — no brand, product or outlet. Pure.
 
 A ``Cue`` is a literal phrase (Latin phrases match whole words, case-insensitively, a space and a hyphen alike;
 CJK ones anywhere) or a ``Near`` pair (a verb a few words from a noun, either order: "extend … partnership"; a
@@ -131,11 +132,13 @@ DESIGN_SHOWN = "unveils / reveals the design"  # no teaser where a leak shows it
 # "sera présenté", "wird vorgestellt"); a leak word after "official" is no leak ("official renders"); a review
 # word is no review on "hands-on video" of a leaked unit.
 _NOT_FUTURE = ("will be ", "to be ", "will ", "to ", "wird ", "sera ", "seront ", "sarà ", "saranno ", "será ",
-               "serán ", "going to ", "set to ", "plans to ", "expected to ", "not ", "yet to be ")
+               "serán ", "going to ", "set to ", "plans to ", "expected to ", "not ", "yet to be ", "serão ",
+               "vai ser ", "sendo ", "будет ", "будут ")
 # A teaser word under negation is no teaser: "has not yet confirmed", "nicht bestätigt", "pas confirmé".
 _NOT_NEGATED = ("not ", "n't ", "not yet ", "never ", "nicht ", "noch nicht ", "pas ", "non ")
 _AFTER: dict[Event, tuple[tuple[str, ...], tuple[str, ...]]] = {  # (not right before, not right after), folded
-    Event.LAUNCH: (_NOT_FUTURE, (" wird", " werden")),
+    # Hindi puts the future after the verb: "लॉन्च किया जाएगा" (will be launched)
+    Event.LAUNCH: (_NOT_FUTURE, (" wird", " werden", " जाएगा", " जाएगी", " जाएंगे", " जाएँगे")),
     Event.TEASER: (_NOT_NEGATED, ()),
     Event.RUMOR: (("official ", "officially ", "officielles ", "officiels ", "ufficiali "), ()),
     Event.REVIEW: ((), ("-", " video", " images", " photos", " pictures", " bild", " foto")),
@@ -172,7 +175,11 @@ _SPACE_OR_HYPHEN = re.compile(r"(?:\\ |\\-)+")
 _JOIN = re.compile(r"[ -]+")
 
 
-_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+# What re.IGNORECASE equates with a letter and str.lower does not: "İ" and "ı" with "i", "ſ" with "s", and the
+# historical Cyrillic forms of U+1C80-1C86 with "в", "д", "о", "с", "т" and "ъ".
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u1c80": "в", "\u1c81": "д", "\u1c82": "о",
+                       "\u1c83": "с", "\u1c84": "т", "\u1c85": "т", "\u1c86": "ъ"})
+_FOLDED_APART = re.compile("[\u0130\u0131\u017f\u1c80-\u1c86]")
 
 
 def plain_apostrophes(text: str) -> str:
@@ -188,14 +195,13 @@ def plain_apostrophes(text: str) -> str:
 
 def folded(text: str) -> str:
     """``text`` lower-cased as ``re.IGNORECASE`` compares letters, so that a literal a case-insensitive pattern
-    needs can be looked for with ``in``: the pattern also equates "İ" and "ı" with "i" and "ſ" with "s", which
-    ``str.lower`` does not; every other character it equates with an ASCII letter (or "ä", "é", "ü") lower-cases
-    to that letter. Same length as ``text``, character for character.
+    needs can be looked for with ``in``: the pattern also equates the letters of ``_FOLD`` ("İ" and "ı" with "i",
+    "ſ" with "s"), which ``str.lower`` does not; every other character it equates with an ASCII letter (or "ä",
+    "é", "ü") lower-cases to that letter. Same length as ``text``, character for character.
 
     ``str.translate`` looks every character up in its table (~40 ns each: 65 us for a headline and 1,500
-    characters), so it runs only on text that holds one of the three; a string of narrower characters cannot, and
-    ``in`` says so at once."""
-    if "\u0130" in text or "\u0131" in text or "\u017f" in text:
+    characters), so it runs only on text that holds one of those letters; ASCII text cannot, and says so at once."""
+    if not text.isascii() and _FOLDED_APART.search(text):
         text = text.translate(_FOLD)
     return text.lower()
 
@@ -484,6 +490,57 @@ CUES: tuple[Cue, ...] = tuple(
     + _cue(_V, 4.0, "reseña")
     + _cue(_V, 1.0, "impressions", "evaluation", "worth it", "tried", "im Alltag", "giudizio", "opinioni", "opinión",
            "opiniones")
+    # --- Portuguese, Russian and Hindi: each event's everyday words, at the weights of the forms above ----------
+    # (Their coverage is not among ``language.CUE_LANGUAGES``: too few words are written here for silence to say
+    # "launch"; what they name still counts.)
+    # Portuguese
+    + _cue(_L, 2.0, "lançou", "lançado", "lançada", "lançados", "lançadas", "apresentou", "apresentado",
+           "apresentada", "apresentados", "é oficial", "já é oficial", "são oficiais", "oficializa", "oficializou",
+           "chega ao Brasil", "já está disponível", "já estão disponíveis", "à venda", "estreia", "estreou")
+    + _cue(_L, 1.0, "oficialmente", "preço", "disponível", "lança", "lançam", "apresenta", "anuncia")
+    + _cue(_T, 3.0, "será lançado", "será lançada", "serão lançados", "será apresentado", "será apresentada",
+           "serão apresentados", "data de lançamento", "data de apresentação", "pré-venda", "vai lançar",
+           "vai apresentar", "lançará", "apresentará", "chegará", "prestes a lançar")
+    + _cue(_T, 1.5, "confirma", "confirmou", "confirmado", "confirmada", "em breve", "próxima semana",
+           "próximo mês", "nas próximas semanas", "está chegando")
+    + _cue(_R, 3.0, "vazamento", "vazamentos", "vazou", "vazaram", "vazado", "vazada", "vazados", "vazam", "boato",
+           "boatos", "suposto", "suposta", "renderizações", "não oficial", "não confirmado")
+    + _cue(_R, 1.0, "poderá", "deverá", "segundo", "de acordo com", "espera-se", "teria")
+    + _cue(_P, 3.0, "anuncia parceria", "anunciam parceria", "anunciou parceria", "firmam parceria",
+           "fecham parceria", "une-se a", "unem-se", "se une à", "se unem", "parceria estratégica")
+    + _cue(_P, 1.5, "parceria")
+    + _cue(_P, 1.0, "colaboração")
+    + _cue(_V, 4.0, "análise", "testamos", "primeiras impressões", "vale a pena")
+    # Russian
+    + _cue(_L, 2.0, "представила", "представил", "представили", "представлен", "представлена", "представлены",
+           "анонсировала", "анонсировал", "анонсировали", "вышел", "вышла", "вышли", "поступил в продажу",
+           "поступила в продажу", "поступили в продажу", "стартовали продажи", "уже доступен", "уже доступна")
+    + _cue(_L, 1.0, "официально", "цена", "стоимость", "доступен", "доступна")
+    + _cue(_T, 3.0, "представят", "будет представлен", "будет представлена", "будут представлены", "дата анонса",
+           "дата выхода", "дата презентации", "презентация состоится", "тизер", "тизеры", "приглашение",
+           "предзаказ", "выйдет", "выйдут", "покажет", "анонсирует")
+    + _cue(_T, 1.5, "подтвердила", "подтвердил", "подтвердили", "подтверждение", "скоро", "в ближайшее время",
+           "на следующей неделе", "в следующем месяце")
+    + _cue(_R, 3.0, "слухи", "слух", "слухам", "утечка", "утечки", "утечке", "слили", "слив", "инсайдер",
+           "инсайдеры", "инсайдера", "рендеры", "рендер", "якобы", "неофициальные", "неофициально")
+    + _cue(_R, 1.0, "может", "могут", "ожидается", "ожидаются", "вероятно", "по данным", "предположительно")
+    + _cue(_P, 3.0, "объявили о партнерстве", "объявила о партнерстве", "стратегическое партнерство",
+           "заключили соглашение", "объединили усилия")
+    + _cue(_P, 1.5, "партнерство", "партнерства", "сотрудничество")
+    + _cue(_V, 4.0, "обзор", "протестировали", "первые впечатления", "опыт использования")
+    # Hindi
+    + _cue(_L, 2.0, "लॉन्च हुआ", "लॉन्च हुए", "लॉन्च हो गया", "लॉन्च हो गए", "लॉन्च किया", "लॉन्च कर दिया",
+           "लॉन्च कर दिए", "पेश किया", "पेश कर दिया", "बिक्री शुरू", "सेल शुरू")
+    + _cue(_L, 1.0, "कीमत", "उपलब्ध")
+    + _cue(_T, 3.0, "लॉन्च होगा", "लॉन्च होगी", "लॉन्च होंगे", "लॉन्च किया जाएगा", "लॉन्च किए जाएंगे",
+           "पेश किया जाएगा", "पेश किए जाएंगे", "पेश करेगी", "पेश करेगा", "लॉन्च करेगी", "लॉन्च करेगा", "लॉन्च डेट",
+           "लॉन्च तारीख", "लॉन्च की तारीख", "टीज़र", "टीजर", "टीज़ किया", "टीज किया", "प्री-ऑर्डर", "प्री-बुकिंग")
+    + _cue(_T, 1.5, "कन्फर्म", "पुष्टि", "जल्द", "आने वाले", "अगले हफ्ते", "अगले महीने")
+    + _cue(_R, 3.0, "लीक", "अफवाह", "अफवाहें", "टिप्स्टर", "रेंडर", "रेंडर्स")
+    + _cue(_R, 1.0, "सकता है", "सकती है", "सकते हैं", "उम्मीद", "रिपोर्ट के अनुसार", "संभावना")
+    + _cue(_P, 3.0, "साझेदारी की घोषणा", "पार्टनरशिप की घोषणा")
+    + _cue(_P, 1.5, "साझेदारी", "पार्टनरशिप")
+    + _cue(_V, 4.0, "रिव्यू", "समीक्षा")
 )
 # One cue per event and phrase: a word shared by two languages ("disponible", "Leak") is one cue.
 CUES = tuple({(c.event, c.label.lower()): c for c in reversed(CUES)}.values())[::-1]

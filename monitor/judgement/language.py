@@ -1,8 +1,10 @@
 """Whether the event cues can read an article: its language is one of theirs.
 
-The cue phrases (``monitor.judgement.cues``) are written in ``CUE_LANGUAGES``. In any other language no cue fires
-whatever the article says, so its silence says nothing about its event: a Portuguese teaser and a Hindi leak name no
-event the cues know. ``classify`` asks this before it reads silence as a launch (``classify.NO_EVENT_WORD``).
+The cue phrases (``monitor.judgement.cues``) are written in ``CUE_LANGUAGES``. In any other language few or no cues
+fire whatever the article says, so its silence says nothing about its event: a Dutch teaser and a Bengali leak name
+no event the cues know. Portuguese, Russian and Hindi have each event's everyday words, too few for silence to say
+"launch", so they are not among ``CUE_LANGUAGES``. ``classify`` asks this before it reads silence as a launch
+(``classify.NO_EVENT_WORD``).
 
 Most text answers at once: Chinese or Japanese script, or a handful of function words only one of the cue languages
 uses ("the", "und", "les", "della", "los"). The rest (Portuguese, Dutch, Hindi, Russian, or too little text) is
