@@ -738,3 +738,12 @@ def test_launch_idioms_and_japanese_polite_past_forms_report_a_launch(title: str
 ])
 def test_portuguese_russian_and_hindi_coverage_names_its_event(title: str, text: str, event: Event) -> None:
     assert classify_event(title, text, None).event is event
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("Kestrel Acquires Minority Stake in Arden", "Kestrel said this week it is buying into the camera maker."),
+    ("Kestrel kauft sich bei Arden ein", "Der Drohnenhersteller steigt mit einer Minderheitsbeteiligung ein."),
+    ("", "凯斯特宣布入股阿登。"),
+])
+def test_a_stake_taken_in_the_partner_is_partnership_news(title: str, text: str) -> None:
+    assert classify_event(title, text, None).event is Event.PARTNERSHIP

@@ -414,6 +414,12 @@ CUES: tuple[Cue, ...] = tuple(
            "联合研发", "聯合研發", "共同研发", "共同研發", "签约", "簽約", "达成合作", "達成合作", "深化合作",
            "合作升级", "合作升級", "業務提携", "提携を発表", "協業を発表", "提携を締結", "パートナーシップを締結",
            "パートナーシップを発表")
+    # A stake taken in the partner ties two companies together as a partnership does: "acquires a minority stake in"
+    + _cue(_P, 3.0, "minority stake", "majority stake", "controlling stake", "Minderheitsbeteiligung",
+           "Minderheitenbeteiligung", "Mehrheitsbeteiligung", "entrée au capital", "participation minoritaire",
+           "participation majoritaire", "quota di minoranza", "quota di maggioranza", "participación minoritaria",
+           "participación mayoritaria", "participação minoritária", "participação majoritária", "入股", "控股",
+           "战略投资", "戰略投資")
     + _cue(_P, 3.0, "joint venture", "s'allient", "si alleano", "kooperieren")
     # An agreement reached (a partnership announced in other words): "ha llegado a un acuerdo de colaboración"
     + _cue(_P, 3.0, "reached an agreement", "struck a deal", "Kooperationsvereinbarung", "accord de partenariat",
