@@ -179,7 +179,7 @@ _JOIN = re.compile(r"[ -]+")
 # historical Cyrillic forms of U+1C80-1C86 with "в", "д", "о", "с", "т" and "ъ".
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u1c80": "в", "\u1c81": "д", "\u1c82": "о",
                        "\u1c83": "с", "\u1c84": "т", "\u1c85": "т", "\u1c86": "ъ"})
-_FOLDED_APART = re.compile("[\u0130\u0131\u017f\u1c80-\u1c86]")
+_FOLDED_APART = "\u0130\u0131\u017f\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85\u1c86"  # _FOLD's letters
 
 
 def plain_apostrophes(text: str) -> str:
@@ -200,8 +200,9 @@ def folded(text: str) -> str:
     "é", "ü") lower-cases to that letter. Same length as ``text``, character for character.
 
     ``str.translate`` looks every character up in its table (~40 ns each: 65 us for a headline and 1,500
-    characters), so it runs only on text that holds one of those letters; ASCII text cannot, and says so at once."""
-    if not text.isascii() and _FOLDED_APART.search(text):
+    characters), so it runs only on text that holds one of those letters (``in`` finds a character at C speed: ten
+    such scans cost less than one expression's); ASCII text cannot hold one, and says so at once."""
+    if not text.isascii() and any(letter in text for letter in _FOLDED_APART):
         text = text.translate(_FOLD)
     return text.lower()
 
