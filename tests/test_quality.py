@@ -108,7 +108,7 @@ def test_a_story_the_seeds_already_hold_is_known_not_alert_worthy_and_an_alert_f
     known = Outcomes(rows, {"#2": 2, "#3": 2}, {"a": 2, "b": 2}, ("partnership", "teaser", "launch"),
                      known_stories=frozenset({"partnership-2022", "launch-x"}))
     got = alert_figures(known)
-    assert got["alert_worthy_stories"] == 1 and got["missed"] == []
+    assert got["alert_worthy_stories"] == 1 and got["missed"] == [] and got["stories_known"] == 2
     assert got["alerts_unwanted"] == 1  # "#3": news the user already had
 
 

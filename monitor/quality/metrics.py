@@ -87,6 +87,7 @@ class Figures:
     told_twice: list[Missed] = field(default_factory=list)  # those stories, with where their articles went
     alerts_unwanted: int = 0  # stored stories alerted that hold no alert-worthy labelled article
     alerts_shared: int = 0  # stored stories alerted that hold several alert-worthy labelled stories
+    stories_known: int = 0  # labelled stories that would be alert-worthy but the seeds already hold
 
 
 def pool(parts: Iterable[Outcomes]) -> Outcomes:
@@ -221,6 +222,7 @@ def alert_figures(outcomes: Outcomes) -> dict[str, Any]:
             stories_in[cluster].add(story)
     return {
         "alert_worthy_stories": len(worthy),
+        "stories_known": len(alert_worthy(outcomes.rows, outcomes.alert_on)) - len(worthy),
         "alerted_stories": len(told),
         "missed": [Missed(story, len(worthy[story]), why_missed(worthy[story], outcomes))
                    for story, clusters in alerted_for.items() if not clusters],

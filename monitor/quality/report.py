@@ -109,6 +109,7 @@ def measures(shown: Sequence[Figures]) -> list[tuple[str, _Getter]]:
         *((f"  recall {e}", _recall(e)) for e in events),
         *((f"alerts on {c}", _channel(c)) for c in channels),
         ("alert-worthy stories", lambda f: str(f.alert_worthy_stories)),
+        ("  left out: the seeds hold them", lambda f: str(f.stories_known)),
         ("  alerts per channel / them", _per_story),
         ("  alerted", lambda f: str(f.alerted_stories)),
         ("  without an alert", lambda f: str(len(f.missed))),
