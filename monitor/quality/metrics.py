@@ -199,19 +199,20 @@ def merges(rows: Iterable[Row]) -> list[tuple[str, list[str]]]:
 # ------------------------------------------------------------------------------------------- alerts
 
 
-def alert_worthy(rows: Iterable[Row], alert_on: Sequence[str],
-                 known: frozenset[str] = frozenset()) -> dict[str, list[Row]]:
-    """Labelled story -> its articles, for every story relevant and labelled with an event in ``alert_on``, and
-    not ``known`` (held by the seeds, stored before the replay: the user has it)."""
+def alert_worthy(rows: Iterable[Row], alert_on: Sequence[str]) -> dict[str, list[Row]]:
+    """Labelled story -> its articles, for every story relevant and labelled with an event in ``alert_on``."""
     stories: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         stories[row.story].append(row)
     return {story: group for story, group in sorted(stories.items())
-            if story not in known and any(r.relevant and r.event in alert_on for r in group)}
+            if any(r.relevant and r.event in alert_on for r in group)}
 
 
 def alert_figures(outcomes: Outcomes) -> dict[str, Any]:
-    worthy = alert_worthy(outcomes.rows, outcomes.alert_on, outcomes.known_stories)
+    """The alert measures over the alert-worthy stories the seeds do not already hold (``known_stories``: stored
+    before the replay, the user has them)."""
+    candidates = alert_worthy(outcomes.rows, outcomes.alert_on)
+    worthy = {story: group for story, group in candidates.items() if story not in outcomes.known_stories}
     alerted_for: dict[str, set[str]] = {}  # labelled story -> stored stories alerted for it
     for story, group in worthy.items():
         alerted_for[story] = {r.cluster for r in group if r.cluster and r.cluster in outcomes.alerted}
@@ -222,7 +223,7 @@ def alert_figures(outcomes: Outcomes) -> dict[str, Any]:
             stories_in[cluster].add(story)
     return {
         "alert_worthy_stories": len(worthy),
-        "stories_known": len(alert_worthy(outcomes.rows, outcomes.alert_on)) - len(worthy),
+        "stories_known": len(candidates) - len(worthy),
         "alerted_stories": len(told),
         "missed": [Missed(story, len(worthy[story]), why_missed(worthy[story], outcomes))
                    for story, clusters in alerted_for.items() if not clusters],
